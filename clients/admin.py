@@ -1,0 +1,78 @@
+from django.contrib import admin
+
+from clients.models import Assessment, Carer, CarerLink, Consent, Resident
+from kernteam.admin_base import NoDeleteAdmin
+
+
+class CarerLinkInline(admin.TabularInline):
+    model = CarerLink
+    extra = 0
+    can_delete = False
+    autocomplete_fields = ["carer"]
+
+
+@admin.register(Resident)
+class ResidentAdmin(NoDeleteAdmin):
+    """Residents enter through a signal (steps.services.signal_resident), not through the admin,
+    so that every resident has a trajectory and a history from the first moment."""
+
+    list_display = ["display_name", "team", "date_of_birth", "coordinator", "state"]
+    list_filter = ["team", "trajectory__state"]
+    search_fields = ["first_name", "last_name"]
+    autocomplete_fields = ["coordinator"]
+    inlines = [CarerLinkInline]
+    list_select_related = ["team", "coordinator", "trajectory"]
+
+    @admin.display(description="Stap")
+    def state(self, obj: Resident) -> str:
+        return obj.trajectory.get_state_display()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.trajectory.is_closed:  # a closed record is read-only
+            return [f.name for f in Resident._meta.fields]
+        return ["team"]
+
+
+@admin.register(Carer)
+class CarerAdmin(NoDeleteAdmin):
+    list_display = ["__str__", "email", "phone"]
+    search_fields = ["first_name", "last_name", "email"]
+    inlines = [CarerLinkInline]
+
+
+@admin.register(CarerLink)
+class CarerLinkAdmin(NoDeleteAdmin):
+    list_display = ["carer", "resident", "relationship", "since", "ended_on"]
+    autocomplete_fields = ["carer", "resident"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(NoDeleteAdmin):
+    list_display = ["resident", "given_on", "share_with_carers", "recorded_by", "withdrawn_at"]
+    readonly_fields = ["recorded_by", "recorded_at", "withdrawn_at", "withdrawn_by"]
+    autocomplete_fields = ["resident"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(NoDeleteAdmin):
+    """A recorded score is not edited; a correction is a new assessment."""
+
+    list_display = ["resident", "instrument", "score", "outcome", "assessed_on", "assessed_by"]
+    list_filter = ["instrument", "above_cutoff"]
+    readonly_fields = ["assessed_by", "outcome"]
+    autocomplete_fields = ["resident", "carer"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.assessed_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,250 @@
+"""Residents, their carers, consent and assessments: the minimum a team needs (no BSN)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, Purpose, spec
+from kernteam.models import Team
+from kernteam.undeletable import Undeletable, UndeletableQuerySet
+
+
+class Resident(Undeletable, models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="residents")
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=120)
+    salutation = models.CharField(
+        _("salutation"), max_length=20, blank=True, help_text=_("e.g. Mevrouw, Mijnheer")
+    )
+    date_of_birth = models.DateField(_("date of birth"))
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=120)
+    gp_practice = models.CharField(_("GP practice"), max_length=120)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("care coordinator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coordinated_residents",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}"
+        return f"{self.salutation} {name}" if self.salutation else name
+
+    def age(self, on: datetime.date | None = None) -> int:
+        on = on or timezone.localdate()
+        born = self.date_of_birth
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    def clean(self) -> None:
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": _("The date of birth lies in the future.")})
+        if self.coordinator_id and self.team_id and not self.team.roles_of(self.coordinator):
+            raise ValidationError(
+                {"coordinator": _("The care coordinator must be a member of the resident's team.")}
+            )
+
+    @property
+    def is_closed(self) -> bool:
+        """A closed record is read-only (its trajectory lives in the steps app)."""
+        trajectory = getattr(self, "trajectory", None)
+        return trajectory is not None and trajectory.is_closed
+
+    def active_consent(self) -> Consent | None:
+        return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_on", "-pk").first()
+
+    def latest_assessment(self, instruments) -> Assessment | None:
+        return (
+            self.assessments.filter(instrument__in=instruments)
+            .order_by("-assessed_on", "-pk")
+            .first()
+        )
+
+    def latest_frailty_screening(self) -> Assessment | None:
+        return self.latest_assessment(FRAILTY_INSTRUMENTS)
+
+
+class Carer(Undeletable, models.Model):
+    """A mantelzorger: family, friend or neighbour. Linked to residents, never to a team."""
+
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=120)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carer",
+    )
+    residents = models.ManyToManyField(Resident, through="CarerLink", related_name="carers")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("informal carer")
+        verbose_name_plural = _("informal carers")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class CarerLink(Undeletable, models.Model):
+    class Relationship(models.TextChoices):
+        PARTNER = "partner", _("partner")
+        CHILD = "child", _("son or daughter")
+        CHILD_IN_LAW = "child_in_law", _("son- or daughter-in-law")
+        GRANDCHILD = "grandchild", _("grandchild")
+        SIBLING = "sibling", _("brother or sister")
+        NEIGHBOUR = "neighbour", _("neighbour")
+        FRIEND = "friend", _("friend")
+        OTHER = "other", _("other")
+
+    carer = models.ForeignKey(Carer, on_delete=models.PROTECT, related_name="links")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="carer_links")
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    since = models.DateField(_("since"), default=timezone.localdate)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("carer link")
+        verbose_name_plural = _("carer links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carer", "resident"],
+                condition=models.Q(ended_on__isnull=True),
+                name="one_active_link_per_carer_and_resident",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carer} ({self.get_relationship_display()}) → {self.resident}"
+
+
+class Consent(Undeletable, models.Model):
+    """Consent to share data, with its scope. Withdrawal is recorded, never erased."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="consents")
+    given_on = models.DateField(_("given on"))
+    disciplines = models.JSONField(
+        _("disciplines"),
+        default=list,
+        help_text=_("Roles on the team with whom data may be shared."),
+    )
+    share_with_carers = models.BooleanField(_("share with informal carers"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-given_on", "-pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        state = _("withdrawn") if self.withdrawn_at else _("given")
+        return f"{self.resident}: {state} {self.given_on:%d-%m-%Y}"
+
+    def withdraw(self, *, by) -> None:
+        if self.withdrawn_at is None:
+            self.withdrawn_at = timezone.now()
+            self.withdrawn_by = by
+            self.save(update_fields=["withdrawn_at", "withdrawn_by"])
+
+
+class AssessmentQuerySet(UndeletableQuerySet):
+    def frailty(self):
+        return self.filter(instrument__in=FRAILTY_INSTRUMENTS)
+
+
+class Assessment(Undeletable, models.Model):
+    """One instrument score. The outcome is derived from the score when it is recorded."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="assessments")
+    instrument = models.CharField(_("instrument"), max_length=12, choices=Instrument.choices)
+    score = models.DecimalField(_("score"), max_digits=4, decimal_places=1)
+    assessed_on = models.DateField(_("assessed on"), default=timezone.localdate)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    carer = models.ForeignKey(
+        Carer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text=_("For carer-burden instruments: whose burden was measured."),
+    )
+    above_cutoff = models.BooleanField(_("at or above the cut-off"), editable=False)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} {self.score} ({self.outcome})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.full_clean(exclude=["resident", "assessed_by", "carer", "above_cutoff"])
+        self.derive_outcome()
+        super().save(*args, **kwargs)
+
+    @property
+    def purpose(self) -> str:
+        return spec(self.instrument).purpose
+
+    @property
+    def outcome(self) -> str:
+        s = spec(self.instrument)
+        return str(s.positive if self.above_cutoff else s.negative)
+
+    def derive_outcome(self) -> None:
+        """Set the stored outcome from the score; call after validation."""
+        self.above_cutoff = spec(self.instrument).is_positive(Decimal(self.score))
+
+    def clean(self) -> None:
+        errors = {}
+        if self.resident_id and self.resident.is_closed:
+            raise ValidationError(_("This record is closed and can no longer be changed."))
+        if self.instrument not in Instrument.values:
+            errors["instrument"] = _("Choose an instrument.")
+        elif self.score is not None and (
+            problem := spec(self.instrument).range_error(Decimal(self.score))
+        ):
+            errors["score"] = problem
+        if self.assessed_on and self.assessed_on > timezone.localdate():
+            errors["assessed_on"] = _("The assessment date lies in the future.")
+        if (
+            self.carer_id
+            and self.instrument in Instrument.values
+            and spec(self.instrument).purpose != Purpose.CARER_BURDEN
+        ):
+            errors["carer"] = _("Only carer-burden instruments are about a carer.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,126 @@
+"""Teams, the people on them, and their meetings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kernteam.roles import ROLE_PRECEDENCE, Role
+from kernteam.undeletable import Undeletable, UndeletableQuerySet
+
+
+class Team(Undeletable, models.Model):
+    """A Kernteam Ouderen around one neighbourhood or GP practice."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), unique=True)
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=120)
+    municipality = models.CharField(_("municipality"), max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kernteam")
+        verbose_name_plural = _("kernteams")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def roles_of(self, user) -> set[str]:
+        """The roles `user` currently holds on this team (empty for non-members)."""
+        if user is None or not user.is_authenticated:
+            return set()
+        return set(self.memberships.active().filter(user=user).values_list("role", flat=True))
+
+    def has_active_role(self, role: str) -> bool:
+        return self.memberships.active().filter(role=role).exists()
+
+
+class MembershipQuerySet(UndeletableQuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+
+class Membership(Undeletable, models.Model):
+    """A person holding a role on a team. Leaving a team ends the membership; it is kept."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    organisation = models.CharField(_("organisation"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    started_on = models.DateField(_("started on"), default=timezone.localdate)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "user", "role"],
+                condition=models.Q(ended_on__isnull=True),
+                name="one_active_membership_per_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.username} · {self.get_role_display()}"
+
+
+def primary_role(roles: set[str]) -> str:
+    return next((r for r in ROLE_PRECEDENCE if r in roles), "")
+
+
+class Meeting(Undeletable, models.Model):
+    """A multidisciplinary team meeting (MDO).
+
+    Decisions taken while it is open are team decisions."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("In progress")
+        CLOSED = "closed", _("Closed")
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="meetings")
+    scheduled_for = models.DateTimeField(_("scheduled for"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chaired_meetings",
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+        verbose_name = _("team meeting")
+        verbose_name_plural = _("team meetings")
+
+    def __str__(self) -> str:
+        return f"MDO {self.team} {timezone.localtime(self.scheduled_for):%d-%m-%Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def open(self, *, by) -> None:
+        self.status = self.Status.OPEN
+        self.chair = by
+        self.opened_at = timezone.now()
+        self.save(update_fields=["status", "chair", "opened_at"])
+
+    def close(self) -> None:
+        self.status = self.Status.CLOSED
+        self.closed_at = timezone.now()
+        self.save(update_fields=["status", "closed_at"])

@@ -1,0 +1,38 @@
+"""The roles people hold on a kernteam (see shared/domain.md, 'Who is on a kernteam')."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GP = "gp", _("GP")
+    POH = "poh", _("practice nurse for older people")
+    DISTRICT_NURSE = "district_nurse", _("district nurse")
+    WELFARE = "welfare", _("welfare worker")
+    DEMENTIA_CASE_MANAGER = "dementia_case_manager", _("dementia case manager")
+    ELDERLY_CARE_PHYSICIAN = "elderly_care_physician", _("elderly-care physician")
+    COORDINATOR = "coordinator", _("team coordinator")
+
+
+# When a person holds several roles on one team, history rows name the first that applies.
+ROLE_PRECEDENCE: tuple[str, ...] = (
+    Role.GP,
+    Role.ELDERLY_CARE_PHYSICIAN,
+    Role.POH,
+    Role.DISTRICT_NURSE,
+    Role.DEMENTIA_CASE_MANAGER,
+    Role.WELFARE,
+    Role.COORDINATOR,
+)
+
+
+def role_label(code: str) -> str:
+    return str(Role(code).label)
+
+
+def role_list(codes) -> str:
+    """Human enumeration of role labels: 'GP or district nurse'."""
+    labels = [role_label(c) for c in sorted(codes, key=ROLE_PRECEDENCE.index)]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return _("%(first)s or %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}

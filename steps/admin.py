@@ -1,0 +1,130 @@
+"""Stepped care in the admin: the state is never edited; transitions are actions that ask for
+a reason (and a meeting) and go through the same service as every other entry point."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline
+from kernteam.models import Meeting
+from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
+from steps.rules import TransitionRefused
+from steps.services import StateConflict, move_resident, transition_names
+from steps.states import ClosureReason
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    meeting = forms.ModelChoiceField(
+        label=_("Team meeting (for a team decision)"),
+        queryset=Meeting.objects.filter(status=Meeting.Status.OPEN).select_related("team"),
+        required=False,
+    )
+    closure_reason = forms.ChoiceField(
+        label=_("Reason for closing"),
+        choices=[("", "—"), *ClosureReason.choices],
+        required=False,
+    )
+
+
+def transition_action(name: str):
+    def action(modeladmin, request, queryset):
+        if "apply" in request.POST:
+            form = TransitionForm(request.POST)
+            if form.is_valid():
+                for trajectory in queryset.select_related("resident"):
+                    try:
+                        move_resident(
+                            resident=trajectory.resident,
+                            transition=name,
+                            expected_state=trajectory.state,
+                            by=request.user,
+                            **form.cleaned_data,
+                        )
+                        modeladmin.message_user(
+                            request, f"{trajectory.resident}: {TRANSITION_LABELS[name]}"
+                        )
+                    except (TransitionRefused, StateConflict) as exc:
+                        modeladmin.message_user(
+                            request, f"{trajectory.resident}: {exc}", messages.ERROR
+                        )
+                return None
+        else:
+            form = TransitionForm()
+        return TemplateResponse(
+            request,
+            "admin/steps/transition_form.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": TRANSITION_LABELS[name],
+                "action": name,
+                "form": form,
+                "trajectories": queryset.select_related("resident"),
+                "opts": modeladmin.model._meta,
+            },
+        )
+
+    action.__name__ = f"do_{name}"
+    action.short_description = TRANSITION_LABELS[name]
+    return action
+
+
+class HistoryInline(ReadOnlyInline):
+    model = StepChange
+    fk_name = "trajectory"
+    fields = ["at", "kind", "from_state", "to_state", "actor", "actor_role", "reason", "meeting"]
+    readonly_fields = fields
+
+
+@admin.register(Trajectory)
+class TrajectoryAdmin(NoDeleteAdmin):
+    list_display = ["resident", "team", "state", "review_due", "awaiting_confirmation"]
+    list_filter = ["state", "resident__team"]
+    search_fields = ["resident__first_name", "resident__last_name"]
+    list_select_related = ["resident__team"]
+    readonly_fields = ["resident", "state", "review_due", "closure_reason", "pending_confirmation"]
+    inlines = [HistoryInline]
+    actions = [transition_action(name) for name in transition_names()]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("team"))
+    def team(self, obj):
+        return obj.resident.team
+
+    @admin.display(description=_("urgent step-up awaiting confirmation"), boolean=True)
+    def awaiting_confirmation(self, obj):
+        return obj.pending_confirmation_id is not None
+
+
+@admin.register(StepChange)
+class StepChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "trajectory", "kind", "from_state", "to_state", "actor", "actor_role"]
+    list_filter = ["kind", "to_state"]
+    date_hierarchy = "at"
+
+
+@admin.register(Goal)
+class GoalAdmin(NoDeleteAdmin):
+    list_display = ["resident", "domain", "description", "status"]
+    list_filter = ["domain", "status"]
+    search_fields = ["description", "resident__last_name"]
+    readonly_fields = ["created_by", "created_at"]
+    autocomplete_fields = ["resident"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AgreedAction)
+class AgreedActionAdmin(GoalAdmin):
+    list_display = ["resident", "description", "owner", "due_on", "status", "shared_with_carers"]
+    list_filter = ["status", "shared_with_carers"]
+    readonly_fields = ["created_by", "created_at", "done_at", "done_by"]
+    autocomplete_fields = ["resident", "owner_member", "owner_carer", "goal"]

@@ -1,0 +1,439 @@
+"""The stepped-care state machine, its history, goals and agreed actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from clients.models import Carer, Resident
+from kernteam.models import Meeting, primary_role
+from kernteam.roles import Role
+from kernteam.undeletable import AppendOnly, Undeletable
+from steps import rules
+from steps.rules import Move, guarded
+from steps.states import OPEN_STATES, STEPS, ClosureReason, State, review_due
+
+S = State
+member, reason = rules.professional_member, rules.reason_given
+
+
+class Kind(models.TextChoices):
+    """What kind of move a history row records."""
+
+    SIGNAL = "signal", _("signalled")
+    SCREEN = "screen", _("screening started")
+    ENTER = "enter", _("step assigned after screening")
+    STEP_UP = "step_up", _("step up")
+    STEP_DOWN = "step_down", _("step down")
+    ADMIT = "admit", _("admitted")
+    RETURN = "return", _("returned home")
+    CLOSE = "close", _("closed")
+    REOPEN = "reopen", _("reopened")
+    CONFIRM = "confirm", _("urgent step-up confirmed")
+
+
+class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
+    """A resident's path through stepped care. The state changes only through transitions."""
+
+    resident = models.OneToOneField(Resident, on_delete=models.PROTECT, related_name="trajectory")
+    state = FSMField(_("state"), default=S.SIGNALLED, choices=S.choices, protected=True)
+    step_before_admission = models.CharField(max_length=10, blank=True, editable=False)
+    review_due = models.DateField(_("review due"), null=True, blank=True, editable=False)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    pending_confirmation = models.ForeignKey(
+        "StepChange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=_("An urgent step-up taken between meetings, to be confirmed by the team."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("stepped-care trajectory")
+        verbose_name_plural = _("stepped-care trajectories")
+
+    def __str__(self) -> str:
+        return f"{self.resident}: {self.get_state_display()}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == S.CLOSED
+
+    def roles_of(self, user) -> set[str]:
+        """Roles `user` holds on the resident's team (cached per user on this instance)."""
+        cache = self.__dict__.setdefault("_roles_cache", {})
+        key = getattr(user, "pk", None)
+        if key not in cache:
+            cache[key] = self.resident.team.roles_of(user)
+        return cache[key]
+
+    # --- transitions: source → target, who may, what must hold, what follows ---------------
+
+    @transition(field=state, source=S.SIGNALLED, target=S.SCREENING, custom={"kind": Kind.SCREEN})
+    @guarded(permission=member, conditions=(rules.consent_recorded,))
+    def start_screening(self, move: Move) -> None:
+        self._log(move, S.SCREENING, Kind.SCREEN)
+
+    @transition(field=state, source=S.SCREENING, target=S.STEP1, custom={"kind": Kind.ENTER})
+    @guarded(permission=member, conditions=(rules.screening_below_cutoff_or_team_decision,))
+    def assign_step1(self, move: Move) -> None:
+        self._enter(move, S.STEP1, Kind.ENTER)
+
+    @transition(field=state, source=S.SCREENING, target=S.STEP2, custom={"kind": Kind.ENTER})
+    @guarded(
+        permission=member,
+        conditions=(
+            rules.screening_above_cutoff_or_team_override,
+            rules.coordinator_named,
+            rules.has_goal,
+        ),
+    )
+    def assign_step2(self, move: Move) -> None:
+        self._enter(move, S.STEP2, Kind.ENTER)
+
+    @transition(field=state, source=S.SCREENING, target=S.STEP3, custom={"kind": Kind.ENTER})
+    @guarded(
+        permission=member,
+        conditions=(
+            rules.screening_above_cutoff_or_team_override,
+            rules.coordinator_named,
+            rules.has_goal,
+            rules.complex_needs_or_team_decision,
+            rules.elderly_care_physician_on_team,
+        ),
+    )
+    def assign_step3(self, move: Move) -> None:
+        self._enter(move, S.STEP3, Kind.ENTER)
+
+    # Step up: any professional member, with a reason. Outside a meeting it is urgent and
+    # awaits the team's confirmation at the next meeting.
+
+    @transition(field=state, source=S.STEP1, target=S.STEP2, custom={"kind": Kind.STEP_UP})
+    @guarded(permission=member, conditions=(reason,))
+    def step_up_to_2(self, move: Move) -> None:
+        self._step_up(move, S.STEP2)
+
+    @transition(
+        field=state, source=[S.STEP1, S.STEP2], target=S.STEP3, custom={"kind": Kind.STEP_UP}
+    )
+    @guarded(permission=member, conditions=(reason,))
+    def step_up_to_3(self, move: Move) -> None:
+        self._step_up(move, S.STEP3)
+
+    @transition(
+        field=state,
+        source=[S.STEP1, S.STEP2, S.STEP3],
+        target=S.STEP4,
+        custom={"kind": Kind.STEP_UP},
+    )
+    @guarded(permission=member, conditions=(reason,))
+    def step_up_to_4(self, move: Move) -> None:
+        self._step_up(move, S.STEP4)
+
+    # Step down: a team decision in a meeting, or the GP; with a reason.
+
+    @transition(
+        field=state,
+        source=[S.STEP2, S.STEP3, S.STEP4],
+        target=S.STEP1,
+        custom={"kind": Kind.STEP_DOWN},
+    )
+    @guarded(permission=member, conditions=(rules.team_decision_or_gp, reason))
+    def step_down_to_1(self, move: Move) -> None:
+        self._step_down(move, S.STEP1)
+
+    @transition(
+        field=state, source=[S.STEP3, S.STEP4], target=S.STEP2, custom={"kind": Kind.STEP_DOWN}
+    )
+    @guarded(permission=member, conditions=(rules.team_decision_or_gp, reason))
+    def step_down_to_2(self, move: Move) -> None:
+        self._step_down(move, S.STEP2)
+
+    @transition(field=state, source=S.STEP4, target=S.STEP3, custom={"kind": Kind.STEP_DOWN})
+    @guarded(permission=member, conditions=(rules.team_decision_or_gp, reason))
+    def step_down_to_3(self, move: Move) -> None:
+        self._step_down(move, S.STEP3)
+
+    # Temporary admission (hospital, ELV, respite) and the return to the step held before.
+
+    @transition(field=state, source=list(STEPS), target=S.ADMITTED, custom={"kind": Kind.ADMIT})
+    @guarded(permission=rules.role_in(Role.DISTRICT_NURSE, Role.GP))
+    def admit(self, move: Move) -> None:
+        self.step_before_admission = self.state
+        self._log(move, S.ADMITTED, Kind.ADMIT)
+
+    @transition(
+        field=state, source=S.ADMITTED, target=RETURN_VALUE(*STEPS), custom={"kind": Kind.RETURN}
+    )
+    @guarded(permission=rules.role_in(Role.DISTRICT_NURSE, Role.GP))
+    def return_home(self, move: Move) -> str:
+        step = self.step_before_admission
+        self._log(move, step, Kind.RETURN)
+        self.step_before_admission = ""
+        self.review_due = timezone.localdate()  # back home: the team reviews at its next meeting
+        return step
+
+    # Closing keeps the record, read-only; it can be reopened as a new signal.
+
+    @transition(field=state, source=list(OPEN_STATES), target=S.CLOSED, custom={"kind": Kind.CLOSE})
+    @guarded(
+        permission=rules.role_in(Role.GP, Role.COORDINATOR),
+        conditions=(rules.closure_reason_given, reason),
+    )
+    def close(self, move: Move) -> None:
+        self._log(move, S.CLOSED, Kind.CLOSE)
+        self.closure_reason = move.closure_reason
+        self.review_due = None
+        self.step_before_admission = ""
+        self.pending_confirmation = None
+
+    @transition(field=state, source=S.CLOSED, target=S.SIGNALLED, custom={"kind": Kind.REOPEN})
+    @guarded(permission=member, conditions=(reason,))
+    def reopen(self, move: Move) -> None:
+        self._log(move, S.SIGNALLED, Kind.REOPEN)
+        self.closure_reason = ""
+
+    # --- not a move: the team confirms an urgent step-up ----------------------------------
+
+    @guarded(
+        permission=member,
+        conditions=(rules.in_meeting, rules.step_up_awaiting_confirmation),
+    )
+    def confirm_step_up(self, move: Move) -> StepChange:
+        change = self._log(move, self.state, Kind.CONFIRM, confirms=self.pending_confirmation)
+        self.pending_confirmation = None
+        return change
+
+    # --- what every move does -----------------------------------------------------------
+
+    def _log(self, move: Move, to: str, kind: str, from_state=None, **extra) -> StepChange:
+        roles = self.roles_of(move.by)
+        return StepChange.objects.create(
+            trajectory=self,
+            from_state=self.state if from_state is None else from_state,
+            to_state=to,
+            kind=kind,
+            actor=move.by,
+            actor_role=primary_role(roles),
+            reason=move.reason.strip(),
+            meeting=move.meeting,
+            **extra,
+        )
+
+    def _enter(self, move: Move, step: str, kind: str) -> StepChange:
+        change = self._log(move, step, kind)
+        self.review_due = review_due(step, timezone.localdate())
+        return change
+
+    def _step_up(self, move: Move, step: str) -> None:
+        urgent = move.meeting is None
+        change = self._enter(move, step, Kind.STEP_UP)
+        if urgent:
+            self.pending_confirmation = change
+        else:
+            self.pending_confirmation = None
+
+    def _step_down(self, move: Move, step: str) -> None:
+        self._enter(move, step, Kind.STEP_DOWN)
+        self.pending_confirmation = None  # the step-up it awaited is superseded
+
+
+class StepChange(AppendOnly, models.Model):
+    """One move in a resident's history: from, to, who (in which role), when, why, meeting.
+
+    Append-only: rows are never changed or deleted.
+    """
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.PROTECT, related_name="history")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    from_state = models.CharField(_("from"), max_length=10, choices=S.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=10, choices=S.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    actor_role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="step_changes"
+    )
+    confirms = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="confirmations"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("step change")
+        verbose_name_plural = _("step history")
+
+    def __str__(self) -> str:
+        return f"{self.get_from_state_display() or '—'} → {self.get_to_state_display()}"
+
+    @property
+    def urgent(self) -> bool:
+        return self.kind == Kind.STEP_UP and self.meeting_id is None
+
+
+class Domain(models.TextChoices):
+    """Domains for goals and problems: SFMPC plus housing."""
+
+    SOMATIC = "somatic", _("somatic")
+    FUNCTIONAL = "functional", _("functional")
+    SOCIAL = "social", _("social")
+    PSYCHOLOGICAL = "psychological", _("psychological")
+    COMMUNICATIVE = "communicative", _("communicative")
+    HOUSING = "housing", _("housing")
+
+
+class Goal(Undeletable, models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACHIEVED = "achieved", _("achieved")
+        DROPPED = "dropped", _("dropped")
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="goals")
+    domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
+    description = models.TextField(_("goal"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain", "created_at"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+
+    def __str__(self) -> str:
+        return f"{self.get_domain_display()}: {self.description}"
+
+    def clean(self) -> None:
+        if not (self.description or "").strip():
+            raise ValidationError({"description": _("Describe the goal.")})
+
+
+class AgreedAction(Undeletable, models.Model):
+    """An afspraak: who does what by when. The owner is a team member or a carer."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="actions")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    description = models.TextField(_("what"))
+    owner_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_actions",
+        verbose_name=_("owner (team member)"),
+    )
+    owner_carer = models.ForeignKey(
+        Carer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_actions",
+        verbose_name=_("owner (informal carer)"),
+    )
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    shared_with_carers = models.BooleanField(_("shared with informal carers"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True, editable=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("agreed action")
+        verbose_name_plural = _("agreed actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(owner_member__isnull=False, owner_carer__isnull=True)
+                    | models.Q(owner_member__isnull=True, owner_carer__isnull=False)
+                ),
+                name="action_has_exactly_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.owner}, {self.due_on:%d-%m-%Y})"
+
+    @property
+    def owner(self):
+        return self.owner_member or self.owner_carer
+
+    def is_overdue(self, today=None) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
+
+    def clean(self) -> None:
+        errors = {}
+        if not (self.description or "").strip():
+            errors["description"] = _("Describe what will be done.")
+        if bool(self.owner_member_id) == bool(self.owner_carer_id):
+            errors["owner_member"] = _("Name one owner: a team member or an informal carer.")
+        elif self.owner_member_id and not self.resident.team.roles_of(self.owner_member):
+            errors["owner_member"] = _("The owner must be a member of the resident's team.")
+        elif (
+            self.owner_carer_id
+            and not self.resident.carer_links.filter(
+                carer_id=self.owner_carer_id, ended_on__isnull=True
+            ).exists()
+        ):
+            errors["owner_carer"] = _("This informal carer is not linked to the resident.")
+        if self.owner_carer_id and not self.shared_with_carers:
+            errors["shared_with_carers"] = _(
+                "An action a carer does must be shared with the carers."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+TRANSITION_LABELS = {
+    "start_screening": _("Start screening"),
+    "assign_step1": _("Assign step 1"),
+    "assign_step2": _("Assign step 2"),
+    "assign_step3": _("Assign step 3"),
+    "step_up_to_2": _("Step up to step 2"),
+    "step_up_to_3": _("Step up to step 3"),
+    "step_up_to_4": _("Step up to step 4"),
+    "step_down_to_1": _("Step down to step 1"),
+    "step_down_to_2": _("Step down to step 2"),
+    "step_down_to_3": _("Step down to step 3"),
+    "admit": _("Record temporary admission"),
+    "return_home": _("Record return home"),
+    "close": _("Close record"),
+    "reopen": _("Reopen as a new signal"),
+}

@@ -1,0 +1,189 @@
+"""The guards of the stepped-care model, each a named rule with the message a user reads.
+
+A rule looks at the resident's trajectory and the move being attempted, and says whether it
+holds. Transitions list their rules next to them (see `steps.models.Trajectory`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from clients.instruments import Instrument
+from kernteam.roles import Role, role_list
+
+if TYPE_CHECKING:
+    from kernteam.models import Meeting
+    from steps.models import Trajectory
+
+
+class TransitionRefused(Exception):
+    """A move was refused; `problems` are the user-facing reasons, in the active language."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = [str(p) for p in problems]
+        super().__init__(" ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Move:
+    """Who attempts a move, why, and in which meeting (if any)."""
+
+    by: Any
+    reason: str = ""
+    meeting: Meeting | None = None
+    closure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    holds: Callable[[Trajectory, Move], bool]
+    message: str | Promise | Callable[[], str]
+
+    def problem(self, trajectory: Trajectory, move: Move) -> str | None:
+        if self.holds(trajectory, move):
+            return None
+        return str(self.message() if callable(self.message) else self.message)
+
+
+def guarded(*, permission: Rule, conditions: tuple[Rule, ...] = ()):
+    """Check the permission, then every condition, before the transition's body runs.
+
+    Refusals raise TransitionRefused naming every condition that is missing; the state is left
+    as it was (django-fsm only changes it after the body returns).
+    """
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(trajectory: Trajectory, move: Move, *args, **kwargs):
+            if problems := problems_for(trajectory, move, permission, conditions):
+                raise TransitionRefused(problems)
+            return method(trajectory, move, *args, **kwargs)
+
+        wrapper.permission = permission
+        wrapper.conditions = conditions
+        return wrapper
+
+    return decorate
+
+
+def problems_for(trajectory: Trajectory, move: Move, permission: Rule, conditions) -> list[str]:
+    if problem := meeting_problem(trajectory, move) or permission.problem(trajectory, move):
+        return [problem]
+    return [p for rule in conditions if (p := rule.problem(trajectory, move))]
+
+
+def meeting_problem(trajectory: Trajectory, move: Move) -> str | None:
+    meeting = move.meeting
+    if meeting is None:
+        return None
+    if meeting.team_id != trajectory.resident.team_id:
+        return str(_("That meeting belongs to another team."))
+    if not meeting.is_open:
+        return str(_("That meeting is not in progress, so no team decision can be recorded in it."))
+    return None
+
+
+# --- who ---------------------------------------------------------------------------------
+
+
+def _roles(trajectory: Trajectory, move: Move) -> set[str]:
+    return trajectory.roles_of(move.by)
+
+
+professional_member = Rule(
+    lambda t, m: bool(_roles(t, m)),
+    _("Only members of this resident's kernteam can change the step."),
+)
+
+
+def role_in(*roles: str) -> Rule:
+    return Rule(
+        lambda t, m: bool(_roles(t, m) & set(roles)),
+        lambda: _("Only the %(roles)s can do this.") % {"roles": role_list(roles)},
+    )
+
+
+def _team_decision(t: Trajectory, m: Move) -> bool:
+    return m.meeting is not None and meeting_problem(t, m) is None
+
+
+team_decision_or_gp = Rule(
+    lambda t, m: _team_decision(t, m) or Role.GP in _roles(t, m),
+    _("Stepping down needs a team decision in a meeting, or the GP."),
+)
+
+# --- why ---------------------------------------------------------------------------------
+
+reason_given = Rule(lambda t, m: bool(m.reason.strip()), _("Give a reason."))
+
+closure_reason_given = Rule(
+    lambda t, m: m.closure_reason in _closure_reasons(),
+    _("Choose why the record is closed."),
+)
+
+
+def _closure_reasons() -> list[str]:
+    from steps.states import ClosureReason
+
+    return ClosureReason.values
+
+
+# --- what is on record -------------------------------------------------------------------
+
+consent_recorded = Rule(
+    lambda t, m: t.resident.active_consent() is not None,
+    _("No consent recorded."),
+)
+
+
+def _screening(t: Trajectory):
+    return t.resident.latest_frailty_screening()
+
+
+screening_below_cutoff_or_team_decision = Rule(
+    lambda t, m: _team_decision(t, m) or ((s := _screening(t)) is not None and not s.above_cutoff),
+    _("No screening result below the cut-off on record (or a team decision in a meeting)."),
+)
+
+screening_above_cutoff_or_team_override = Rule(
+    lambda t, m: ((s := _screening(t)) is not None and s.above_cutoff)
+    or (_team_decision(t, m) and bool(m.reason.strip())),
+    _(
+        "No screening result above the cut-off on record (a team decision in a meeting, "
+        "with a reason, can override this)."
+    ),
+)
+
+complex_needs_or_team_decision = Rule(
+    lambda t, m: _team_decision(t, m)
+    or ((a := t.resident.latest_assessment([Instrument.INTERMED])) is not None and a.above_cutoff),
+    _("No complex-needs finding on record (INTERMED 16 or more), nor a team decision."),
+)
+
+coordinator_named = Rule(
+    lambda t, m: t.resident.coordinator_id is not None,
+    _("No care coordinator named."),
+)
+
+has_goal = Rule(
+    lambda t, m: t.resident.goals.filter(status="open").exists(),
+    _("No goal recorded."),
+)
+
+elderly_care_physician_on_team = Rule(
+    lambda t, m: t.resident.team.has_active_role(Role.ELDERLY_CARE_PHYSICIAN),
+    _("There is no elderly-care physician on the team."),
+)
+
+step_up_awaiting_confirmation = Rule(
+    lambda t, m: t.pending_confirmation_id is not None,
+    _("There is no urgent step-up awaiting confirmation."),
+)
+
+in_meeting = Rule(_team_decision, _("This can only be done in a team meeting."))

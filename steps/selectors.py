@@ -1,0 +1,44 @@
+"""Read-side queries for stepped care (keyword-only, typed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from kernteam.models import Membership, Team
+from steps.models import Trajectory
+from steps.states import State
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    team: Team
+    roles: list[str]
+    counts: list[tuple[str, str, int]]  # (state, label, count)
+
+    @property
+    def active(self) -> int:
+        return sum(n for state, _, n in self.counts if state != State.CLOSED)
+
+
+def team_overviews(*, user) -> list[TeamOverview]:
+    """Per team the user is on: their roles and the number of residents in each state."""
+    memberships = Membership.objects.active().filter(user=user).select_related("team")
+    teams: dict[int, tuple[Team, list[str]]] = {}
+    for m in memberships:
+        teams.setdefault(m.team_id, (m.team, []))[1].append(m.get_role_display())
+    rows = (
+        Trajectory.objects.filter(resident__team_id__in=teams)
+        .values("resident__team_id", "state")
+        .annotate(n=Count("pk"))
+    )
+    counts = {(r["resident__team_id"], r["state"]): r["n"] for r in rows}
+    return [
+        TeamOverview(
+            team=team,
+            roles=roles,
+            counts=[(s.value, s.label, counts.get((team.pk, s.value), 0)) for s in State],
+        )
+        for team, roles in sorted(teams.values(), key=lambda t: t[0].name)
+    ]

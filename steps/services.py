@@ -1,0 +1,269 @@
+"""Actions on a resident's stepped care. Each is one transaction; broadcasts go out on commit.
+
+Views, the admin and the API call these; they never change a trajectory themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from clients.models import Carer, Resident
+from kernteam.events import send_team_event_on_commit
+from kernteam.models import Meeting, Team
+from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
+from steps.rules import Move, TransitionRefused, problems_for
+from steps.states import ClosureReason, State
+
+
+class StateConflict(Exception):
+    """Someone else moved the resident first. The message says who, to what, and when."""
+
+    def __init__(self, message: str, *, current_state: str):
+        self.current_state = current_state
+        super().__init__(message)
+
+
+def transition_names() -> list[str]:
+    return sorted({t.name for t in Trajectory().get_all_state_transitions()})
+
+
+def transition_method(trajectory: Trajectory, name: str):
+    if name not in transition_names():
+        raise TransitionRefused([_("Unknown step change: %(name)s.") % {"name": name}])
+    return getattr(trajectory, name)
+
+
+def check_move(*, trajectory: Trajectory, transition: str, move: Move) -> list[str]:
+    """The reasons `move` would be refused now (empty when it would succeed)."""
+    method = transition_method(trajectory, transition)
+    fsm_transition = method._django_fsm.get_transition(trajectory.state)
+    if fsm_transition is None:
+        return [_not_from_here(trajectory)]
+    guarded_method = fsm_transition.method
+    return problems_for(trajectory, move, guarded_method.permission, guarded_method.conditions)
+
+
+def available_moves(*, trajectory: Trajectory, move: Move) -> list[str]:
+    """Names of the transitions `move.by` may take on this trajectory now. A reason (and a
+    closure reason) is assumed: the form that offers the move asks for it."""
+    move = dataclasses.replace(
+        move,
+        reason=move.reason or "…",
+        closure_reason=move.closure_reason or ClosureReason.NO_LONGER_NEEDED,
+    )
+    return [
+        t.name
+        for t in trajectory.get_available_state_transitions()
+        if not check_move(trajectory=trajectory, transition=t.name, move=move)
+    ]
+
+
+def move_resident(
+    *,
+    resident: Resident,
+    transition: str,
+    expected_state: str,
+    by,
+    reason: str = "",
+    meeting: Meeting | None = None,
+    closure_reason: str = "",
+) -> StepChange:
+    """Take a named transition. Exactly one of two simultaneous moves wins; the other gets
+    StateConflict (the resident is no longer in `expected_state`). Guards raise
+    TransitionRefused with every missing condition."""
+    move = Move(by=by, reason=reason or "", meeting=meeting, closure_reason=closure_reason or "")
+    with transaction.atomic():
+        trajectory = _locked_trajectory(resident)
+        if trajectory.state != expected_state:
+            raise _conflict(trajectory)
+        method = transition_method(trajectory, transition)
+        try:
+            method(move)
+        except TransitionNotAllowed as exc:
+            raise TransitionRefused([_not_from_here(trajectory)]) from exc
+        try:
+            trajectory.save()
+        except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
+            raise _conflict(Trajectory.objects.get(pk=trajectory.pk)) from exc
+        change = trajectory.history.order_by("-pk").first()
+        _announce(trajectory, change)
+    return change
+
+
+def confirm_step_up(*, resident: Resident, by, meeting: Meeting) -> StepChange:
+    """The team confirms an urgent step-up taken between meetings."""
+    with transaction.atomic():
+        trajectory = _locked_trajectory(resident)
+        change = trajectory.confirm_step_up(Move(by=by, meeting=meeting))
+        trajectory.save(update_fields=["pending_confirmation", "updated_at"])
+        _announce(trajectory, change)
+    return change
+
+
+def signal_resident(
+    *,
+    team: Team,
+    by,
+    first_name: str,
+    last_name: str,
+    date_of_birth: datetime.date,
+    reason: str,
+    salutation: str = "",
+    neighbourhood: str = "",
+    gp_practice: str = "",
+) -> Resident:
+    """Flag a resident to the team. Any professional member of the team may signal."""
+    if not team.roles_of(by):
+        raise TransitionRefused([_("Only members of this kernteam can signal a resident.")])
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why you signal this resident.")})
+    resident = Resident(
+        team=team,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        salutation=salutation.strip(),
+        date_of_birth=date_of_birth,
+        neighbourhood=neighbourhood.strip() or team.neighbourhood,
+        gp_practice=gp_practice.strip(),
+    )
+    resident.full_clean(exclude=["coordinator", "gp_practice"])
+    with transaction.atomic():
+        resident.save()
+        trajectory = Trajectory.objects.create(resident=resident)
+        move = Move(by=by, reason=reason)
+        change = trajectory._log(move, State.SIGNALLED, Kind.SIGNAL, from_state="")
+        _announce(trajectory, change)
+    return resident
+
+
+def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=None) -> Goal:
+    _require_writable(resident, by)
+    goal = Goal(
+        resident=resident,
+        domain=domain,
+        description=description.strip(),
+        created_by=by,
+        meeting=meeting,
+    )
+    goal.full_clean(exclude=["resident", "created_by", "meeting"])
+    with transaction.atomic():
+        goal.save()
+        _announce_resident(resident, "goal_added")
+    return goal
+
+
+def agree_action(
+    *,
+    resident: Resident,
+    by,
+    description: str,
+    due_on: datetime.date,
+    owner_member=None,
+    owner_carer: Carer | None = None,
+    shared_with_carers: bool = False,
+    goal: Goal | None = None,
+    meeting: Meeting | None = None,
+) -> AgreedAction:
+    _require_writable(resident, by)
+    action = AgreedAction(
+        resident=resident,
+        description=description.strip(),
+        due_on=due_on,
+        owner_member=owner_member,
+        owner_carer=owner_carer,
+        shared_with_carers=shared_with_carers or owner_carer is not None,
+        goal=goal,
+        meeting=meeting,
+        created_by=by,
+    )
+    action.full_clean(exclude=["resident", "created_by", "meeting", "goal"])
+    with transaction.atomic():
+        action.save()
+        _announce_resident(resident, "action_added")
+    return action
+
+
+def complete_action(*, action: AgreedAction, by) -> AgreedAction:
+    """Mark an action done: by a team member, or by the carer who owns it."""
+    resident = action.resident
+    is_owner_carer = action.owner_carer_id and action.owner_carer.user_id == by.pk
+    if not is_owner_carer:
+        _require_writable(resident, by)
+    elif resident.trajectory.is_closed:
+        raise TransitionRefused([_("This record is closed and can no longer be changed.")])
+    with transaction.atomic():
+        locked = AgreedAction.objects.select_for_update().get(pk=action.pk)
+        if locked.status != AgreedAction.Status.OPEN:
+            return locked
+        locked.status = AgreedAction.Status.DONE
+        locked.done_at = timezone.now()
+        locked.done_by = by
+        locked.save(update_fields=["status", "done_at", "done_by"])
+        _announce_resident(resident, "action_done")
+    return locked
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _require_writable(resident: Resident, by) -> None:
+    if not resident.team.roles_of(by):
+        raise TransitionRefused([_("Only members of this resident's kernteam can do this.")])
+    if resident.trajectory.is_closed:
+        raise TransitionRefused([_("This record is closed and can no longer be changed.")])
+
+
+def _locked_trajectory(resident: Resident) -> Trajectory:
+    return (
+        Trajectory.objects.select_for_update()
+        .select_related("resident__team")
+        .get(resident_id=resident.pk)
+    )
+
+
+def _not_from_here(trajectory: Trajectory) -> str:
+    return _("Not possible while the resident is in “%(state)s”.") % {
+        "state": trajectory.get_state_display()
+    }
+
+
+def _conflict(trajectory: Trajectory) -> StateConflict:
+    last = trajectory.history.select_related("actor").order_by("-at", "-pk").first()
+    who = (last.actor.get_full_name() or last.actor.username) if last else "?"
+    when = date_format(timezone.localtime(last.at), "DATETIME_FORMAT") if last else ""
+    message = _(
+        "%(resident)s was moved to “%(state)s” by %(who)s (%(when)s) while you were working. "
+        "Nothing was changed; check the new situation and try again."
+    ) % {
+        "resident": trajectory.resident.display_name,
+        "state": trajectory.get_state_display(),
+        "who": who,
+        "when": when,
+    }
+    return StateConflict(message, current_state=trajectory.state)
+
+
+def _announce(trajectory: Trajectory, change: StepChange) -> None:
+    send_team_event_on_commit(
+        team_id=trajectory.resident.team_id,
+        event={
+            "type": "resident.moved",
+            "resident": trajectory.resident_id,
+            "state": trajectory.state,
+            "change": change.pk,
+        },
+    )
+
+
+def _announce_resident(resident: Resident, what: str) -> None:
+    send_team_event_on_commit(
+        team_id=resident.team_id, event={"type": f"resident.{what}", "resident": resident.pk}
+    )

@@ -1,0 +1,58 @@
+"""The states of the stepped-care model and how often each is reviewed (shared/domain.md)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    SIGNALLED = "signalled", _("Signalled")
+    SCREENING = "screening", _("Screening")
+    STEP1 = "step1", _("Step 1 · Finger on the pulse")
+    STEP2 = "step2", _("Step 2 · Coordinated care")
+    STEP3 = "step3", _("Step 3 · Complex care")
+    STEP4 = "step4", _("Step 4 · Intensive care / Wlz")
+    ADMITTED = "admitted", _("Temporarily admitted")
+    CLOSED = "closed", _("Closed")
+
+
+STEPS: tuple[str, ...] = (State.STEP1, State.STEP2, State.STEP3, State.STEP4)
+OPEN_STATES: tuple[str, ...] = tuple(s for s in State.values if s != State.CLOSED)
+
+
+class ClosureReason(models.TextChoices):
+    DECEASED = "deceased", _("deceased")
+    MOVED = "moved", _("moved away")
+    NURSING_HOME = "nursing_home", _("permanent nursing-home admission")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("consent withdrawn")
+    NO_LONGER_NEEDED = "no_longer_needed", _("no longer needed")
+
+
+def step_number(state: str) -> int:
+    """1-4 for the steps, 0 for anything else."""
+    return STEPS.index(state) + 1 if state in STEPS else 0
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def review_due(state: str, since: datetime.date) -> datetime.date | None:
+    """Review at least every 12 months (step 1), 6 months, 3 months, 6 weeks (step 4)."""
+    if state == State.STEP1:
+        return add_months(since, 12)
+    if state == State.STEP2:
+        return add_months(since, 6)
+    if state == State.STEP3:
+        return add_months(since, 3)
+    if state == State.STEP4:
+        return since + datetime.timedelta(weeks=6)
+    return None

@@ -1,0 +1,100 @@
+"""Personas: the kernteam of Daalhof (Maastricht), a second team, and a carer.
+
+Outside CI, tests that need a missing service skip with a reason; under CI=true a missing
+service is a failure (see `require_service`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from kernteam.roles import Role
+from tests.factories import MembershipFactory, ResidentFactory, TeamFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(available: bool, reason: str) -> None:
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI needs this service: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests belong to the PostgreSQL pass of `make test`; on SQLite they are
+    deselected (reported as such), not skipped."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@dataclass
+class Team:
+    """A kernteam with one member per role, reachable by role name."""
+
+    team: object
+    gp: object
+    poh: object
+    district_nurse: object
+    welfare: object
+    dementia_case_manager: object
+    elderly_care_physician: object
+    coordinator: object
+
+    def member(self, role: str):
+        return getattr(self, role)
+
+
+def build_team(neighbourhood: str, with_roles=tuple(Role.values)) -> Team:
+    team = TeamFactory(neighbourhood=neighbourhood)
+    members = {}
+    for role in Role.values:
+        if role in with_roles:
+            user = UserFactory(username=f"{role}.{team.slug}")
+            MembershipFactory(team=team, user=user, role=role)
+            members[role] = user
+        else:
+            members[role] = None
+    return Team(team=team, **members)
+
+
+@pytest.fixture
+def daalhof(db) -> Team:
+    return build_team("Daalhof")
+
+
+@pytest.fixture
+def malberg(db) -> Team:
+    return build_team("Malberg")
+
+
+@pytest.fixture
+def thea(db):
+    """Thea Ramakers: a carer's user account (no team membership)."""
+    return UserFactory(username="thea", first_name="Thea", last_name="Ramakers")
+
+
+@pytest.fixture
+def resident_in(daalhof):
+    def make(state: str, **kwargs):
+        return ResidentFactory(team=daalhof.team, state=state, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,97 @@
+"""Factories and builders for readable tests."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from clients.models import Assessment, Carer, CarerLink, Consent, Resident
+from kernteam.models import Meeting, Membership, Team
+from steps.models import Goal, Trajectory
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="nl_NL")
+    last_name = factory.Faker("last_name", locale="nl_NL")
+    password = factory.django.Password("kernteam-test")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ["slug"]
+
+    name = factory.LazyAttribute(lambda o: f"Kernteam {o.neighbourhood}")
+    slug = factory.LazyAttribute(lambda o: o.neighbourhood.lower().replace(" ", "-"))
+    neighbourhood = "Daalhof"
+    municipality = "Maastricht"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "poh"
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resident
+        skip_postgeneration_save = True
+
+    team = factory.SubFactory(TeamFactory)
+    salutation = "Mevrouw"
+    first_name = "Maria"
+    last_name = factory.Sequence(lambda n: f"Janssen{n or ''}")
+    date_of_birth = datetime.date(1938, 3, 14)
+    neighbourhood = factory.LazyAttribute(lambda o: o.team.neighbourhood)
+    gp_practice = "Huisartsenpraktijk Daalhof"
+
+    @factory.post_generation
+    def state(self, create, state, **kwargs):
+        Trajectory.objects.create(resident=self, state=state or "signalled")
+
+
+def open_meeting(team: Team, chair) -> Meeting:
+    meeting = Meeting.objects.create(team=team, scheduled_for=timezone.now())
+    meeting.open(by=chair)
+    return meeting
+
+
+def give_consent(resident: Resident, by) -> Consent:
+    return Consent.objects.create(
+        resident=resident, given_on=timezone.localdate(), recorded_by=by, disciplines=["gp", "poh"]
+    )
+
+
+def score(resident: Resident, instrument: str, value, by) -> Assessment:
+    return Assessment.objects.create(
+        resident=resident, instrument=instrument, score=value, assessed_by=by
+    )
+
+
+def goal(resident: Resident, by, domain: str = "functional", status: str = "open") -> Goal:
+    return Goal.objects.create(
+        resident=resident,
+        domain=domain,
+        description="Veilig thuis blijven wonen",
+        created_by=by,
+        status=status,
+    )
+
+
+def carer_for(resident: Resident, *, username: str | None = None) -> Carer:
+    user = UserFactory(username=username) if username else None
+    carer = Carer.objects.create(first_name="Thea", last_name="Ramakers", user=user)
+    CarerLink.objects.create(carer=carer, resident=resident, relationship="child")
+    return carer

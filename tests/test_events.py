@@ -1,0 +1,120 @@
+"""A move is announced to the team's boards after it commits, never before, never on rollback,
+and never to another team. Runs on the in-memory layer (SQLite pass) and Redis (PostgreSQL pass)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection, transaction
+
+from kernteam.events import team_group
+from steps.models import Trajectory
+from steps.services import move_resident
+from tests.conftest import IN_CI, require_service
+
+
+class Board:
+    """Joins the team's group and keeps receiving, as an open board's consumer does.
+    (Cancelling a receive drops the channel on the Redis pub/sub layer.)"""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+
+    async def open(self, team_id: int) -> Board:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(team_group(team_id), channel)
+
+        async def pump() -> None:
+            while True:
+                self.received.append(await layer.receive(channel))
+
+        self.task = asyncio.create_task(pump())
+        return self
+
+    async def settle(self, seconds: float = 1.0) -> list[dict]:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not self.received and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        self.task.cancel()
+        return self.received
+
+
+@pytest.fixture
+def layer_ready():
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL).ping()
+            available = True
+        except redis.RedisError:
+            available = False
+        require_service(available, f"Redis at {settings.REDIS_URL} is not reachable")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_move_reaches_the_team_after_commit(daalhof, malberg, resident_in, layer_ready):
+    resident = await sync_to_async(resident_in)("step2")
+    own, other = await Board().open(daalhof.team.pk), await Board().open(malberg.team.pk)
+
+    def nurse_steps_up() -> None:  # runs in a worker thread, as a view does under ASGI
+        with transaction.atomic():
+            move_resident(
+                resident=resident,
+                transition="step_up_to_3",
+                expected_state="step2",
+                by=daalhof.district_nurse,
+                reason="Gevallen",
+            )
+            time.sleep(0.3)
+            assert own.received == []  # not before commit
+
+    await sync_to_async(nurse_steps_up)()
+    [message] = await own.settle()
+    assert message["type"] == "board.event"
+    event = message["event"]
+    assert (event["type"], event["resident"], event["state"]) == (
+        "resident.moved",
+        resident.pk,
+        "step3",
+    )
+    assert await other.settle(0.3) == []  # never to another team
+    await sync_to_async(lambda: connection.close())()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_rolled_back_move_is_never_announced(daalhof, resident_in, layer_ready):
+    resident = await sync_to_async(resident_in)("step2")
+    own = await Board().open(daalhof.team.pk)
+
+    def interrupted() -> None:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            move_resident(
+                resident=resident,
+                transition="step_up_to_3",
+                expected_state="step2",
+                by=daalhof.district_nurse,
+                reason="Gevallen",
+            )
+            raise RuntimeError("connection dropped")
+
+    await sync_to_async(interrupted)()
+    assert await own.settle(0.5) == []
+    trajectory = await Trajectory.objects.aget(resident=resident)
+    assert trajectory.state == "step2"
+    await sync_to_async(lambda: connection.close())()
+
+
+def test_the_layer_matches_the_environment():
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    if settings.REDIS_URL:
+        assert backend == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    else:
+        assert backend == "channels.layers.InMemoryChannelLayer"
+        assert not IN_CI or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")

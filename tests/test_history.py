@@ -1,0 +1,164 @@
+"""History is never rewritten; nothing a user entered is hard-deleted."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from clients.models import Resident
+from kernteam.undeletable import ProtectedRecord
+from steps.models import StepChange, Trajectory
+from steps.rules import TransitionRefused
+from steps.services import add_goal, agree_action, move_resident
+from tests.factories import UserFactory, score
+
+
+@pytest.fixture
+def moved(daalhof, resident_in):
+    resident = resident_in("step2")
+    move_resident(
+        resident=resident,
+        transition="step_up_to_3",
+        expected_state="step2",
+        by=daalhof.district_nurse,
+        reason="Twee keer gevallen",
+    )
+    return resident
+
+
+def test_history_rows_cannot_be_changed_through_the_orm(moved):
+    change = StepChange.objects.get(trajectory__resident=moved)
+    change.reason = "herschreven"
+    with pytest.raises(ProtectedRecord):
+        change.save()
+    with pytest.raises(ProtectedRecord):
+        StepChange.objects.filter(pk=change.pk).update(reason="herschreven")
+    with pytest.raises(ProtectedRecord):
+        StepChange.objects.bulk_update([change], ["reason"])
+    assert StepChange.objects.get(pk=change.pk).reason == "Twee keer gevallen"
+
+
+def test_history_rows_cannot_be_deleted_through_the_orm(moved):
+    change = StepChange.objects.get(trajectory__resident=moved)
+    with pytest.raises(ProtectedRecord):
+        change.delete()
+    with pytest.raises(ProtectedRecord):
+        StepChange.objects.all().delete()
+    assert StepChange.objects.filter(pk=change.pk).exists()
+
+
+def test_residents_and_trajectories_are_never_deleted(moved):
+    with pytest.raises(ProtectedRecord):
+        moved.delete()
+    with pytest.raises(ProtectedRecord):
+        Trajectory.objects.all().delete()
+    assert Resident.objects.filter(pk=moved.pk).exists()
+
+
+def test_the_state_cannot_be_assigned_directly(moved):
+    trajectory = Trajectory.objects.get(resident=moved)
+    with pytest.raises(AttributeError):
+        trajectory.state = "step1"
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(UserFactory(username="beheer", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_shows_history_read_only(admin_client, moved):
+    change = StepChange.objects.get(trajectory__resident=moved)
+    url = reverse("admin:steps_stepchange_change", args=[change.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert b'name="reason"' not in page.content  # shown, not editable
+    assert admin_client.post(url, {"reason": "herschreven"}).status_code == 403
+    delete = reverse("admin:steps_stepchange_delete", args=[change.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert StepChange.objects.get(pk=change.pk).reason == "Twee keer gevallen"
+
+
+def test_admin_offers_no_delete_anywhere(admin_client, moved):
+    for name in ("clients_resident", "steps_trajectory", "kernteam_team", "clients_assessment"):
+        page = admin_client.get(reverse(f"admin:{name}_changelist"))
+        assert page.status_code == 200
+        assert b"delete_selected" not in page.content
+
+
+def test_admin_never_edits_the_state_and_offers_transitions(admin_client, moved):
+    trajectory = Trajectory.objects.get(resident=moved)
+    page = admin_client.get(reverse("admin:steps_trajectory_change", args=[trajectory.pk]))
+    assert b'name="state"' not in page.content
+    changelist = admin_client.get(reverse("admin:steps_trajectory_changelist"))
+    assert b"do_step_down_to_2" in changelist.content
+
+
+def test_admin_transition_goes_through_the_rules(admin_client, daalhof, moved):
+    """The admin user is not on the team: the move is refused with the reason, nothing moves."""
+    trajectory = Trajectory.objects.get(resident=moved)
+    url = reverse("admin:steps_trajectory_changelist")
+    form = admin_client.post(
+        url, {"action": "do_step_down_to_2", "_selected_action": [trajectory.pk]}
+    )
+    assert b'name="reason"' in form.content  # asks for the reason first
+    done = admin_client.post(
+        url,
+        {
+            "action": "do_step_down_to_2",
+            "_selected_action": [trajectory.pk],
+            "apply": "1",
+            "reason": "Gaat beter",
+        },
+        follow=True,
+    )
+    assert "kernteam" in done.content.decode()
+    trajectory.refresh_from_db()
+    assert trajectory.state == "step3"
+
+
+def test_admin_transition_by_the_gp(client, daalhof, moved):
+    daalhof.gp.is_staff = True
+    daalhof.gp.is_superuser = True
+    daalhof.gp.save()
+    client.force_login(daalhof.gp)
+    trajectory = Trajectory.objects.get(resident=moved)
+    client.post(
+        reverse("admin:steps_trajectory_changelist"),
+        {
+            "action": "do_step_down_to_2",
+            "_selected_action": [trajectory.pk],
+            "apply": "1",
+            "reason": "Gaat beter",
+        },
+    )
+    trajectory.refresh_from_db()
+    assert trajectory.state == "step2"
+    assert trajectory.history.last().actor == daalhof.gp
+
+
+def test_a_closed_record_is_read_only(daalhof, resident_in):
+    resident = resident_in("step2")
+    move_resident(
+        resident=resident,
+        transition="close",
+        expected_state="step2",
+        by=daalhof.gp,
+        reason="Overleden",
+        closure_reason="deceased",
+    )
+    resident.refresh_from_db()
+    with pytest.raises(TransitionRefused):
+        add_goal(resident=resident, by=daalhof.poh, domain="somatic", description="x")
+    with pytest.raises(TransitionRefused):
+        agree_action(
+            resident=resident,
+            by=daalhof.poh,
+            description="x",
+            due_on="2027-01-01",
+            owner_member=daalhof.poh,
+        )
+    with pytest.raises(ValidationError, match="afgesloten"):
+        score(resident, "gfi", 5, daalhof.poh)
+    assert resident.goals.count() == resident.actions.count() == resident.assessments.count() == 0
