@@ -25,7 +25,7 @@ class Resident(Undeletable, models.Model):
     )
     date_of_birth = models.DateField(_("date of birth"))
     neighbourhood = models.CharField(_("neighbourhood"), max_length=120)
-    gp_practice = models.CharField(_("GP practice"), max_length=120)
+    gp_practice = models.CharField(_("GP practice"), max_length=120, blank=True)
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("care coordinator"),

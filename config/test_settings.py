@@ -1,5 +1,9 @@
 """Test settings: the same configuration as the running app, with a fast password hasher."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from config.settings import *  # noqa: F403
 from config.settings import DATABASES
 
@@ -10,4 +14,7 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not shared-cache memory: threads then wait for the write lock like the app does.
-    DATABASES["default"]["TEST"] = {"NAME": "/tmp/kernteam-test.sqlite3"}
+    # One file per test process, so that parallel checkouts never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"kernteam-test-{os.getpid()}.sqlite3")
+    }

@@ -217,7 +217,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
 
     def _log(self, move: Move, to: str, kind: str, from_state=None, **extra) -> StepChange:
         roles = self.roles_of(move.by)
-        return StepChange.objects.create(
+        self.last_change = StepChange.objects.create(
             trajectory=self,
             from_state=self.state if from_state is None else from_state,
             to_state=to,
@@ -228,6 +228,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
             meeting=move.meeting,
             **extra,
         )
+        return self.last_change
 
     def _enter(self, move: Move, step: str, kind: str) -> StepChange:
         change = self._log(move, step, kind)

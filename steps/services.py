@@ -93,7 +93,7 @@ def move_resident(
             trajectory.save()
         except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
             raise _conflict(Trajectory.objects.get(pk=trajectory.pk)) from exc
-        change = trajectory.history.order_by("-pk").first()
+        change = trajectory.last_change
         _announce(trajectory, change)
     return change
 
@@ -134,7 +134,7 @@ def signal_resident(
         neighbourhood=neighbourhood.strip() or team.neighbourhood,
         gp_practice=gp_practice.strip(),
     )
-    resident.full_clean(exclude=["coordinator", "gp_practice"])
+    resident.full_clean(exclude=["coordinator"])
     with transaction.atomic():
         resident.save()
         trajectory = Trajectory.objects.create(resident=resident)

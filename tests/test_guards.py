@@ -99,33 +99,47 @@ def frail(daalhof, resident_in):
     return resident
 
 
-def test_step2_needs_a_screening_above_the_cutoff(daalhof, frail):
-    score(frail, "tfi", 3, daalhof.poh)  # the latest screening is below the cut-off
-    assert refused(frail, "assign_step2", daalhof.poh) == [
+@pytest.fixture
+def complex_(daalhof, frail):
+    score(frail, "intermed", 20, daalhof.poh)
+    return frail
+
+
+STEP2_OR_3 = pytest.mark.parametrize("transition", ["assign_step2", "assign_step3"])
+
+
+@STEP2_OR_3
+def test_step2_and_3_need_a_screening_above_the_cutoff(daalhof, complex_, transition):
+    score(complex_, "tfi", 3, daalhof.poh)  # the latest screening is below the cut-off
+    assert refused(complex_, transition, daalhof.poh) == [
         msg(rules.screening_above_cutoff_or_team_override)
     ]
 
 
-def test_step2_team_override_needs_a_meeting_and_a_reason(daalhof, frail):
-    score(frail, "tfi", 3, daalhof.poh)
+@STEP2_OR_3
+def test_step2_and_3_team_override_needs_a_meeting_and_a_reason(daalhof, complex_, transition):
+    score(complex_, "tfi", 3, daalhof.poh)
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
     expected = [msg(rules.screening_above_cutoff_or_team_override)]
-    assert refused(frail, "assign_step2", daalhof.poh, meeting=meeting, reason=" ") == expected
-    move(frail, "assign_step2", daalhof.poh, meeting=meeting, reason="Zorgen van de dochter")
-    assert frail.trajectory.state == "step2"
+    assert refused(complex_, transition, daalhof.poh, meeting=meeting, reason=" ") == expected
+    move(complex_, transition, daalhof.poh, meeting=meeting, reason="Zorgen van de dochter")
+    assert complex_.trajectory.state == transition[-1].join(["step", ""])
 
 
-def test_step2_needs_a_coordinator(daalhof, frail):
-    frail.coordinator = None
-    frail.save()
-    assert refused(frail, "assign_step2", daalhof.poh) == ["Er is geen zorgcoördinator benoemd."]
+@STEP2_OR_3
+def test_step2_and_3_need_a_coordinator(daalhof, complex_, transition):
+    complex_.coordinator = None
+    complex_.save()
+    assert refused(complex_, transition, daalhof.poh) == ["Er is geen zorgcoördinator benoemd."]
 
 
-def test_step2_needs_an_open_goal(daalhof, resident_in):
+@STEP2_OR_3
+def test_step2_and_3_need_an_open_goal(daalhof, resident_in, transition):
     resident = resident_in("screening", coordinator=daalhof.poh)
     score(resident, "gfi", 7, daalhof.poh)
+    score(resident, "intermed", 20, daalhof.poh)
     goal(resident, daalhof.poh, status="achieved")
-    assert refused(resident, "assign_step2", daalhof.poh) == [msg(rules.has_goal)]
+    assert refused(resident, transition, daalhof.poh) == [msg(rules.has_goal)]
 
 
 def test_step2_names_every_missing_condition(daalhof, resident_in):
@@ -177,11 +191,23 @@ def test_step3_needs_an_elderly_care_physician_on_the_team(daalhof, frail):
 # --- step up ------------------------------------------------------------------------------
 
 
-def test_step_up_needs_a_reason(daalhof, resident_in):
-    resident = resident_in("step2")
-    assert refused(resident, "step_up_to_3", daalhof.district_nurse, reason="  ") == [
-        "Geef een reden op."
-    ]
+@pytest.mark.parametrize(
+    ("transition", "source"),
+    [
+        ("step_up_to_2", "step1"),
+        ("step_up_to_3", "step2"),
+        ("step_up_to_4", "step3"),
+        ("step_down_to_1", "step2"),
+        ("step_down_to_2", "step3"),
+        ("step_down_to_3", "step4"),
+        ("close", "step2"),
+        ("reopen", "closed"),
+    ],
+)
+def test_step_decisions_need_a_reason(daalhof, resident_in, transition, source):
+    resident = resident_in(source)
+    problems = refused(resident, transition, daalhof.gp, reason="  ", closure_reason="moved")
+    assert problems == ["Geef een reden op."]
 
 
 def test_urgent_step_up_awaits_confirmation_at_the_next_meeting(daalhof, resident_in):
