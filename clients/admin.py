@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Assessment, Carer, CarerLink, Consent, Resident
 from kernteam.admin_base import NoDeleteAdmin
@@ -51,14 +52,28 @@ class CarerLinkAdmin(NoDeleteAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(NoDeleteAdmin):
+    """A recorded consent is not edited: it is withdrawn (and a new one recorded)."""
+
     list_display = ["resident", "given_on", "share_with_carers", "recorded_by", "withdrawn_at"]
+    list_filter = ["share_with_carers", ("withdrawn_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["recorded_by", "recorded_at", "withdrawn_at", "withdrawn_by"]
     autocomplete_fields = ["resident"]
+    actions = ["withdraw"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [f.name for f in Consent._meta.fields]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Withdraw consent"))
+    def withdraw(self, request, queryset):
+        for consent in queryset.filter(withdrawn_at__isnull=True):
+            consent.withdraw(by=request.user)
 
 
 @admin.register(Assessment)

@@ -68,6 +68,11 @@ class Resident(Undeletable, models.Model):
         trajectory = getattr(self, "trajectory", None)
         return trajectory is not None and trajectory.is_closed
 
+    def check_writable(self) -> None:
+        """A closed record is read-only: nothing is added to it or changed in it."""
+        if self.is_closed:
+            raise ValidationError(_("This record is closed and can no longer be changed."))
+
     def active_consent(self) -> Consent | None:
         return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_on", "-pk").first()
 
@@ -230,8 +235,8 @@ class Assessment(Undeletable, models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.resident_id and self.resident.is_closed:
-            raise ValidationError(_("This record is closed and can no longer be changed."))
+        if self.resident_id:
+            self.resident.check_writable()
         if self.instrument not in Instrument.values:
             errors["instrument"] = _("Choose an instrument.")
         elif self.score is not None and (

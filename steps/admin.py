@@ -108,8 +108,17 @@ class StepChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
+class ClosedIsReadOnly:
+    """Goals and actions of a closed record are shown, not edited."""
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.resident.is_closed:
+            return [f.name for f in obj._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+
 @admin.register(Goal)
-class GoalAdmin(NoDeleteAdmin):
+class GoalAdmin(ClosedIsReadOnly, NoDeleteAdmin):
     list_display = ["resident", "domain", "description", "status"]
     list_filter = ["domain", "status"]
     search_fields = ["description", "resident__last_name"]

@@ -322,6 +322,8 @@ class Goal(Undeletable, models.Model):
         return f"{self.get_domain_display()}: {self.description}"
 
     def clean(self) -> None:
+        if self.resident_id:
+            self.resident.check_writable()
         if not (self.description or "").strip():
             raise ValidationError({"description": _("Describe the goal.")})
 
@@ -400,6 +402,8 @@ class AgreedAction(Undeletable, models.Model):
         return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
 
     def clean(self) -> None:
+        if self.resident_id:
+            self.resident.check_writable()
         errors = {}
         if not (self.description or "").strip():
             errors["description"] = _("Describe what will be done.")

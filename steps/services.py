@@ -145,7 +145,7 @@ def signal_resident(
 
 
 def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=None) -> Goal:
-    _require_writable(resident, by)
+    _require_member(resident, by)
     goal = Goal(
         resident=resident,
         domain=domain,
@@ -172,7 +172,7 @@ def agree_action(
     goal: Goal | None = None,
     meeting: Meeting | None = None,
 ) -> AgreedAction:
-    _require_writable(resident, by)
+    _require_member(resident, by)
     action = AgreedAction(
         resident=resident,
         description=description.strip(),
@@ -196,9 +196,8 @@ def complete_action(*, action: AgreedAction, by) -> AgreedAction:
     resident = action.resident
     is_owner_carer = action.owner_carer_id and action.owner_carer.user_id == by.pk
     if not is_owner_carer:
-        _require_writable(resident, by)
-    elif resident.trajectory.is_closed:
-        raise TransitionRefused([_("This record is closed and can no longer be changed.")])
+        _require_member(resident, by)
+    resident.check_writable()
     with transaction.atomic():
         locked = AgreedAction.objects.select_for_update().get(pk=action.pk)
         if locked.status != AgreedAction.Status.OPEN:
@@ -214,11 +213,9 @@ def complete_action(*, action: AgreedAction, by) -> AgreedAction:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _require_writable(resident: Resident, by) -> None:
+def _require_member(resident: Resident, by) -> None:
     if not resident.team.roles_of(by):
         raise TransitionRefused([_("Only members of this resident's kernteam can do this.")])
-    if resident.trajectory.is_closed:
-        raise TransitionRefused([_("This record is closed and can no longer be changed.")])
 
 
 def _locked_trajectory(resident: Resident) -> Trajectory:
