@@ -347,3 +347,15 @@ def test_review_intervals_follow_the_step(daalhof, resident_in):
     move(resident, "step_up_to_4", daalhof.gp)
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.review_due == timezone.localdate() + datetime.timedelta(weeks=6)
+
+
+def test_only_team_members_confirm_an_urgent_step_up(daalhof, malberg, thea, resident_in):
+    resident = resident_in("step2")
+    move(resident, "step_up_to_3", daalhof.district_nurse, reason="Gevallen")
+    meeting = open_meeting(daalhof.team, daalhof.coordinator)
+    for outsider in (malberg.gp, thea):
+        with pytest.raises(TransitionRefused) as exc:
+            confirm_step_up(resident=resident, by=outsider, meeting=meeting)
+        assert exc.value.problems == [msg(rules.professional_member)]
+    resident.trajectory.refresh_from_db()
+    assert resident.trajectory.pending_confirmation is not None
