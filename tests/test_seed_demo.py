@@ -1,0 +1,425 @@
+"""`manage.py seed_demo`: idempotent, deterministic, and consistent with the domain's rules."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections import Counter, defaultdict
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, Purpose, spec
+from clients.models import Assessment, Carer, Consent, Resident
+from kernteam import demo
+from kernteam.models import Meeting, Membership, Team
+from kernteam.roles import Role
+from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
+from steps.states import STEPS, State, review_due
+
+TODAY = datetime.date(2026, 10, 1)
+pytestmark = pytest.mark.django_db
+
+
+def seed_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--today", TODAY.isoformat(), *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m.objects.count() for m in apps.get_models()}
+
+
+def local(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Everything seeded, by natural values (no primary keys)."""
+    who = (
+        "trajectory__resident__team__slug",
+        "trajectory__resident__last_name",
+        "trajectory__resident__first_name",
+        "trajectory__resident__date_of_birth",
+    )
+    resident = (
+        "resident__team__slug",
+        "resident__last_name",
+        "resident__first_name",
+        "resident__date_of_birth",
+    )
+    return {
+        "users": list(
+            get_user_model()
+            .objects.order_by("username")
+            .values_list("username", "first_name", "last_name", "password")
+        ),
+        "memberships": list(
+            Membership.objects.order_by("team__slug", "role").values_list(
+                "team__slug", "role", "user__username", "organisation", "phone", "started_on"
+            )
+        ),
+        "meetings": list(
+            Meeting.objects.order_by("team__slug", "scheduled_for").values_list(
+                "team__slug", "scheduled_for", "status", "chair__username"
+            )
+        ),
+        "residents": list(
+            Resident.objects.order_by("team__slug", "pk").values_list(
+                "team__slug",
+                "first_name",
+                "last_name",
+                "salutation",
+                "date_of_birth",
+                "coordinator__username",
+                "created_at",
+            )
+        ),
+        "trajectories": list(
+            Trajectory.objects.order_by("resident__team__slug", "resident_id").values_list(
+                "resident__last_name",
+                "state",
+                "review_due",
+                "step_before_admission",
+                "closure_reason",
+                "pending_confirmation__at",
+            )
+        ),
+        "history": list(
+            StepChange.objects.order_by(*who, "at").values_list(
+                *who,
+                "kind",
+                "from_state",
+                "to_state",
+                "actor__username",
+                "actor_role",
+                "at",
+                "reason",
+                "meeting__scheduled_for",
+            )
+        ),
+        "assessments": list(
+            Assessment.objects.order_by(*resident, "assessed_on", "pk").values_list(
+                *resident, "instrument", "score", "assessed_on", "above_cutoff", "carer__last_name"
+            )
+        ),
+        "goals": list(
+            Goal.objects.order_by(*resident, "pk").values_list(
+                *resident, "domain", "description", "status", "created_at"
+            )
+        ),
+        "actions": list(
+            AgreedAction.objects.order_by(*resident, "pk").values_list(
+                *resident,
+                "description",
+                "owner_member__username",
+                "owner_carer__first_name",
+                "due_on",
+                "status",
+                "shared_with_carers",
+                "done_at",
+            )
+        ),
+        "carers": list(
+            Carer.objects.order_by("pk").values_list("first_name", "last_name", "email", "phone")
+        ),
+    }
+
+
+def seeded_snapshot(*args: str) -> dict[str, list[tuple]]:
+    """Seed into an empty database, take a snapshot, and roll the seeding back."""
+    with transaction.atomic():
+        seed_demo(*args)
+        result = snapshot()
+        transaction.set_rollback(True)
+    return result
+
+
+# --- idempotent and deterministic -----------------------------------------------------------
+
+
+def test_a_second_run_adds_no_rows_to_any_table():
+    output = seed_demo("--teams", "2")
+    first = row_counts()
+    assert first["clients.Resident"] > 60
+
+    assert "nothing" in seed_demo("--teams", "2")
+    assert row_counts() == first
+    assert "huisarts.daalhof" in output and "kernteam-demo" in output
+
+
+def test_the_same_seed_and_day_give_the_same_data():
+    first = seeded_snapshot("--teams", "2")
+    second = seeded_snapshot("--teams", "2")
+    assert first == second
+    assert len(first["history"]) > 100
+
+    other_seed = seeded_snapshot("--teams", "2", "--seed", "7")
+    assert other_seed["residents"] != first["residents"]
+
+
+def test_a_larger_scale_tops_teams_up_with_the_same_residents():
+    options = demo.SeedOptions(today=TODAY, teams=2, residents_per_team=70)
+    fresh = None
+    with transaction.atomic():
+        demo.seed(options, log=lambda _line: None)
+        fresh = snapshot()
+        transaction.set_rollback(True)
+
+    seed_demo("--teams", "2")
+    before = Resident.objects.count()
+    demo.seed(options, log=lambda _line: None)
+    topped_up = snapshot()
+
+    assert before < Resident.objects.count() == 2 * 70 + 2  # plus the two scenario residents
+    for table in ("residents", "trajectories", "history", "goals", "actions"):
+        assert sorted(topped_up[table], key=str) == sorted(fresh[table], key=str), table
+
+
+def test_team_sizes_vary_within_the_default_range():
+    seed_demo("--teams", "3")
+    for team in Team.objects.all():
+        numbered = team.residents.exclude(last_name__in=["Janssen", "Ramakers"]).count()
+        assert 30 <= numbered <= 60
+
+
+def test_invalid_options_are_refused():
+    with pytest.raises(CommandError):
+        seed_demo("--teams", "0")
+    with pytest.raises(CommandError):
+        seed_demo("--today", "1-10-2026")
+
+
+# --- teams and people -----------------------------------------------------------------------
+
+
+def test_the_35_teams_are_real_neighbourhoods_with_their_municipality():
+    assert len(demo.TEAMS) == 35
+    assert len({t.slug for t in demo.TEAMS}) == 35
+    daalhof = next(t for t in demo.TEAMS if t.slug == "daalhof")
+    assert (daalhof.name, daalhof.municipality) == ("Kernteam Daalhof", "Maastricht")
+    grouped = [slug for group in demo.SHARED_GROUPS for slug in group]
+    assert sorted(grouped) == sorted(t.slug for t in demo.TEAMS)
+
+
+def test_shared_roles_cover_three_or_four_neighbouring_teams():
+    seats = demo.staff_plan(demo.TEAMS)
+    teams_per_user: dict[str, set[str]] = defaultdict(set)
+    for seat in seats:
+        teams_per_user[seat.username].add(seat.team.slug)
+    for role in (Role.DEMENTIA_CASE_MANAGER, Role.ELDERLY_CARE_PHYSICIAN):
+        users = {s.username for s in seats if s.role == role}
+        assert len(users) == len(demo.SHARED_GROUPS)
+        assert all(3 <= len(teams_per_user[u]) <= 4 for u in users)
+    assert {s.username for s in seats if s.role == Role.GP} >= {"huisarts.daalhof"}
+    assert all(len(teams_per_user[s.username]) == 1 for s in seats if s.role == Role.POH)
+
+
+def test_every_team_has_every_role_and_one_shared_password():
+    seed_demo("--teams", "3")
+    for team in Team.objects.all():
+        assert set(team.memberships.active().values_list("role", flat=True)) == set(Role.values)
+    assert get_user_model().objects.filter(username="casemanager.daalhof").exists()
+    users = get_user_model().objects.all()
+    assert len({u.password for u in users}) == 1
+    assert check_password(demo.PASSWORD, users[0].password)
+    admin = users.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+
+
+def test_scenario_residents_janssen_and_ramakers_with_carer_thea():
+    seed_demo("--teams", "2")
+    janssen = Resident.objects.get(last_name="Janssen", first_name="Maria", team__slug="daalhof")
+    assert janssen.salutation == "Mevrouw"
+    assert janssen.trajectory.state == State.STEP2
+    assert janssen.coordinator is not None
+    assert janssen.goals.filter(status=Goal.Status.OPEN).exists()
+    open_actions = janssen.actions.filter(status=AgreedAction.Status.OPEN)
+    nurse = Membership.objects.get(team__slug="daalhof", role=Role.DISTRICT_NURSE).user
+    assert open_actions.filter(owner_member=nurse, description__icontains="huisbezoek").exists()
+
+    ramakers = Resident.objects.get(last_name="Ramakers", team__slug="daalhof")
+    assert ramakers.salutation == "Mijnheer"
+    assert ramakers.trajectory.state == State.STEP2
+    thea = Carer.objects.get(user__username="thea")
+    assert (thea.first_name, thea.last_name) == ("Thea", "Ramakers")
+    assert ramakers.carer_links.filter(carer=thea, relationship="child").exists()
+    assert ramakers.active_consent().share_with_carers
+    shared = ramakers.actions.filter(shared_with_carers=True)
+    assert shared.filter(owner_carer=thea, status=AgreedAction.Status.OPEN).exists()
+    assert shared.filter(owner_member__isnull=False).exists()
+
+
+# --- residents: states, histories, care plans -----------------------------------------------
+
+
+def test_every_state_occurs_on_every_team():
+    seed_demo("--teams", "3")
+    for team in Team.objects.all():
+        states = Counter(
+            Trajectory.objects.filter(resident__team=team).values_list("state", flat=True)
+        )
+        assert set(states) == set(State.values), team
+        most = {state for state, _n in states.most_common(2)}
+        assert most <= {State.STEP1, State.STEP2}, states
+    assert Trajectory.objects.filter(pending_confirmation__isnull=False).count() >= 3
+
+
+def fsm_table() -> dict[tuple[str, str], set[str]]:
+    table: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for t in Trajectory().get_all_state_transitions():
+        for target in getattr(t.target, "allowed_states", None) or [t.target]:
+            table[(str(t.source), str(target))].add(str(t.custom["kind"]))
+    return table
+
+
+ROLES_FOR = {
+    Kind.ADMIT: {Role.DISTRICT_NURSE, Role.GP},
+    Kind.RETURN: {Role.DISTRICT_NURSE, Role.GP},
+    Kind.CLOSE: {Role.GP, Role.COORDINATOR},
+}
+
+
+def test_histories_follow_the_state_machine():
+    seed_demo("--teams", "3")
+    table = fsm_table()
+    roles = defaultdict(set)
+    for m in Membership.objects.active():
+        roles[(m.team_id, m.user_id)].add(m.role)
+    history = defaultdict(list)
+    for row in StepChange.objects.select_related("meeting").order_by("at", "pk"):
+        history[row.trajectory_id].append(row)
+    earliest = TODAY - datetime.timedelta(days=365)
+
+    for trajectory in Trajectory.objects.select_related("resident"):
+        rows = history[trajectory.pk]
+        team_id = trajectory.resident.team_id
+        first = rows[0]
+        assert (first.kind, first.from_state, first.to_state) == (Kind.SIGNAL, "", State.SIGNALLED)
+        before_admission = ""
+        for previous, row in itertools.pairwise(rows):
+            assert row.from_state == previous.to_state
+            assert row.kind in table[(row.from_state, row.to_state)], row
+            assert row.at > previous.at
+            if row.kind == Kind.ADMIT:
+                before_admission = row.from_state
+            if row.kind == Kind.RETURN:
+                assert row.to_state == before_admission
+        assert rows[-1].to_state == trajectory.state
+        for row in rows:
+            assert earliest <= local(row.at) < TODAY
+            assert row.reason.strip()
+            assert row.actor_role in roles[(team_id, row.actor_id)]
+            if row.kind in ROLES_FOR:
+                assert row.actor_role in ROLES_FOR[row.kind], row
+            if row.kind == Kind.STEP_DOWN:
+                assert row.actor_role == Role.GP or row.meeting_id is not None
+            if row.meeting_id is not None:
+                meeting = row.meeting
+                assert meeting.team_id == team_id
+                assert meeting.status == Meeting.Status.CLOSED
+                assert meeting.opened_at <= row.at <= meeting.closed_at
+    assert StepChange.objects.filter(meeting__isnull=False).exists()
+
+
+def test_trajectory_fields_follow_from_the_history():
+    seed_demo("--teams", "3")
+    overdue = 0
+    for trajectory in Trajectory.objects.prefetch_related("history"):
+        rows = sorted(trajectory.history.all(), key=lambda r: (r.at, r.pk))
+        due, before, pending = None, "", None
+        for row in rows:
+            day = local(row.at)
+            if row.kind in (Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN):
+                due = review_due(row.to_state, day)
+            if row.kind == Kind.STEP_UP:
+                pending = row.pk if row.meeting_id is None else None
+            if row.kind in (Kind.STEP_DOWN, Kind.CLOSE):
+                pending = None
+            if row.kind == Kind.ADMIT:
+                before = row.from_state
+            if row.kind == Kind.RETURN:
+                before, due = "", day
+            if row.kind == Kind.CLOSE:
+                due, before = None, ""
+        assert trajectory.review_due == due
+        assert trajectory.step_before_admission == before
+        assert trajectory.pending_confirmation_id == pending
+        assert bool(trajectory.closure_reason) == (trajectory.state == State.CLOSED)
+        if trajectory.state == State.ADMITTED:
+            assert trajectory.step_before_admission in STEPS
+        overdue += bool(due and due < TODAY)
+    assert overdue > 0
+
+
+def current_step(trajectory: Trajectory) -> str:
+    if trajectory.state == State.ADMITTED:
+        return trajectory.step_before_admission
+    return trajectory.state
+
+
+def test_consent_and_assessments_match_the_step():
+    seed_demo("--teams", "3")
+    for trajectory in Trajectory.objects.select_related("resident"):
+        resident = trajectory.resident
+        kinds = set(trajectory.history.values_list("kind", flat=True))
+        assert resident.consents.exists() == (Kind.SCREEN in kinds)
+        step = current_step(trajectory)
+        if step not in STEPS:
+            continue
+        screening = resident.latest_frailty_screening()
+        assert screening is not None
+        assert screening.above_cutoff == (step != State.STEP1), (resident, step)
+        if step in (State.STEP3, State.STEP4):
+            intermed = resident.latest_assessment([Instrument.INTERMED])
+            assert intermed is not None and intermed.score >= 16
+    for assessment in Assessment.objects.all():
+        s = spec(assessment.instrument)
+        assert s.minimum <= assessment.score <= s.maximum
+        assert s.range_error(assessment.score) is None
+        assert assessment.above_cutoff == s.is_positive(assessment.score)
+        assert (assessment.carer_id is not None) == (s.purpose == Purpose.CARER_BURDEN)
+        assert assessment.assessed_on < TODAY
+    frailty = Assessment.objects.filter(instrument__in=FRAILTY_INSTRUMENTS)
+    assert (
+        frailty.filter(above_cutoff=True).exists() and frailty.filter(above_cutoff=False).exists()
+    )
+    assert Assessment.objects.filter(carer__isnull=False).exists()
+
+
+def test_care_plans_goals_actions_and_carers():
+    seed_demo("--teams", "3")
+    members = defaultdict(set)
+    for m in Membership.objects.active():
+        members[m.team_id].add(m.user_id)
+    for trajectory in Trajectory.objects.select_related("resident"):
+        resident = trajectory.resident
+        if current_step(trajectory) in STEPS[1:]:
+            assert resident.coordinator_id in members[resident.team_id]
+            assert resident.goals.filter(status=Goal.Status.OPEN).exists(), resident
+    actions = AgreedAction.objects.select_related("resident")
+    assert actions.exists()
+    for action in actions:
+        assert bool(action.owner_member_id) != bool(action.owner_carer_id)
+        if action.owner_member_id:
+            assert action.owner_member_id in members[action.resident.team_id]
+        else:
+            assert action.shared_with_carers
+            assert action.resident.carer_links.filter(carer_id=action.owner_carer_id).exists()
+        if action.status == AgreedAction.Status.DONE:
+            assert action.done_at is not None and action.done_at > action.created_at
+    statuses = {a.status for a in actions}
+    assert {AgreedAction.Status.OPEN, AgreedAction.Status.DONE} <= statuses
+    assert any(a.is_overdue(TODAY) for a in actions)
+
+    residents = Resident.objects.count()
+    with_carers = Resident.objects.filter(carer_links__isnull=False).distinct().count()
+    assert 0.3 * residents <= with_carers <= 0.7 * residents
+    assert Consent.objects.filter(withdrawn_at__isnull=False).count() <= Consent.objects.count()
