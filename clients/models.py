@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, Purpose, spec
 from kernteam.models import Team
+from kernteam.roles import Role
 from kernteam.undeletable import Undeletable, UndeletableQuerySet
 
 
@@ -172,6 +173,13 @@ class Consent(Undeletable, models.Model):
     def __str__(self) -> str:
         state = _("withdrawn") if self.withdrawn_at else _("given")
         return f"{self.resident}: {state} {self.given_on:%d-%m-%Y}"
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.disciplines or []) - set(Role.values))
+        if not isinstance(self.disciplines, list) or unknown:
+            raise ValidationError(
+                {"disciplines": _("Unknown discipline: %(roles)s.") % {"roles": ", ".join(unknown)}}
+            )
 
     def withdraw(self, *, by) -> None:
         if self.withdrawn_at is None:

@@ -12,7 +12,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from clients.models import Carer, Resident
 from kernteam.models import Meeting, primary_role
 from kernteam.roles import Role
-from kernteam.undeletable import AppendOnly, Undeletable
+from kernteam.undeletable import AppendOnly, Undeletable, UndeletableQuerySet
 from steps import rules
 from steps.rules import Move, guarded
 from steps.states import OPEN_STATES, STEPS, ClosureReason, State, review_due
@@ -192,6 +192,9 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     def close(self, move: Move) -> None:
         self._log(move, S.CLOSED, Kind.CLOSE)
         self.closure_reason = move.closure_reason
+        if move.closure_reason == ClosureReason.CONSENT_WITHDRAWN:
+            for consent in self.resident.consents.filter(withdrawn_at__isnull=True):
+                consent.withdraw(by=move.by)
         self.review_due = None
         self.step_before_admission = ""
         self.pending_confirmation = None
@@ -295,6 +298,11 @@ class Domain(models.TextChoices):
     HOUSING = "housing", _("housing")
 
 
+class GoalQuerySet(UndeletableQuerySet):
+    def open(self) -> GoalQuerySet:
+        return self.filter(status=Goal.Status.OPEN)
+
+
 class Goal(Undeletable, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -312,6 +320,8 @@ class Goal(Undeletable, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, null=True, blank=True)
+
+    objects = GoalQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain", "created_at"]

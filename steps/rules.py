@@ -172,7 +172,7 @@ coordinator_named = Rule(
 )
 
 has_goal = Rule(
-    lambda t, m: t.resident.goals.filter(status="open").exists(),
+    lambda t, m: t.resident.goals.open().exists(),
     _("No goal recorded."),
 )
 

@@ -85,3 +85,17 @@ def test_the_latest_screening_decides(daalhof, resident_in):
     score(resident, "intermed", 30, daalhof.poh)  # not a frailty screening
     latest = score(resident, "tfi", 2, daalhof.poh)
     assert resident.latest_frailty_screening() == latest
+
+
+def test_consent_names_only_known_disciplines(daalhof, resident_in):
+    from clients.models import Consent
+
+    consent = Consent(
+        resident=resident_in("signalled"),
+        given_on="2026-11-01",
+        recorded_by=daalhof.poh,
+        disciplines=["gp", "tandarts"],
+    )
+    with pytest.raises(ValidationError) as exc:
+        consent.full_clean()
+    assert exc.value.message_dict["disciplines"] == ["Onbekende discipline: tandarts."]

@@ -359,3 +359,12 @@ def test_only_team_members_confirm_an_urgent_step_up(daalhof, malberg, thea, res
         assert exc.value.problems == [msg(rules.professional_member)]
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.pending_confirmation is not None
+
+
+def test_closing_for_withdrawn_consent_withdraws_it(daalhof, resident_in):
+    resident = resident_in("step1")
+    consent = give_consent(resident, daalhof.poh)
+    move(resident, "close", daalhof.gp, closure_reason="consent_withdrawn", reason="Wil niet meer")
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None and consent.withdrawn_by == daalhof.gp
+    assert resident.active_consent() is None
