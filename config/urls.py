@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from frontend import views
+
+admin.site.site_header = admin.site.site_title = "Kernteam"
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -30,10 +30,17 @@ class TransitionForm(forms.Form):
     )
 
 
+def transition_form(name: str, data=None) -> TransitionForm:
+    form = TransitionForm(data)
+    if name != "close":
+        del form.fields["closure_reason"]
+    return form
+
+
 def transition_action(name: str):
     def action(modeladmin, request, queryset):
         if "apply" in request.POST:
-            form = TransitionForm(request.POST)
+            form = transition_form(name, request.POST)
             if form.is_valid():
                 for trajectory in queryset.select_related("resident"):
                     try:
@@ -53,7 +60,7 @@ def transition_action(name: str):
                         )
                 return None
         else:
-            form = TransitionForm()
+            form = transition_form(name)
         return TemplateResponse(
             request,
             "admin/steps/transition_form.html",
@@ -85,6 +92,7 @@ class TrajectoryAdmin(NoDeleteAdmin):
     list_filter = ["state", "resident__team"]
     search_fields = ["resident__first_name", "resident__last_name"]
     list_select_related = ["resident__team"]
+    ordering = ["resident__last_name", "resident__first_name"]
     readonly_fields = ["resident", "state", "review_due", "closure_reason", "pending_confirmation"]
     inlines = [HistoryInline]
     actions = [transition_action(name) for name in transition_names()]

@@ -39,7 +39,9 @@ class Kind(models.TextChoices):
 class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     """A resident's path through stepped care. The state changes only through transitions."""
 
-    resident = models.OneToOneField(Resident, on_delete=models.PROTECT, related_name="trajectory")
+    resident = models.OneToOneField(
+        Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="trajectory"
+    )
     state = FSMField(_("state"), default=S.SIGNALLED, choices=S.choices, protected=True)
     step_before_admission = models.CharField(max_length=10, blank=True, editable=False)
     review_due = models.DateField(_("review due"), null=True, blank=True, editable=False)

@@ -161,3 +161,14 @@ def test_a_closed_record_is_read_only(daalhof, resident_in):
     with pytest.raises(ValidationError, match="afgesloten"):
         score(resident, "gfi", 5, daalhof.poh)
     assert resident.goals.count() == resident.actions.count() == resident.assessments.count() == 0
+
+
+def test_admin_asks_for_a_closure_reason_only_when_closing(admin_client, moved):
+    trajectory = Trajectory.objects.get(resident=moved)
+    url = reverse("admin:steps_trajectory_changelist")
+    step_up = admin_client.post(
+        url, {"action": "do_step_up_to_4", "_selected_action": [trajectory.pk]}
+    )
+    close = admin_client.post(url, {"action": "do_close", "_selected_action": [trajectory.pk]})
+    assert b'name="closure_reason"' not in step_up.content
+    assert b'name="closure_reason"' in close.content
