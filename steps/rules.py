@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import Instrument
 from kernteam.roles import Role, role_list
+from steps.states import ClosureReason
 
 if TYPE_CHECKING:
     from kernteam.models import Meeting
@@ -123,15 +124,9 @@ team_decision_or_gp = Rule(
 reason_given = Rule(lambda t, m: bool(m.reason.strip()), _("Give a reason."))
 
 closure_reason_given = Rule(
-    lambda t, m: m.closure_reason in _closure_reasons(),
+    lambda t, m: m.closure_reason in ClosureReason.values,
     _("Choose why the record is closed."),
 )
-
-
-def _closure_reasons() -> list[str]:
-    from steps.states import ClosureReason
-
-    return ClosureReason.values
 
 
 # --- what is on record -------------------------------------------------------------------

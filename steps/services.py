@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,8 +32,9 @@ class StateConflict(Exception):
         super().__init__(message)
 
 
+@functools.cache
 def transition_names() -> list[str]:
-    return sorted({t.name for t in Trajectory().get_all_state_transitions()})
+    return sorted({t.name for t in Trajectory.state.field.get_all_transitions(Trajectory)})
 
 
 def transition_method(trajectory: Trajectory, name: str):
