@@ -10,7 +10,6 @@ import os
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 
 from kernteam.roles import Role
 from tests.factories import MembershipFactory, ResidentFactory, TeamFactory, UserFactory
@@ -24,21 +23,6 @@ def require_service(available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI needs this service: {reason}")
     pytest.skip(reason)
-
-
-def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests belong to the PostgreSQL pass of `make test`; on SQLite they are
-    deselected (reported as such), not skipped."""
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    keep, drop = [], []
-    for item in items:
-        (drop if item.get_closest_marker("postgres") else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
 
 
 @dataclass
@@ -93,8 +77,3 @@ def resident_in(daalhof):
         return ResidentFactory(team=daalhof.team, state=state, **kwargs)
 
     return make
-
-
-@pytest.fixture
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
