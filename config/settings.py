@@ -132,6 +132,9 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
+# `seed_demo` creates accounts with a published password: never under production settings.
+KERNTEAM_DEMO_ALLOWED = True
+
 # Frailty cut-off for the GFI: regions use 4 or 5 (shared/domain.md).
 KERNTEAM_GFI_CUTOFF = env.int("KERNTEAM_GFI_CUTOFF", default=4)
 

@@ -40,6 +40,20 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.production",
+    "SECRET_KEY": "x7#kq!2vLr9@mP4zT8wE6yU1iO3aS5dF7gH9jK0lZ2xC4vB6nM8",
+    "ALLOWED_HOSTS": "kernteam.example.nl",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/kernteam",
+}
+
+
+def test_production_never_loads_demo_accounts():
+    result = run_manage("seed_demo", "--teams", "1", env=PRODUCTION)
+    assert result.returncode != 0
+    assert "never loaded under production settings" in result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage(
         "check",

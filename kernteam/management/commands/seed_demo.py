@@ -6,6 +6,7 @@ import datetime
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -30,6 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--teams", type=int, default=None, help="Seed only the first N teams.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.KERNTEAM_DEMO_ALLOWED:
+            raise CommandError(
+                "Demo data (with a published password) is never loaded under production settings."
+            )
         teams = options["teams"]
         if teams is not None and not 1 <= teams <= len(demo.TEAMS):
             raise CommandError(f"--teams must be between 1 and {len(demo.TEAMS)}.")
