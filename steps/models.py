@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -12,7 +12,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from clients.models import Carer, Resident
 from kernteam.models import Meeting, primary_role
 from kernteam.roles import Role
-from kernteam.undeletable import AppendOnly, Undeletable, UndeletableQuerySet
+from kernteam.undeletable import AppendOnly, ProtectedRecord, Undeletable, UndeletableQuerySet
 from steps import rules
 from steps.rules import Move, guarded
 from steps.states import OPEN_STATES, STEPS, ClosureReason, State, review_due
@@ -34,6 +34,22 @@ class Kind(models.TextChoices):
     CLOSE = "close", _("closed")
     REOPEN = "reopen", _("reopened")
     CONFIRM = "confirm", _("urgent step-up confirmed")
+
+
+class TrajectoryQuerySet(UndeletableQuerySet):
+    """The state moves only through transitions (which write history), never by update()."""
+
+    guarded_fields = frozenset({"state", "step_before_admission"})
+
+    def update(self, **kwargs):
+        if self.guarded_fields & set(kwargs):
+            raise ProtectedRecord("A trajectory's state changes only through its transitions.")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if self.guarded_fields & set(fields):
+            raise ProtectedRecord("A trajectory's state changes only through its transitions.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
@@ -59,12 +75,23 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TrajectoryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("stepped-care trajectory")
         verbose_name_plural = _("stepped-care trajectories")
 
     def __str__(self) -> str:
         return f"{self.resident}: {self.get_state_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Queued effects of a transition (its history row, …) are written in the same
+        transaction as the new state; see `_log`."""
+        effects = self.__dict__.pop("_effects", [])
+        with transaction.atomic():
+            for effect in effects:
+                effect()
+            super().save(*args, **kwargs)
 
     @property
     def is_closed(self) -> bool:
@@ -192,11 +219,10 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         conditions=(rules.closure_reason_given, reason),
     )
     def close(self, move: Move) -> None:
-        self._log(move, S.CLOSED, Kind.CLOSE)
+        self._log(move, S.CLOSED, Kind.CLOSE, closure_reason=move.closure_reason)
         self.closure_reason = move.closure_reason
         if move.closure_reason == ClosureReason.CONSENT_WITHDRAWN:
-            for consent in self.resident.consents.filter(withdrawn_at__isnull=True):
-                consent.withdraw(by=move.by)
+            self._on_save(lambda: self._withdraw_consents(by=move.by))
         self.review_due = None
         self.step_before_admission = ""
         self.pending_confirmation = None
@@ -211,7 +237,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
 
     @guarded(
         permission=member,
-        conditions=(rules.in_meeting, rules.step_up_awaiting_confirmation),
+        conditions=(rules.in_meeting, rules.in_a_step, rules.step_up_awaiting_confirmation),
     )
     def confirm_step_up(self, move: Move) -> StepChange:
         change = self._log(move, self.state, Kind.CONFIRM, confirms=self.pending_confirmation)
@@ -219,10 +245,15 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         return change
 
     # --- what every move does -----------------------------------------------------------
+    # A transition body only prepares: the history row and other writes are queued and happen
+    # in save(), in one transaction with the new state. A move that is never saved, or whose
+    # save loses a race, leaves no trace.
+    def _on_save(self, effect) -> None:
+        self.__dict__.setdefault("_effects", []).append(effect)
 
     def _log(self, move: Move, to: str, kind: str, from_state=None, **extra) -> StepChange:
-        roles = self.roles_of(move.by)
-        self.last_change = StepChange.objects.create(
+        roles = getattr(self, "acting_roles", None) or self.roles_of(move.by)
+        change = StepChange(
             trajectory=self,
             from_state=self.state if from_state is None else from_state,
             to_state=to,
@@ -233,7 +264,13 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
             meeting=move.meeting,
             **extra,
         )
-        return self.last_change
+        self._on_save(change.save)
+        self.last_change = change
+        return change
+
+    def _withdraw_consents(self, *, by) -> None:
+        for consent in self.resident.consents.filter(withdrawn_at__isnull=True):
+            consent.withdraw(by=by)
 
     def _enter(self, move: Move, step: str, kind: str) -> StepChange:
         change = self._log(move, step, kind)
@@ -274,6 +311,9 @@ class StepChange(AppendOnly, models.Model):
     )
     confirms = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="confirmations"
+    )
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
     )
 
     class Meta:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import Instrument
 from kernteam.roles import Role, role_list
-from steps.states import ClosureReason
+from steps.states import STEPS, ClosureReason
 
 if TYPE_CHECKING:
     from kernteam.models import Meeting
@@ -45,6 +45,7 @@ class Move:
 class Rule:
     holds: Callable[[Trajectory, Move], bool]
     message: str | Promise | Callable[[], str]
+    roles: frozenset[str] = frozenset()  # for permissions: the roles that grant it
 
     def problem(self, trajectory: Trajectory, move: Move) -> str | None:
         if self.holds(trajectory, move):
@@ -64,6 +65,9 @@ def guarded(*, permission: Rule, conditions: tuple[Rule, ...] = ()):
         def wrapper(trajectory: Trajectory, move: Move, *args, **kwargs):
             if problems := problems_for(trajectory, move, permission, conditions):
                 raise TransitionRefused(problems)
+            # History names the role that authorised the move, not just any role held.
+            held = trajectory.roles_of(move.by)
+            trajectory.acting_roles = (held & permission.roles) if permission.roles else held
             return method(trajectory, move, *args, **kwargs)
 
         wrapper.permission = permission
@@ -107,6 +111,7 @@ def role_in(*roles: str) -> Rule:
     return Rule(
         lambda t, m: bool(_roles(t, m) & set(roles)),
         lambda: _("Only the %(roles)s can do this.") % {"roles": role_list(roles)},
+        roles=frozenset(roles),
     )
 
 
@@ -174,6 +179,11 @@ has_goal = Rule(
 elderly_care_physician_on_team = Rule(
     lambda t, m: t.resident.team.has_active_role(Role.ELDERLY_CARE_PHYSICIAN),
     _("There is no elderly-care physician on the team."),
+)
+
+in_a_step = Rule(
+    lambda t, m: t.state in STEPS,
+    _("Only possible while the resident is in step 1 to 4."),
 )
 
 step_up_awaiting_confirmation = Rule(

@@ -100,10 +100,13 @@ def move_resident(
     return change
 
 
-def confirm_step_up(*, resident: Resident, by, meeting: Meeting) -> StepChange:
-    """The team confirms an urgent step-up taken between meetings."""
+def confirm_step_up(*, resident: Resident, by, meeting: Meeting, step_up: StepChange) -> StepChange:
+    """The team confirms the urgent step-up it was shown (`step_up`). If that one was already
+    confirmed or superseded meanwhile, StateConflict says so."""
     with transaction.atomic():
         trajectory = _locked_trajectory(resident)
+        if trajectory.pending_confirmation_id != step_up.pk:
+            raise _confirmation_conflict(trajectory, step_up)
         change = trajectory.confirm_step_up(Move(by=by, meeting=meeting))
         trajectory.save(update_fields=["pending_confirmation", "updated_at"])
         _announce(trajectory, change)
@@ -142,6 +145,7 @@ def signal_resident(
         trajectory = Trajectory.objects.create(resident=resident)
         move = Move(by=by, reason=reason)
         change = trajectory._log(move, State.SIGNALLED, Kind.SIGNAL, from_state="")
+        trajectory.save()
         _announce(trajectory, change)
     return resident
 
@@ -194,22 +198,40 @@ def agree_action(
 
 
 def complete_action(*, action: AgreedAction, by) -> AgreedAction:
-    """Mark an action done: by a team member, or by the carer who owns it."""
-    resident = action.resident
-    is_owner_carer = action.owner_carer_id and action.owner_carer.user_id == by.pk
-    if not is_owner_carer:
-        _require_member(resident, by)
-    resident.check_writable()
+    """Mark an action done: by a team member, or by the linked carer who owns it. Ticking off
+    an action someone else just ticked off is fine; a cancelled action cannot be done."""
     with transaction.atomic():
-        locked = AgreedAction.objects.select_for_update().get(pk=action.pk)
-        if locked.status != AgreedAction.Status.OPEN:
-            return locked
-        locked.status = AgreedAction.Status.DONE
-        locked.done_at = timezone.now()
-        locked.done_by = by
-        locked.save(update_fields=["status", "done_at", "done_by"])
-        _announce_resident(resident, "action_done")
+        trajectory = _locked_trajectory(action.resident)
+        locked = (
+            AgreedAction.objects.select_for_update()
+            .select_related("owner_carer", "resident__team")
+            .get(pk=action.pk)
+        )
+        resident = locked.resident
+        if not _is_owning_carer(locked, by):
+            _require_member(resident, by)
+        if trajectory.is_closed:
+            raise TransitionRefused([_("This record is closed and can no longer be changed.")])
+        if locked.status == AgreedAction.Status.CANCELLED:
+            raise TransitionRefused([_("This action was cancelled.")])
+        if locked.status == AgreedAction.Status.OPEN:
+            locked.status = AgreedAction.Status.DONE
+            locked.done_at = timezone.now()
+            locked.done_by = by
+            locked.save(update_fields=["status", "done_at", "done_by"])
+            _announce_resident(resident, "action_done")
     return locked
+
+
+def _is_owning_carer(action: AgreedAction, by) -> bool:
+    carer = action.owner_carer
+    return (
+        carer is not None
+        and carer.user_id is not None
+        and carer.user_id == getattr(by, "pk", None)
+        and action.shared_with_carers
+        and carer.links.filter(resident_id=action.resident_id, ended_on__isnull=True).exists()
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -226,6 +248,22 @@ def _locked_trajectory(resident: Resident) -> Trajectory:
         .select_related("resident__team")
         .get(resident_id=resident.pk)
     )
+
+
+def _confirmation_conflict(trajectory: Trajectory, step_up: StepChange) -> StateConflict:
+    later = (
+        trajectory.history.filter(pk__gt=step_up.pk).select_related("actor").order_by("-pk").first()
+    )
+    who = (later.actor.get_full_name() or later.actor.username) if later else "?"
+    message = _(
+        "The urgent step-up you wanted to confirm was already confirmed or superseded by %(who)s. "
+        "%(resident)s is now in “%(state)s”; check the new situation."
+    ) % {
+        "who": who,
+        "resident": trajectory.resident.display_name,
+        "state": trajectory.get_state_display(),
+    }
+    return StateConflict(message, current_state=trajectory.state)
 
 
 def _not_from_here(trajectory: Trajectory) -> str:

@@ -11,7 +11,8 @@ from django.utils import timezone
 from steps import rules
 from steps.models import Kind
 from steps.rules import TransitionRefused
-from steps.services import confirm_step_up, move_resident
+from steps.services import StateConflict, confirm_step_up, move_resident
+from steps.states import add_months
 from tests.factories import give_consent, goal, open_meeting, score
 
 
@@ -76,9 +77,7 @@ def test_step1_needs_a_screening_below_the_cutoff(daalhof, resident_in):
     move(resident, "assign_step1", daalhof.poh)
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.state == "step1"
-    assert resident.trajectory.review_due == timezone.localdate().replace(
-        year=timezone.localdate().year + 1
-    )
+    assert resident.trajectory.review_due == add_months(timezone.localdate(), 12)
 
 
 def test_step1_by_team_decision_without_screening(daalhof, resident_in):
@@ -220,19 +219,20 @@ def test_urgent_step_up_awaits_confirmation_at_the_next_meeting(daalhof, residen
 
     # Confirmation is a team decision: not from the road.
     with pytest.raises(TransitionRefused) as exc:
-        confirm_step_up(resident=resident, by=daalhof.gp, meeting=None)
+        confirm_step_up(resident=resident, by=daalhof.gp, meeting=None, step_up=change)
     assert exc.value.problems == [msg(rules.in_meeting)]
 
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
-    confirmation = confirm_step_up(resident=resident, by=daalhof.gp, meeting=meeting)
+    confirmation = confirm_step_up(
+        resident=resident, by=daalhof.gp, meeting=meeting, step_up=change
+    )
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.pending_confirmation is None
     assert confirmation.kind == Kind.CONFIRM and confirmation.confirms == change
     assert resident.trajectory.state == "step3"
 
-    with pytest.raises(TransitionRefused) as exc:
-        confirm_step_up(resident=resident, by=daalhof.gp, meeting=meeting)
-    assert exc.value.problems == [msg(rules.step_up_awaiting_confirmation)]
+    with pytest.raises(StateConflict, match="al bevestigd"):
+        confirm_step_up(resident=resident, by=daalhof.gp, meeting=meeting, step_up=change)
 
 
 def test_step_up_in_a_meeting_is_not_urgent(daalhof, resident_in):
@@ -351,11 +351,11 @@ def test_review_intervals_follow_the_step(daalhof, resident_in):
 
 def test_only_team_members_confirm_an_urgent_step_up(daalhof, malberg, thea, resident_in):
     resident = resident_in("step2")
-    move(resident, "step_up_to_3", daalhof.district_nurse, reason="Gevallen")
+    change = move(resident, "step_up_to_3", daalhof.district_nurse, reason="Gevallen")
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
     for outsider in (malberg.gp, thea):
         with pytest.raises(TransitionRefused) as exc:
-            confirm_step_up(resident=resident, by=outsider, meeting=meeting)
+            confirm_step_up(resident=resident, by=outsider, meeting=meeting, step_up=change)
         assert exc.value.problems == [msg(rules.professional_member)]
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.pending_confirmation is not None
@@ -368,3 +368,41 @@ def test_closing_for_withdrawn_consent_withdraws_it(daalhof, resident_in):
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None and consent.withdrawn_by == daalhof.gp
     assert resident.active_consent() is None
+
+
+def test_confirming_a_superseded_step_up_is_a_conflict(daalhof, resident_in):
+    """The team was shown 2→3; meanwhile it was undone and a new urgent 2→4 taken."""
+    resident = resident_in("step2")
+    shown = move(resident, "step_up_to_3", daalhof.district_nurse, reason="Gevallen")
+    move(resident, "step_down_to_2", daalhof.gp, reason="Viel mee")
+    move(resident, "step_up_to_4", daalhof.district_nurse, reason="Weer gevallen, nu met breuk")
+    meeting = open_meeting(daalhof.team, daalhof.coordinator)
+    with pytest.raises(StateConflict) as exc:
+        confirm_step_up(resident=resident, by=daalhof.poh, meeting=meeting, step_up=shown)
+    assert "Stap 4" in str(exc.value)
+    assert daalhof.district_nurse.get_full_name() in str(exc.value)
+    resident.trajectory.refresh_from_db()
+    assert resident.trajectory.pending_confirmation is not None
+
+
+def test_no_confirmation_while_admitted(daalhof, resident_in):
+    resident = resident_in("step2")
+    change = move(resident, "step_up_to_3", daalhof.district_nurse, reason="Gevallen")
+    move(resident, "admit", daalhof.district_nurse, reason="Ziekenhuis")
+    meeting = open_meeting(daalhof.team, daalhof.coordinator)
+    with pytest.raises(TransitionRefused) as exc:
+        confirm_step_up(resident=resident, by=daalhof.poh, meeting=meeting, step_up=change)
+    assert exc.value.problems == [msg(rules.in_a_step)]
+
+
+def test_history_names_the_role_that_authorised_the_move(daalhof, resident_in):
+    """Someone who is welfare worker and coordinator closes a record: as coordinator."""
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(team=daalhof.team, user=daalhof.welfare, role="coordinator")
+    resident = resident_in("step1")
+    change = move(resident, "close", daalhof.welfare, closure_reason="moved", reason="Verhuisd")
+    assert change.actor_role == "coordinator"
+    assert change.closure_reason == "moved"  # kept on the row, also after a reopen
+    move(resident, "reopen", daalhof.poh, reason="Terug")
+    assert resident.trajectory.history.get(kind="close").closure_reason == "moved"

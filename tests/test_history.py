@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django_fsm import ConcurrentTransition
 
 from clients.models import Resident
 from kernteam.undeletable import ProtectedRecord
 from steps.models import StepChange, Trajectory
+from steps.rules import Move
 from steps.services import add_goal, agree_action, move_resident
 from tests.factories import UserFactory, score
 
@@ -55,10 +57,36 @@ def test_residents_and_trajectories_are_never_deleted(moved):
     assert Resident.objects.filter(pk=moved.pk).exists()
 
 
-def test_the_state_cannot_be_assigned_directly(moved):
+def test_the_state_cannot_be_assigned_or_updated_directly(moved):
     trajectory = Trajectory.objects.get(resident=moved)
     with pytest.raises(AttributeError):
         trajectory.state = "step1"
+    with pytest.raises(ProtectedRecord):
+        Trajectory.objects.filter(pk=trajectory.pk).update(state="closed")
+    with pytest.raises(ProtectedRecord):
+        Trajectory.objects.bulk_update([trajectory], ["state"])
+    assert Trajectory.objects.get(pk=trajectory.pk).state == "step3"
+
+
+def test_a_transition_that_is_not_saved_leaves_no_history(daalhof, moved):
+    trajectory = Trajectory.objects.get(resident=moved)
+    count = trajectory.history.count()
+    trajectory.step_up_to_4(Move(by=daalhof.gp, reason="Nooit opgeslagen"))
+    assert trajectory.history.count() == count
+
+
+def test_a_stale_transition_leaves_no_history(daalhof, resident_in):
+    """Two in-memory copies; the second is saved after the first moved the resident."""
+    resident = resident_in("step2")
+    first = Trajectory.objects.get(resident=resident)
+    stale = Trajectory.objects.get(resident=resident)
+    first.step_up_to_3(Move(by=daalhof.district_nurse, reason="Gevallen"))
+    first.save()
+    stale.step_up_to_4(Move(by=daalhof.gp, reason="Oud scherm"))
+    with pytest.raises(ConcurrentTransition):
+        stale.save()
+    assert list(first.history.values_list("to_state", flat=True)) == ["step3"]
+    assert Trajectory.objects.get(pk=first.pk).state == "step3"
 
 
 @pytest.fixture
@@ -112,7 +140,7 @@ def test_admin_transition_goes_through_the_rules(admin_client, daalhof, moved):
         },
         follow=True,
     )
-    assert "kernteam" in done.content.decode()
+    assert "Alleen leden van het kernteam van deze cliënt" in done.content.decode()
     trajectory.refresh_from_db()
     assert trajectory.state == "step3"
 
