@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Assessment, Carer, CarerLink, Consent, Resident
-from kernteam.admin_base import NoDeleteAdmin
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyInline
 
 
 class CarerLinkInline(admin.TabularInline):
@@ -10,6 +10,12 @@ class CarerLinkInline(admin.TabularInline):
     extra = 0
     can_delete = False
     autocomplete_fields = ["carer"]
+
+
+class ClosedCarerLinkInline(ReadOnlyInline):
+    model = CarerLink
+    fields = ["carer", "relationship", "since", "ended_on"]
+    readonly_fields = fields
 
 
 @admin.register(Resident)
@@ -32,9 +38,12 @@ class ResidentAdmin(NoDeleteAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.trajectory.is_closed:  # a closed record is read-only
+        if obj is not None and obj.is_closed:  # a closed record is read-only
             return [f.name for f in Resident._meta.fields]
         return ["team"]
+
+    def get_inlines(self, request, obj):
+        return [ClosedCarerLinkInline] if obj is not None and obj.is_closed else self.inlines
 
 
 @admin.register(Carer)

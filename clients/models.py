@@ -153,6 +153,7 @@ class Consent(Undeletable, models.Model):
     disciplines = models.JSONField(
         _("disciplines"),
         default=list,
+        blank=True,  # clean() says what is missing, in words
         help_text=_("Roles on the team with whom data may be shared."),
     )
     share_with_carers = models.BooleanField(_("share with informal carers"), default=False)
@@ -175,11 +176,28 @@ class Consent(Undeletable, models.Model):
         return f"{self.resident}: {state} {self.given_on:%d-%m-%Y}"
 
     def clean(self) -> None:
-        unknown = sorted(set(self.disciplines or []) - set(Role.values))
-        if not isinstance(self.disciplines, list) or unknown:
-            raise ValidationError(
-                {"disciplines": _("Unknown discipline: %(roles)s.") % {"roles": ", ".join(unknown)}}
-            )
+        if self.resident_id:
+            self.resident.check_writable()
+        errors = {}
+        disciplines = self.disciplines
+        if not isinstance(disciplines, list) or not all(isinstance(d, str) for d in disciplines):
+            errors["disciplines"] = _('List the disciplines, e.g. ["gp", "poh"].')
+        elif not disciplines:
+            errors["disciplines"] = _("Name at least one discipline the consent covers.")
+        elif unknown := sorted(set(disciplines) - set(Role.values)):
+            errors["disciplines"] = _("Unknown discipline: %(roles)s.") % {
+                "roles": ", ".join(unknown)
+            }
+        if self.given_on and self.given_on > timezone.localdate():
+            errors["given_on"] = _("The date lies in the future.")
+        if (
+            self.resident_id
+            and self.recorded_by_id
+            and not self.resident.team.roles_of(self.recorded_by)
+        ):
+            errors["__all__"] = _("Consent is recorded by a member of the resident's team.")
+        if errors:
+            raise ValidationError(errors)
 
     def withdraw(self, *, by) -> None:
         if self.withdrawn_at is None:

@@ -12,7 +12,7 @@ if len(SECRET_KEY) < 50:
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # ASGI
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 KERNTEAM_DEMO_ALLOWED = False

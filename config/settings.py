@@ -89,7 +89,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # Under ASGI Django's docs advise against persistent connections (default 0).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -132,8 +133,12 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
-# `seed_demo` creates accounts with a published password: never under production settings.
-KERNTEAM_DEMO_ALLOWED = True
+# `seed_demo` creates accounts with a published password: by default only on the embedded
+# SQLite database (KERNTEAM_DEMO=1 allows it elsewhere, e.g. for benchmarks), never under
+# production settings.
+KERNTEAM_DEMO_ALLOWED = env.bool(
+    "KERNTEAM_DEMO", default=DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+)
 
 # Frailty cut-off for the GFI: regions use 4 or 5 (shared/domain.md).
 KERNTEAM_GFI_CUTOFF = env.int("KERNTEAM_GFI_CUTOFF", default=4)

@@ -18,3 +18,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"kernteam-test-{os.getpid()}.sqlite3")
     }
+
+# Tests seed throwaway test databases, PostgreSQL included.
+KERNTEAM_DEMO_ALLOWED = True

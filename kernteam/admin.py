@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from kernteam.admin_base import NoDeleteAdmin
-from kernteam.models import Meeting, Membership, Team
+from kernteam.models import Meeting, MeetingRefused, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -29,7 +30,25 @@ class MembershipAdmin(NoDeleteAdmin):
 
 @admin.register(Meeting)
 class MeetingAdmin(NoDeleteAdmin):
+    """Meetings are planned here; opening and closing are actions with their own rules."""
+
     list_display = ["team", "scheduled_for", "status", "chair"]
     list_filter = ["status", "team"]
     date_hierarchy = "scheduled_for"
-    readonly_fields = ["opened_at", "closed_at"]
+    readonly_fields = ["status", "chair", "opened_at", "closed_at"]
+    actions = ["open_meeting", "close_meeting"]
+
+    @admin.action(description=_("Open meeting"))
+    def open_meeting(self, request, queryset):
+        self._each(request, queryset, lambda m: m.open(by=request.user))
+
+    @admin.action(description=_("Close meeting"))
+    def close_meeting(self, request, queryset):
+        self._each(request, queryset, lambda m: m.close())
+
+    def _each(self, request, queryset, act) -> None:
+        for meeting in queryset.select_related("team"):
+            try:
+                act(meeting)
+            except MeetingRefused as exc:
+                self.message_user(request, f"{meeting}: {exc}", messages.ERROR)

@@ -115,12 +115,32 @@ class Meeting(Undeletable, models.Model):
         return self.status == self.Status.OPEN
 
     def open(self, *, by) -> None:
+        """The coordinator opens a planned meeting; decisions taken in it are team decisions."""
+        if Role.COORDINATOR not in self.team.roles_of(by):
+            raise MeetingRefused(_("Only the team coordinator opens a meeting."))
+        if self.status != self.Status.PLANNED:
+            raise MeetingRefused(_("Only a planned meeting can be opened."))
         self.status = self.Status.OPEN
         self.chair = by
         self.opened_at = timezone.now()
         self.save(update_fields=["status", "chair", "opened_at"])
 
     def close(self) -> None:
+        if self.status != self.Status.OPEN:
+            raise MeetingRefused(_("Only a meeting in progress can be closed."))
         self.status = self.Status.CLOSED
         self.closed_at = timezone.now()
         self.save(update_fields=["status", "closed_at"])
+
+    @property
+    def takes_decisions(self) -> bool:
+        """Open, and opened today: a meeting left open does not decide next week."""
+        return (
+            self.is_open
+            and self.opened_at is not None
+            and timezone.localdate(self.opened_at) == timezone.localdate()
+        )
+
+
+class MeetingRefused(Exception):
+    pass

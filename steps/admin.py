@@ -10,7 +10,7 @@ from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline
 from kernteam.models import Meeting
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
 from steps.rules import TransitionRefused
-from steps.services import StateConflict, move_resident, transition_names
+from steps.services import StateConflict, complete_action, move_resident, transition_names
 from steps.states import ClosureReason
 
 
@@ -47,7 +47,8 @@ def transition_action(name: str):
                         move_resident(
                             resident=trajectory.resident,
                             transition=name,
-                            expected_state=trajectory.state,
+                            # the state shown on the form: a move made meanwhile is a conflict
+                            expected_state=request.POST.get(f"seen_state_{trajectory.pk}", ""),
                             by=request.user,
                             **form.cleaned_data,
                         )
@@ -116,22 +117,32 @@ class StepChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-class ClosedIsReadOnly:
-    """Goals and actions of a closed record are shown, not edited."""
+class TeamWorkAdmin(NoDeleteAdmin):
+    """Goals and actions are team work: added and changed by a member of the resident's team,
+    and read-only once the record is closed."""
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.resident.is_closed:
             return [f.name for f in obj._meta.fields]
         return super().get_readonly_fields(request, obj)
 
+    def get_form(self, request, obj=None, **kwargs):
+        base = super().get_form(request, obj, **kwargs)
+        user = request.user
 
-@admin.register(Goal)
-class GoalAdmin(ClosedIsReadOnly, NoDeleteAdmin):
-    list_display = ["resident", "domain", "description", "status"]
-    list_filter = ["domain", "status"]
-    search_fields = ["description", "resident__last_name"]
-    readonly_fields = ["created_by", "created_at"]
-    autocomplete_fields = ["resident"]
+        class MemberOnlyForm(base):
+            def clean(self):
+                data = super().clean()
+                resident = data.get("resident") or (
+                    self.instance.resident if self.instance.resident_id else None
+                )
+                if resident is not None and not resident.team.roles_of(user):
+                    raise forms.ValidationError(
+                        _("Only members of this resident's kernteam can do this.")
+                    )
+                return data
+
+        return MemberOnlyForm
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -139,9 +150,28 @@ class GoalAdmin(ClosedIsReadOnly, NoDeleteAdmin):
         super().save_model(request, obj, form, change)
 
 
+@admin.register(Goal)
+class GoalAdmin(TeamWorkAdmin):
+    list_display = ["resident", "domain", "description", "status"]
+    list_filter = ["domain", "status"]
+    search_fields = ["description", "resident__last_name"]
+    readonly_fields = ["created_by", "created_at"]
+    autocomplete_fields = ["resident"]
+
+
 @admin.register(AgreedAction)
-class AgreedActionAdmin(GoalAdmin):
+class AgreedActionAdmin(TeamWorkAdmin):
     list_display = ["resident", "description", "owner", "due_on", "status", "shared_with_carers"]
     list_filter = ["status", "shared_with_carers"]
-    readonly_fields = ["created_by", "created_at", "done_at", "done_by"]
+    search_fields = ["description", "resident__last_name"]
+    readonly_fields = ["status", "created_by", "created_at", "done_at", "done_by"]
     autocomplete_fields = ["resident", "owner_member", "owner_carer", "goal"]
+    actions = ["mark_done"]
+
+    @admin.action(description=_("Mark as done"))
+    def mark_done(self, request, queryset):
+        for action in queryset.select_related("resident"):
+            try:
+                complete_action(action=action, by=request.user)
+            except TransitionRefused as exc:
+                self.message_user(request, f"{action}: {exc}", messages.ERROR)

@@ -454,11 +454,14 @@ class AgreedAction(Undeletable, models.Model):
         return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
 
     def clean(self) -> None:
-        if self.resident_id:
-            self.resident.check_writable()
+        if not self.resident_id:
+            return  # the form reports the missing resident
+        self.resident.check_writable()
         errors = {}
         if not (self.description or "").strip():
             errors["description"] = _("Describe what will be done.")
+        if self.goal_id and self.goal.resident_id != self.resident_id:
+            errors["goal"] = _("This goal belongs to another resident.")
         if bool(self.owner_member_id) == bool(self.owner_carer_id):
             errors["owner_member"] = _("Name one owner: a team member or an informal carer.")
         elif self.owner_member_id and not self.resident.team.roles_of(self.owner_member):

@@ -89,7 +89,7 @@ def meeting_problem(trajectory: Trajectory, move: Move) -> str | None:
         return None
     if meeting.team_id != trajectory.resident.team_id:
         return str(_("That meeting belongs to another team."))
-    if not meeting.is_open:
+    if not meeting.takes_decisions:
         return str(_("That meeting is not in progress, so no team decision can be recorded in it."))
     return None
 
@@ -167,7 +167,8 @@ complex_needs_or_team_decision = Rule(
 )
 
 coordinator_named = Rule(
-    lambda t, m: t.resident.coordinator_id is not None,
+    lambda t, m: t.resident.coordinator_id is not None
+    and bool(t.resident.team.roles_of(t.resident.coordinator)),
     _("No care coordinator named."),
 )
 

@@ -137,6 +137,7 @@ def test_admin_transition_goes_through_the_rules(admin_client, daalhof, moved):
             "_selected_action": [trajectory.pk],
             "apply": "1",
             "reason": "Gaat beter",
+            f"seen_state_{trajectory.pk}": "step3",
         },
         follow=True,
     )
@@ -158,6 +159,7 @@ def test_admin_transition_by_the_gp(client, daalhof, moved):
             "_selected_action": [trajectory.pk],
             "apply": "1",
             "reason": "Gaat beter",
+            f"seen_state_{trajectory.pk}": "step3",
         },
     )
     trajectory.refresh_from_db()
@@ -200,3 +202,47 @@ def test_admin_asks_for_a_closure_reason_only_when_closing(admin_client, moved):
     close = admin_client.post(url, {"action": "do_close", "_selected_action": [trajectory.pk]})
     assert b'name="closure_reason"' not in step_up.content
     assert b'name="closure_reason"' in close.content
+
+
+def test_admin_move_on_a_resident_moved_meanwhile_is_a_conflict(client, daalhof, moved):
+    """The GP's form showed step 2; the nurse had already stepped up to 3."""
+    daalhof.gp.is_staff = daalhof.gp.is_superuser = True
+    daalhof.gp.save()
+    client.force_login(daalhof.gp)
+    trajectory = Trajectory.objects.get(resident=moved)
+    done = client.post(
+        reverse("admin:steps_trajectory_changelist"),
+        {
+            "action": "do_step_up_to_4",
+            "_selected_action": [trajectory.pk],
+            "apply": "1",
+            "reason": "Achteruitgang",
+            f"seen_state_{trajectory.pk}": "step2",
+        },
+        follow=True,
+    )
+    assert "is intussen door" in done.content.decode()
+    trajectory.refresh_from_db()
+    assert trajectory.state == "step3"
+
+
+def test_admin_adds_goals_only_for_members(client, malberg, resident_in):
+    resident = resident_in("step2")
+    malberg.gp.is_staff = malberg.gp.is_superuser = True
+    malberg.gp.save()
+    client.force_login(malberg.gp)
+    page = client.post(
+        reverse("admin:steps_goal_add"),
+        {"resident": resident.pk, "domain": "social", "description": "Dagbesteding"},
+    )
+    assert "Alleen leden van het kernteam van deze cliënt" in page.content.decode()
+    assert resident.goals.count() == 0
+
+
+def test_admin_without_a_resident_gives_a_form_error_not_a_500(admin_client, daalhof):
+    page = admin_client.post(
+        reverse("admin:steps_agreedaction_add"),
+        {"description": "Bellen", "owner_member": daalhof.poh.pk, "due_on": "2027-01-01"},
+    )
+    assert page.status_code == 200
+    assert "Dit veld is verplicht" in page.content.decode()
