@@ -203,7 +203,7 @@ def complete_action(*, action: AgreedAction, by) -> AgreedAction:
     with transaction.atomic():
         trajectory = _locked_trajectory(action.resident)
         locked = (
-            AgreedAction.objects.select_for_update()
+            AgreedAction.objects.select_for_update(of=("self",))
             .select_related("owner_carer", "resident__team")
             .get(pk=action.pk)
         )
