@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django_fsm import ConcurrentTransition
 
@@ -246,3 +247,16 @@ def test_admin_without_a_resident_gives_a_form_error_not_a_500(admin_client, daa
     )
     assert page.status_code == 200
     assert "Dit veld is verplicht" in page.content.decode()
+
+
+def test_the_database_refuses_to_rewrite_history(moved):
+    """Even raw SQL, bypassing the application, cannot change a history row."""
+    change = StepChange.objects.get(trajectory__resident=moved)
+    refused = pytest.raises(DatabaseError, match="append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE steps_stepchange SET reason = 'x' WHERE id = %s", [change.pk])
+    if connection.vendor == "postgresql":
+        refused = pytest.raises(DatabaseError, match="append-only")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM steps_stepchange WHERE id = %s", [change.pk])
+    assert StepChange.objects.get(pk=change.pk).reason == "Twee keer gevallen"

@@ -1,0 +1,48 @@
+"""History rows are append-only in the database too, not only in the ORM.
+
+PostgreSQL: a trigger refuses UPDATE and DELETE (TRUNCATE, used only by test teardown and
+`flush`, is not a row operation). SQLite: a trigger refuses UPDATE; DELETE stays refused by the
+application, because Django's `flush` empties SQLite tables with DELETE.
+"""
+
+from django.db import migrations
+
+PG_UP = """
+CREATE OR REPLACE FUNCTION kernteam_history_is_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'step history is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER steps_stepchange_append_only
+    BEFORE UPDATE OR DELETE ON steps_stepchange
+    FOR EACH ROW EXECUTE FUNCTION kernteam_history_is_append_only();
+"""
+PG_DOWN = """
+DROP TRIGGER IF EXISTS steps_stepchange_append_only ON steps_stepchange;
+DROP FUNCTION IF EXISTS kernteam_history_is_append_only();
+"""
+SQLITE_UP = """
+CREATE TRIGGER steps_stepchange_append_only BEFORE UPDATE ON steps_stepchange
+BEGIN SELECT RAISE(ABORT, 'step history is append-only: UPDATE refused'); END;
+"""
+SQLITE_DOWN = "DROP TRIGGER IF EXISTS steps_stepchange_append_only;"
+
+
+def run(schema_editor, by_vendor: dict[str, str]) -> None:
+    sql = by_vendor.get(schema_editor.connection.vendor)
+    if sql:
+        with schema_editor.connection.cursor() as cursor:  # no params: '%' stays literal
+            cursor.execute(sql)
+
+
+def forwards(apps, schema_editor):
+    run(schema_editor, {"postgresql": PG_UP, "sqlite": SQLITE_UP})
+
+
+def backwards(apps, schema_editor):
+    run(schema_editor, {"postgresql": PG_DOWN, "sqlite": SQLITE_DOWN})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("steps", "0003_stepchange_closure_reason")]
+    operations = [migrations.RunPython(forwards, backwards)]
