@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from clients.models import Carer, Resident
 from kernteam.events import send_team_event_on_commit
 from kernteam.models import Meeting, Team
+from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.rules import Move, TransitionRefused, problems_for
 from steps.states import ClosureReason, State
@@ -103,11 +104,14 @@ def move_resident(
 def confirm_step_up(*, resident: Resident, by, meeting: Meeting, step_up: StepChange) -> StepChange:
     """The team confirms the urgent step-up it was shown (`step_up`). If that one was already
     confirmed or superseded meanwhile, StateConflict says so."""
+    move = Move(by=by, meeting=meeting)
     with transaction.atomic():
         trajectory = _locked_trajectory(resident)
+        if problems := problems_for(trajectory, move, rules.professional_member, ()):
+            raise TransitionRefused(problems)  # before saying anything about the resident
         if trajectory.pending_confirmation_id != step_up.pk:
             raise _confirmation_conflict(trajectory, step_up)
-        change = trajectory.confirm_step_up(Move(by=by, meeting=meeting))
+        change = trajectory.confirm_step_up(move)
         trajectory.save(update_fields=["pending_confirmation", "updated_at"])
         _announce(trajectory, change)
     return change

@@ -359,6 +359,9 @@ def test_only_team_members_confirm_an_urgent_step_up(daalhof, malberg, thea, res
         assert exc.value.problems == [msg(rules.professional_member)]
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.pending_confirmation is not None
+    stale = resident.trajectory.history.first()  # not the pending step-up
+    with pytest.raises(TransitionRefused):  # refused, not told who moved the resident
+        confirm_step_up(resident=resident, by=malberg.gp, meeting=meeting, step_up=stale)
 
 
 def test_closing_for_withdrawn_consent_withdraws_it(daalhof, resident_in):
