@@ -1,0 +1,20 @@
+"""Who may see what. Every entry point asks here; views never re-implement the rule.
+
+Need-to-know (shared/domain.md): a professional sees the residents of their own teams only.
+Anything else answers 404, so that the existence of another team's data does not leak.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from kernteam.models import Team
+
+
+def team_for_member(*, user, slug: str) -> Team:
+    """The team with this slug, if `user` is a member of it; else 404."""
+    team = get_object_or_404(Team, slug=slug)
+    if not team.roles_of(user):
+        raise Http404
+    return team

@@ -1,0 +1,111 @@
+"""The team board: a column per stepped-care state, a card per active resident, with flags.
+
+One query for the cards, whatever the number of residents.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Consent
+from kernteam.models import Team
+from steps.models import AgreedAction, Trajectory
+from steps.states import State
+
+BOARD_STATES = [s for s in State if s != State.CLOSED]
+
+FLAGS = {
+    "urgent": _("urgent step-up to confirm"),
+    "review_overdue": _("review overdue"),
+    "action_overdue": _("action overdue"),
+    "consent_missing": _("consent missing"),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    resident_id: int
+    name: str
+    age: int
+    coordinator: str
+    coordinator_id: int | None
+    review_due: datetime.date | None
+    state: str
+    flags: tuple[str, ...]
+
+    @property
+    def flag_labels(self) -> list[tuple[str, str]]:
+        return [(flag, str(FLAGS[flag])) for flag in self.flags]
+
+
+@dataclass(frozen=True)
+class Column:
+    state: str
+    label: str
+    cards: list[Card]
+
+
+def board_columns(
+    *, team: Team, user, mine: bool = False, flagged: bool = False, search: str = ""
+) -> list[Column]:
+    today = timezone.localdate()
+    rows = (
+        Trajectory.objects.filter(resident__team=team)
+        .exclude(state=State.CLOSED)
+        .select_related("resident__coordinator")
+        .annotate(
+            has_consent=Exists(
+                Consent.objects.filter(resident=OuterRef("resident"), withdrawn_at__isnull=True)
+            ),
+            has_overdue_action=Exists(
+                AgreedAction.objects.filter(
+                    resident=OuterRef("resident"),
+                    status=AgreedAction.Status.OPEN,
+                    due_on__lt=today,
+                )
+            ),
+        )
+        .order_by("resident__last_name", "resident__first_name", "pk")
+    )
+    if mine:
+        rows = rows.filter(resident__coordinator=user)
+    for word in search.split():
+        rows = rows.filter(
+            Q(resident__first_name__icontains=word) | Q(resident__last_name__icontains=word)
+        )
+    cards: dict[str, list[Card]] = {state: [] for state in BOARD_STATES}
+    for row in rows:
+        card = _card(row, today)
+        if not flagged or card.flags:
+            cards[row.state].append(card)
+    return [Column(state=s.value, label=str(s.label), cards=cards[s]) for s in BOARD_STATES]
+
+
+def _card(row: Trajectory, today: datetime.date) -> Card:
+    resident = row.resident
+    coordinator = resident.coordinator
+    flags = []
+    if row.pending_confirmation_id:
+        flags.append("urgent")
+    # While admitted the team waits for the return home; the review is set again then.
+    if row.review_due and row.review_due < today and row.state != State.ADMITTED:
+        flags.append("review_overdue")
+    if row.has_overdue_action:
+        flags.append("action_overdue")
+    if not row.has_consent:
+        flags.append("consent_missing")
+    return Card(
+        resident_id=resident.pk,
+        name=resident.display_name,
+        age=resident.age(today),
+        coordinator=(coordinator.get_full_name() or coordinator.username) if coordinator else "",
+        coordinator_id=resident.coordinator_id,
+        review_due=row.review_due,
+        state=row.state,
+        flags=tuple(flags),
+    )
