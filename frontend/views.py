@@ -1,10 +1,17 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
 
-from kernteam.policy import team_for_member
+from frontend.forms import MoveForm
+from kernteam.policy import resident_for_member, team_for_member
 from steps.board import board_columns
+from steps.models import TRANSITION_LABELS, AgreedAction
+from steps.panel import open_meeting_for, resident_panel
+from steps.rules import TransitionRefused
 from steps.selectors import team_overviews
+from steps.services import StateConflict, complete_action, move_resident
 
 
 @login_required
@@ -28,3 +35,75 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     columns = board_columns(team=team, user=request.user, **filters)
     template = "frontend/board.html#columns" if request.htmx else "frontend/board.html"
     return render(request, template, {"team": team, "columns": columns, **filters})
+
+
+def _panel_response(request: HttpRequest, resident, status: int = 200) -> HttpResponse:
+    panel = resident_panel(resident=resident, user=request.user)
+    template = "frontend/resident.html#panel" if request.htmx else "frontend/resident.html"
+    return render(request, template, {"panel": panel, "team": resident.team}, status=status)
+
+
+@login_required
+def resident(request: HttpRequest, pk: int) -> HttpResponse:
+    return _panel_response(request, resident_for_member(user=request.user, pk=pk))
+
+
+@login_required
+def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form for one move. POST: take it; a refusal or conflict keeps what was typed."""
+    subject = resident_for_member(user=request.user, pk=pk)
+    if request.method == "GET":
+        form = MoveForm(
+            initial={
+                "transition": request.GET.get("transition", ""),
+                "expected_state": subject.trajectory.state,
+            }
+        )
+        return _move_form(request, subject, form)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _move_form(request, subject, form)
+    data = form.cleaned_data
+    try:
+        move_resident(
+            resident=subject,
+            transition=data["transition"],
+            expected_state=data["expected_state"],
+            by=request.user,
+            reason=data["reason"],
+            closure_reason=data["closure_reason"],
+            meeting=open_meeting_for(team=subject.team),
+        )
+    except (TransitionRefused, StateConflict) as exc:
+        problems = exc.problems if isinstance(exc, TransitionRefused) else [str(exc)]
+        return _move_form(request, subject, form, problems=problems)
+    subject.trajectory.refresh_from_db()
+    response = _panel_response(request, subject)
+    response.headers["HX-Trigger"] = "board-changed"
+    return response
+
+
+def _move_form(request, subject, form, problems=()) -> HttpResponse:
+    transition = form["transition"].value() or ""
+    context = {
+        "resident": subject,
+        "form": form,
+        "label": TRANSITION_LABELS.get(transition, ""),
+        "is_close": transition == "close",
+        "problems": problems,
+    }
+    return render(request, "frontend/move_form.html", context)
+
+
+@login_required
+@require_POST
+def action_done(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(AgreedAction.objects.select_related("resident"), pk=pk)
+    subject = resident_for_member(user=request.user, pk=action.resident_id)
+    try:
+        complete_action(action=action, by=request.user)
+    except TransitionRefused as exc:
+        messages.error(request, " ".join(exc.problems))
+    response = _panel_response(request, subject)
+    response.headers["HX-Trigger"] = "board-changed"
+    return response

@@ -18,3 +18,15 @@ def team_for_member(*, user, slug: str) -> Team:
     if not team.roles_of(user):
         raise Http404
     return team
+
+
+def resident_for_member(*, user, pk: int):
+    """The resident, if `user` is a member of the resident's team; else 404."""
+    from clients.models import Resident
+
+    resident = get_object_or_404(
+        Resident.objects.select_related("team", "coordinator", "trajectory"), pk=pk
+    )
+    if not resident.team.roles_of(user):
+        raise Http404
+    return resident
