@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
 from frontend.forms import MoveForm
 from kernteam.policy import resident_for_member, team_for_member
@@ -78,7 +79,8 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         problems = exc.problems if isinstance(exc, TransitionRefused) else [str(exc)]
         return _move_form(request, subject, form, problems=problems)
     subject.trajectory.refresh_from_db()
-    response = _panel_response(request, subject)
+    # The form sits inside the panel: on success the whole panel is replaced.
+    response = reswap(retarget(_panel_response(request, subject), "#resident-panel"), "outerHTML")
     response.headers["HX-Trigger"] = "board-changed"
     return response
 

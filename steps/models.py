@@ -450,6 +450,13 @@ class AgreedAction(Undeletable, models.Model):
     def owner(self):
         return self.owner_member or self.owner_carer
 
+    @property
+    def owner_name(self) -> str:
+        member = self.owner_member
+        if member is not None:
+            return member.get_full_name() or member.username
+        return str(self.owner_carer)
+
     def is_overdue(self, today=None) -> bool:
         return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
 

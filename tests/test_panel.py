@@ -40,10 +40,15 @@ def test_the_panel_shows_actions_goals_scores_and_moves(nurse, janssen):
     html = nurse.get(reverse("resident", args=[janssen.pk])).content.decode()
     assert janssen.display_name in html
     assert "Valrisico-huisbezoek" in html
+    assert daalhof_nurse_name(janssen) in html  # the owner by name, not username
     assert "Functioneel" in html and "Veilig thuis blijven wonen" in html
     assert "GFI</strong> 7 (kwetsbaar" in html and "↑ hoger dan eerder" in html and "5 → 7" in html
     assert "Opschalen naar stap 3" in html and "Tijdelijke opname vastleggen" in html
     assert "Afschalen" not in html  # not for the district nurse outside a meeting
+
+
+def daalhof_nurse_name(resident) -> str:
+    return resident.actions.get().owner_member.get_full_name()
 
 
 def test_as_a_fragment_for_the_board(nurse, janssen):
@@ -83,6 +88,10 @@ def test_the_nurse_steps_up_from_the_panel(nurse, janssen):
         reason="Twee keer gevallen deze week",
     )
     assert done.headers["HX-Trigger"] == "board-changed"
+    assert (done.headers["HX-Retarget"], done.headers["HX-Reswap"]) == (
+        "#resident-panel",
+        "outerHTML",
+    )
     janssen.trajectory.refresh_from_db()
     assert janssen.trajectory.state == "step3"
     assert janssen.trajectory.pending_confirmation is not None  # urgent, outside a meeting
