@@ -1,0 +1,41 @@
+"""Live board: members of a team hear that something changed, and each board re-fetches its
+own columns (with its own filters and permissions). Events are thin; data never travels here.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.template.loader import render_to_string
+
+from kernteam.events import team_group
+from kernteam.policy import member_team_id
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    group: str | None = None
+
+    async def connect(self) -> None:
+        self.slug = self.scope["url_route"]["kwargs"]["slug"]
+        team_id = await database_sync_to_async(member_team_id)(
+            user=self.scope.get("user"), slug=self.slug
+        )
+        if team_id is None:
+            await self.close(code=4403)
+            return
+        self.group = team_group(team_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        """Boards only listen."""
+
+    async def board_event(self, message: dict) -> None:
+        html = render_to_string(
+            "frontend/live_signal.html", {"slug": self.slug, "event": message["event"]}
+        )
+        await self.send(text_data=html)
