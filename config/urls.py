@@ -14,6 +14,7 @@ urlpatterns = [
     path("teams/<slug:slug>/board/", views.board, name="board"),
     path("residents/<int:pk>/", views.resident, name="resident"),
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
+    path("residents/<int:pk>/add/<slug:what>/", views.resident_add, name="resident_add"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,6 +1,11 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.instruments import Instrument
+from clients.models import Carer
+from steps.models import Domain
 from steps.states import ClosureReason
 
 
@@ -15,3 +20,54 @@ class MoveForm(forms.Form):
     closure_reason = forms.ChoiceField(
         label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices], required=False
     )
+
+
+class AssessmentForm(forms.Form):
+    instrument = forms.ChoiceField(label=_("instrument"), choices=Instrument.choices)
+    score = forms.DecimalField(label=_("score"), max_digits=4, decimal_places=1)
+    assessed_on = forms.DateField(
+        label=_("assessed on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class GoalForm(forms.Form):
+    domain = forms.ChoiceField(label=_("domain"), choices=Domain.choices)
+    description = forms.CharField(label=_("goal"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionForm(forms.Form):
+    """Who does what by when. The owner is a team member or one of the resident's carers."""
+
+    description = forms.CharField(label=_("what"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.ChoiceField(label=_("who"))
+    due_on = forms.DateField(
+        label=_("due on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    shared_with_carers = forms.BooleanField(label=_("shared with informal carers"), required=False)
+
+    def __init__(self, *args, resident, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = resident.team.memberships.active().select_related("user").order_by("role")
+        carers = resident.carer_links.filter(ended_on__isnull=True).select_related("carer")
+        choices = [("", "—")]
+        choices += [
+            (
+                f"m{m.user_id}",
+                f"{m.user.get_full_name() or m.user.username} ({m.get_role_display()})",
+            )
+            for m in members
+        ]
+        choices += [
+            (f"c{link.carer_id}", f"{link.carer} ({link.get_relationship_display()})")
+            for link in carers
+        ]
+        self.fields["owner"].choices = choices
+
+    def owner_kwargs(self) -> dict:
+        """The chosen owner; the choices only ever hold this team's members and carers."""
+        kind, pk = self.cleaned_data["owner"][0], int(self.cleaned_data["owner"][1:])
+        if kind == "m":
+            return {"owner_member": get_user_model().objects.get(pk=pk)}
+        return {"owner_carer": Carer.objects.get(pk=pk)}

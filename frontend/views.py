@@ -1,18 +1,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from frontend.forms import MoveForm
+from clients.services import NotAMember, record_assessment
+from frontend.forms import ActionForm, AssessmentForm, GoalForm, MoveForm
 from kernteam.policy import resident_for_member, team_for_member
 from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction
 from steps.panel import open_meeting_for, resident_panel
 from steps.rules import TransitionRefused
 from steps.selectors import team_overviews
-from steps.services import StateConflict, complete_action, move_resident
+from steps.services import (
+    StateConflict,
+    add_goal,
+    agree_action,
+    complete_action,
+    move_resident,
+)
 
 
 @login_required
@@ -109,3 +118,63 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     response = _panel_response(request, subject)
     response.headers["HX-Trigger"] = "board-changed"
     return response
+
+
+ADD_FORMS = {"assessment": AssessmentForm, "goal": GoalForm, "action": ActionForm}
+ADD_TITLES = {
+    "assessment": _("Record an assessment"),
+    "goal": _("Add a goal"),
+    "action": _("Agree an action"),
+}
+
+
+@login_required
+def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """Add an assessment, goal or agreed action in place. Field errors come back in Dutch."""
+    subject = resident_for_member(user=request.user, pk=pk)
+    if what not in ADD_FORMS:
+        raise Http404
+    extra = {"resident": subject} if what == "action" else {}
+    form = ADD_FORMS[what](request.POST or None, **extra)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _add(what, subject, request.user, form)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        except (TransitionRefused, NotAMember) as exc:
+            form.add_error(None, str(exc))
+        else:
+            panel = retarget(_panel_response(request, subject), "#resident-panel")
+            response = reswap(panel, "outerHTML")
+            response.headers["HX-Trigger"] = "board-changed"
+            return response
+    context = {"resident": subject, "form": form, "what": what, "title": ADD_TITLES[what]}
+    return render(request, "frontend/add_form.html", context)
+
+
+def _add(what: str, subject, user, form) -> None:
+    data = form.cleaned_data
+    if what == "assessment":
+        record_assessment(resident=subject, by=user, **data)
+    elif what == "goal":
+        add_goal(resident=subject, by=user, **data)
+    else:
+        agree_action(
+            resident=subject,
+            by=user,
+            description=data["description"],
+            due_on=data["due_on"],
+            shared_with_carers=data["shared_with_carers"],
+            **form.owner_kwargs(),
+        )
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)

@@ -1,4 +1,5 @@
-"""Scenario 2: the district nurse on her phone, between home visits."""
+"""Scenario 2: the district nurse on her phone, between home visits: she marks the visit
+done, records a GFI of 7, and steps Mevrouw Janssen up to step 3 with a reason."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def test_nurse_marks_a_visit_done_and_steps_up_from_her_phone(
     panel.get_by_text("Huisbezoek valrisico").wait_for()
     panel.get_by_role("button", name="Gedaan").click()
     panel.locator(".action.status-done").wait_for()
+
+    panel.get_by_role("link", name="Meting").click()
+    panel.get_by_label("Instrument").select_option("gfi")
+    panel.get_by_label("Score").fill("7")
+    panel.get_by_role("button", name="Meting vastleggen").click()
+    panel.get_by_text("(kwetsbaar").wait_for()
 
     panel.get_by_role("link", name="Opschalen naar stap 3").click()
     panel.get_by_role("button", name="Opschalen naar stap 3").click()  # no reason yet
