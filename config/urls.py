@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("teams/<slug:slug>/board/", views.board, name="board"),
+    path("teams/<slug:slug>/signal/", views.board_signal, name="board_signal"),
     path("residents/<int:pk>/", views.resident, name="resident"),
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/add/<slug:what>/", views.resident_add, name="resident_add"),

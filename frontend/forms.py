@@ -71,3 +71,21 @@ class ActionForm(forms.Form):
         if kind == "m":
             return {"owner_member": get_user_model().objects.get(pk=pk)}
         return {"owner_carer": Carer.objects.get(pk=pk)}
+
+
+class SignalForm(forms.Form):
+    """A new signal: the minimum to find the person again, and why the team should look."""
+
+    salutation = forms.ChoiceField(
+        label=_("salutation"),
+        required=False,
+        choices=[("", "—"), ("Mevrouw", "Mevrouw"), ("Mijnheer", "Mijnheer")],
+    )
+    first_name = forms.CharField(label=_("first name"), max_length=80)
+    last_name = forms.CharField(label=_("last name"), max_length=120)
+    date_of_birth = forms.DateField(
+        label=_("date of birth"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(
+        label=_("Why do you signal this resident?"), widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from clients.services import NotAMember, record_assessment
-from frontend.forms import ActionForm, AssessmentForm, GoalForm, MoveForm
+from frontend.forms import ActionForm, AssessmentForm, GoalForm, MoveForm, SignalForm
 from kernteam.policy import resident_for_member, team_for_member
 from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction
@@ -21,6 +21,7 @@ from steps.services import (
     agree_action,
     complete_action,
     move_resident,
+    signal_resident,
 )
 
 
@@ -178,3 +179,22 @@ def _attach_errors(form, exc: ValidationError) -> None:
     else:
         for error in exc.messages:
             form.add_error(None, error)
+
+
+@login_required
+def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
+    """Signal a new resident from the board; on success the new resident's panel opens."""
+    team = team_for_member(user=request.user, slug=slug)
+    form = SignalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            subject = signal_resident(team=team, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        except TransitionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            response = retarget(_panel_response(request, subject), "#panel")
+            response.headers["HX-Trigger"] = "board-changed"
+            return response
+    return render(request, "frontend/signal_form.html", {"team": team, "form": form})
