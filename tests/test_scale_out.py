@@ -50,40 +50,45 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def two_workers():
-    require_service(redis_available(), f"Redis at {REDIS_URL} is not reachable")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DEBUG": "1",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    workers = []
-    for _ in range(2):
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        workers.append((f"127.0.0.1:{port}", process))
-    try:
-        for address, process in workers:
+class Workers:
+    """Two uvicorn processes on the same database and Redis."""
+
+    def __init__(self) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": REDIS_URL,
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "DEBUG": "1",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+        self.addresses: list[str] = []
+        self.processes: list[subprocess.Popen] = []
+        for _ in range(2):
+            port = free_port()
+            self.processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "config.asgi:application",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--no-access-log",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            self.addresses.append(f"127.0.0.1:{port}")
+
+    def wait_until_up(self) -> None:
+        for address, process in zip(self.addresses, self.processes, strict=True):
             for _ in range(100):
                 try:
                     urllib.request.urlopen(f"http://{address}/healthz/", timeout=1)
@@ -91,12 +96,28 @@ def two_workers():
                 except OSError:
                     time.sleep(0.1)
             else:
-                raise RuntimeError(process.stdout.read().decode())
-        yield [address for address, _ in workers]
+                raise RuntimeError(self.stop()[0] + process.stdout.read().decode())
+
+    def stop(self) -> list[str]:
+        """Stop both workers; returns what each wrote to its log."""
+        logs = []
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+            logs.append(process.stdout.read().decode() if process.stdout else "")
+        return logs
+
+
+@pytest.fixture
+def two_workers():
+    require_service(redis_available(), f"Redis at {REDIS_URL} is not reachable")
+    workers = Workers()
+    try:
+        workers.wait_until_up()
+        yield workers
     finally:
-        for _, process in workers:
-            process.terminate()
-            process.wait(timeout=10)
+        workers.stop()
 
 
 def session_for(user) -> str:
@@ -135,7 +156,7 @@ def post_move(address: str, session: str, resident, reason: str) -> int:
 
 
 def test_a_move_through_worker_a_reaches_a_board_on_worker_b(two_workers, daalhof):
-    worker_a, worker_b = two_workers
+    worker_a, worker_b = two_workers.addresses
     resident = ResidentFactory(team=daalhof.team, state="step2")
     poh_session, nurse_session = session_for(daalhof.poh), session_for(daalhof.district_nurse)
 
@@ -158,3 +179,28 @@ def test_a_move_through_worker_a_reaches_a_board_on_worker_b(two_workers, daalho
     assert f'data-resident="{resident.pk}"' in message and 'id="live-signal"' in message
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.state == "step3"
+
+
+def test_a_reconnect_storm_of_350_boards_connects_every_socket(two_workers, daalhof):
+    """As after a deploy: 350 boards reconnect at the same moment, spread over both workers."""
+    session = session_for(daalhof.poh)
+
+    async def connect(address: str):
+        return await websockets.connect(
+            f"ws://{address}/ws/teams/daalhof/board/",
+            additional_headers={"Cookie": f"sessionid={session}", "Origin": f"http://{address}"},
+            open_timeout=30,
+        )
+
+    async def storm() -> tuple[int, list[BaseException]]:
+        attempts = [connect(two_workers.addresses[i % 2]) for i in range(350)]
+        results = await asyncio.gather(*attempts, return_exceptions=True)
+        sockets = [r for r in results if not isinstance(r, BaseException)]
+        errors = [r for r in results if isinstance(r, BaseException)]
+        await asyncio.gather(*(s.close() for s in sockets))
+        return len(sockets), errors
+
+    connected, errors = asyncio.run(storm())
+    assert (connected, errors) == (350, [])
+    for log in two_workers.stop():
+        assert "Traceback" not in log and "ERROR" not in log, log[-2000:]
