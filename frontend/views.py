@@ -90,7 +90,17 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_form(request, subject, form, problems=problems)
     subject.trajectory.refresh_from_db()
     # The form sits inside the panel: on success the whole panel is replaced.
-    response = reswap(retarget(_panel_response(request, subject), "#resident-panel"), "outerHTML")
+    return _board_changed(_panel_response(request, subject), target="#resident-panel")
+
+
+def _board_changed(
+    response: HttpResponse, *, target: str | None = None, swap: str | None = "outerHTML"
+) -> HttpResponse:
+    """After a change: the boards refresh, and the response replaces `target` (when given)."""
+    if target:
+        response = retarget(response, target)
+        if swap:
+            response = reswap(response, swap)
     response.headers["HX-Trigger"] = "board-changed"
     return response
 
@@ -116,9 +126,7 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
         complete_action(action=action, by=request.user)
     except TransitionRefused as exc:
         messages.error(request, " ".join(exc.problems))
-    response = _panel_response(request, subject)
-    response.headers["HX-Trigger"] = "board-changed"
-    return response
+    return _board_changed(_panel_response(request, subject))
 
 
 ADD_FORMS = {"assessment": AssessmentForm, "goal": GoalForm, "action": ActionForm}
@@ -145,10 +153,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         except (TransitionRefused, NotAMember) as exc:
             form.add_error(None, str(exc))
         else:
-            panel = retarget(_panel_response(request, subject), "#resident-panel")
-            response = reswap(panel, "outerHTML")
-            response.headers["HX-Trigger"] = "board-changed"
-            return response
+            return _board_changed(_panel_response(request, subject), target="#resident-panel")
     context = {"resident": subject, "form": form, "what": what, "title": ADD_TITLES[what]}
     return render(request, "frontend/add_form.html", context)
 
@@ -194,7 +199,5 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
         except TransitionRefused as exc:
             form.add_error(None, str(exc))
         else:
-            response = retarget(_panel_response(request, subject), "#panel")
-            response.headers["HX-Trigger"] = "board-changed"
-            return response
+            return _board_changed(_panel_response(request, subject), target="#panel", swap=None)
     return render(request, "frontend/signal_form.html", {"team": team, "form": form})

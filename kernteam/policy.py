@@ -34,7 +34,7 @@ def resident_for_member(*, user, pk: int):
 
 def member_team_id(*, user, slug: str) -> int | None:
     """For WebSocket connects: the team's id if `user` is a member of it, else None."""
-    if user is None or not user.is_authenticated:
+    try:
+        return team_for_member(user=user, slug=slug).pk
+    except Http404:
         return None
-    team = Team.objects.filter(slug=slug).first()
-    return team.pk if team is not None and team.roles_of(user) else None

@@ -7,23 +7,17 @@ import asyncio
 import http.cookiejar
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 import websockets
-from django.db import connection
 from django.test import Client
 
 from tests.conftest import require_service
 from tests.factories import ResidentFactory
+from tests.servers import Uvicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,87 +31,18 @@ def redis_available() -> bool:
         return False
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Workers:
-    """Two uvicorn processes on the same database and Redis."""
-
-    def __init__(self) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": REDIS_URL,
-            "DJANGO_SETTINGS_MODULE": "config.test_settings",
-            "DEBUG": "1",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        }
-        self.addresses: list[str] = []
-        self.processes: list[subprocess.Popen] = []
-        for _ in range(2):
-            port = free_port()
-            self.processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "config.asgi:application",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--no-access-log",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-            self.addresses.append(f"127.0.0.1:{port}")
-
-    def wait_until_up(self) -> None:
-        for address, process in zip(self.addresses, self.processes, strict=True):
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"http://{address}/healthz/", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError(self.stop()[0] + process.stdout.read().decode())
-
-    def stop(self) -> list[str]:
-        """Stop both workers; returns what each wrote to its log."""
-        logs = []
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
-            logs.append(process.stdout.read().decode() if process.stdout else "")
-        return logs
-
-
 @pytest.fixture
 def two_workers():
+    """Two uvicorn workers on the same test database and Redis."""
     require_service(redis_available(), f"Redis at {REDIS_URL} is not reachable")
-    workers = Workers()
+    workers = [Uvicorn(redis_url=REDIS_URL) for _ in range(2)]
     try:
-        workers.wait_until_up()
+        for worker in workers:
+            worker.wait_until_up()
         yield workers
     finally:
-        workers.stop()
+        for worker in workers:
+            worker.stop()
 
 
 def session_for(user) -> str:
@@ -156,7 +81,7 @@ def post_move(address: str, session: str, resident, reason: str) -> int:
 
 
 def test_a_move_through_worker_a_reaches_a_board_on_worker_b(two_workers, daalhof):
-    worker_a, worker_b = two_workers.addresses
+    worker_a, worker_b = (worker.address for worker in two_workers)
     resident = ResidentFactory(team=daalhof.team, state="step2")
     poh_session, nurse_session = session_for(daalhof.poh), session_for(daalhof.district_nurse)
 
@@ -193,7 +118,7 @@ def test_a_reconnect_storm_of_350_boards_connects_every_socket(two_workers, daal
         )
 
     async def storm() -> tuple[int, list[BaseException]]:
-        attempts = [connect(two_workers.addresses[i % 2]) for i in range(350)]
+        attempts = [connect(two_workers[i % 2].address) for i in range(350)]
         results = await asyncio.gather(*attempts, return_exceptions=True)
         sockets = [r for r in results if not isinstance(r, BaseException)]
         errors = [r for r in results if isinstance(r, BaseException)]
@@ -202,5 +127,5 @@ def test_a_reconnect_storm_of_350_boards_connects_every_socket(two_workers, daal
 
     connected, errors = asyncio.run(storm())
     assert (connected, errors) == (350, [])
-    for log in two_workers.stop():
+    for log in (worker.stop() for worker in two_workers):
         assert "Traceback" not in log and "ERROR" not in log, log[-2000:]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_service
+from tests.servers import Uvicorn
 
 CHROMIUM = os.environ.get("KERNTEAM_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -62,63 +63,23 @@ def screenshot():
 
 @pytest.fixture
 def asgi_server(transactional_db):
-    """The real ASGI app (uvicorn) on the test database, for WebSocket tests in the browser.
-    pytest-django's live_server speaks WSGI only."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DEBUG": "1",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    env.pop("REDIS_URL", None)  # one process: the in-memory layer is the embedded default
-    root = Path(__file__).resolve().parent.parent.parent
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    """The real ASGI app (one uvicorn worker) on the test database, for WebSockets."""
+    server = Uvicorn()
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("uvicorn did not start: " + server.stdout.read().decode())
-        yield base
+        server.wait_until_up()
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
+
+
+def sign_in(browser, base_url: str, user, viewport):
+    """A new browser context, signed in as `user` through the login form."""
+    user.set_password("kernteam-demo")
+    user.save()
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Gebruikersnaam").fill(user.username)
+    page.get_by_label("Wachtwoord").fill("kernteam-demo")
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("heading", name="Mijn kernteams").wait_for()
+    return page

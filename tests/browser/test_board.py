@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, PROJECTOR
+from tests.browser.conftest import PHONE, PROJECTOR, sign_in
 from tests.factories import ResidentFactory, give_consent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(browser, live_server, user, viewport):
-    user.set_password("kernteam-demo")
-    user.save()
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill("kernteam-demo")
-    page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("heading", name="Mijn kernteams").wait_for()
-    return page
 
 
 @pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("projector", PROJECTOR)])
@@ -31,7 +19,7 @@ def test_search_filters_the_board_without_reloading(
     )
     give_consent(janssen, daalhof.poh)
     ResidentFactory(team=daalhof.team, state="step1", last_name="Ramakers")
-    page = sign_in(browser, live_server, daalhof.district_nurse, viewport)
+    page = sign_in(browser, live_server.url, daalhof.district_nurse, viewport)
     page.get_by_role("link", name="Kernteam Daalhof").click()
     page.get_by_role("heading", name="Kernteam Daalhof").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

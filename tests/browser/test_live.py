@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, PROJECTOR
+from tests.browser.conftest import PHONE, PROJECTOR, sign_in
 from tests.factories import ResidentFactory, give_consent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def open_board(browser, base, user, viewport, slug="daalhof"):
-    user.set_password("kernteam-demo")
-    user.save()
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill("kernteam-demo")
-    page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("heading", name="Mijn kernteams").wait_for()
+    page = sign_in(browser, base, user, viewport)
     page.goto(f"{base}/teams/{slug}/board/")
     page.locator("#live-status[data-state=live]").wait_for()
     page.evaluate("window.stillTheSamePage = true")

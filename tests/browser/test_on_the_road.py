@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from steps.models import AgreedAction, Trajectory
-from tests.browser.conftest import PHONE
-from tests.browser.test_board import sign_in
+from tests.browser.conftest import PHONE, sign_in
 from tests.factories import ResidentFactory, give_consent, goal
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +30,7 @@ def test_nurse_marks_a_visit_done_and_steps_up_from_her_phone(
         owner_member=daalhof.district_nurse,
         due_on=timezone.localdate() + datetime.timedelta(days=3),
     )
-    page = sign_in(browser, live_server, daalhof.district_nurse, PHONE)
+    page = sign_in(browser, live_server.url, daalhof.district_nurse, PHONE)
     page.get_by_role("link", name="Kernteam Daalhof").click()
     page.evaluate("window.stillTheSamePage = true")
 
