@@ -279,3 +279,54 @@ class Assessment(Undeletable, models.Model):
             errors["carer"] = _("Only carer-burden instruments are about a carer.")
         if errors:
             raise ValidationError(errors)
+
+
+class ConcernQuerySet(UndeletableQuerySet):
+    def open(self) -> ConcernQuerySet:
+        return self.filter(handled_at__isnull=True)
+
+
+class Concern(Undeletable, models.Model):
+    """A worry a carer raises about a resident (*zorg melden*). It flags the card on the board
+    and puts the resident on the next meeting's agenda until a team member handles it."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="concerns")
+    carer = models.ForeignKey(
+        Carer, on_delete=models.PROTECT, related_name="concerns", verbose_name=_("informal carer")
+    )
+    text = models.TextField(_("concern"))
+    raised_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    handled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    handled_in = models.ForeignKey(
+        "kernteam.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_concerns",
+        editable=False,
+    )
+
+    objects = ConcernQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("carer's concern")
+        verbose_name_plural = _("carers' concerns")
+
+    def __str__(self) -> str:
+        return f"{self.carer} → {self.resident}: {self.text[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.handled_at is None

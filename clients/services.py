@@ -1,14 +1,17 @@
-"""Recording what a team member measured. One transaction; the team's boards hear of it."""
+"""Recording what a team member measured, and what a carer worries about. Each is one
+transaction; the team's boards hear of it on commit."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Assessment, Resident
+from clients.models import Assessment, Carer, Concern, Resident
 from kernteam.events import send_team_event_on_commit
 
 
@@ -20,8 +23,7 @@ def record_assessment(
     *, resident: Resident, by, instrument: str, score: Decimal, assessed_on: datetime.date
 ) -> Assessment:
     """Validation (range, step, closed record) raises ValidationError with field messages."""
-    if not resident.team.roles_of(by):
-        raise NotAMember(_("Only members of this resident's kernteam can do this."))
+    _require_member(resident, by)
     assessment = Assessment(
         resident=resident,
         instrument=instrument,
@@ -31,8 +33,64 @@ def record_assessment(
     )
     with transaction.atomic():
         assessment.save()  # validates and derives the outcome
-        send_team_event_on_commit(
-            team_id=resident.team_id,
-            event={"type": "resident.assessed", "resident": resident.pk},
-        )
+        _announce(resident, "assessed")
     return assessment
+
+
+def linked_carer(*, resident: Resident, user) -> Carer | None:
+    """The carer account of `user` when it is linked to `resident` now, else None."""
+    carer = getattr(user, "carer", None) if getattr(user, "is_authenticated", False) else None
+    if carer is None:
+        return None
+    linked = carer.links.filter(resident=resident, ended_on__isnull=True).exists()
+    return carer if linked else None
+
+
+def raise_concern(*, resident: Resident, by, text: str, carer: Carer | None = None) -> Concern:
+    """A linked carer raises a concern themselves; a team member may record one a carer phoned
+    in (naming the carer). It flags the board and goes on the next meeting's agenda."""
+    own = linked_carer(resident=resident, user=by)
+    if own is not None:
+        carer = own
+    else:
+        _require_member(resident, by)
+        if (
+            carer is None
+            or not resident.carer_links.filter(carer=carer, ended_on__isnull=True).exists()
+        ):
+            raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
+    resident.check_writable()
+    if not (text or "").strip():
+        raise ValidationError({"text": _("Write down the concern.")})
+    with transaction.atomic():
+        concern = Concern.objects.create(
+            resident=resident, carer=carer, text=text.strip(), recorded_by=by
+        )
+        _announce(resident, "concern_raised")
+    return concern
+
+
+def handle_concern(*, concern: Concern, by, meeting=None) -> Concern:
+    """A team member has dealt with the concern (in a meeting, or between meetings). Handling a
+    concern someone just handled changes nothing."""
+    with transaction.atomic():
+        locked = Concern.objects.select_for_update().select_related("resident").get(pk=concern.pk)
+        _require_member(locked.resident, by)
+        if locked.is_open:
+            locked.handled_at = timezone.now()
+            locked.handled_by = by
+            locked.handled_in = meeting
+            locked.save(update_fields=["handled_at", "handled_by", "handled_in"])
+            _announce(locked.resident, "concern_handled")
+    return locked
+
+
+def _require_member(resident: Resident, by) -> None:
+    if not resident.team.roles_of(by):
+        raise NotAMember(_("Only members of this resident's kernteam can do this."))
+
+
+def _announce(resident: Resident, what: str) -> None:
+    send_team_event_on_commit(
+        team_id=resident.team_id, event={"type": f"resident.{what}", "resident": resident.pk}
+    )

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from frontend import views
+from frontend import meeting_views, views
 
 admin.site.site_header = admin.site.site_title = "Kernteam"
 admin.site.index_title = _("Administration")
@@ -13,7 +13,37 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("teams/<slug:slug>/board/", views.board, name="board"),
     path("teams/<slug:slug>/signal/", views.board_signal, name="board_signal"),
+    path("teams/<slug:slug>/meetings/", meeting_views.meetings, name="meetings"),
+    path("teams/<slug:slug>/meetings/<int:pk>/", meeting_views.meeting, name="meeting"),
+    path(
+        "teams/<slug:slug>/meetings/<int:pk>/minutes/",
+        meeting_views.minutes,
+        name="meeting_minutes",
+    ),
+    path(
+        "teams/<slug:slug>/meetings/<int:pk>/agenda/",
+        meeting_views.agenda_add,
+        name="agenda_add",
+    ),
+    path(
+        "teams/<slug:slug>/meetings/<int:pk>/agenda/<int:item>/<slug:direction>/",
+        meeting_views.agenda_move,
+        name="agenda_move",
+    ),
+    path(
+        "teams/<slug:slug>/meetings/<int:pk>/focus/<int:resident>/",
+        meeting_views.meeting_focus,
+        name="meeting_focus",
+    ),
+    path(
+        "teams/<slug:slug>/meetings/<int:pk>/<slug:step>/",
+        meeting_views.meeting_step,
+        name="meeting_step",
+    ),
     path("residents/<int:pk>/", views.resident, name="resident"),
+    path("residents/<int:pk>/moves/", views.resident_moves, name="resident_moves"),
+    path("residents/<int:pk>/confirm/", views.resident_confirm, name="resident_confirm"),
+    path("concerns/<int:pk>/handled/", views.concern_handled, name="concern_handled"),
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/add/<slug:what>/", views.resident_add, name="resident_add"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),

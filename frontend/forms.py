@@ -4,9 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import Instrument
-from clients.models import Carer
+from clients.models import Carer, Resident
 from steps.models import Domain
-from steps.states import ClosureReason
+from steps.states import ClosureReason, State
 
 
 class MoveForm(forms.Form):
@@ -15,7 +15,9 @@ class MoveForm(forms.Form):
     transition = forms.CharField(widget=forms.HiddenInput)
     expected_state = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autofocus": True}),
     )
     closure_reason = forms.ChoiceField(
         label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices], required=False
@@ -89,3 +91,39 @@ class SignalForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you signal this resident?"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ConcernForm(forms.Form):
+    """A concern a carer phoned in, recorded by a team member on the carer's behalf."""
+
+    carer = forms.ModelChoiceField(label=_("informal carer"), queryset=Carer.objects.none())
+    text = forms.CharField(label=_("concern"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, resident, **kwargs):
+        super().__init__(*args, **kwargs)
+        linked = resident.carer_links.filter(ended_on__isnull=True).values("carer_id")
+        self.fields["carer"].queryset = Carer.objects.filter(pk__in=linked)
+
+
+class PlanMeetingForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        label=_("date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+
+
+class AgendaAddForm(forms.Form):
+    """A member raises a resident of the team with a question."""
+
+    resident = forms.ChoiceField(label=_("resident"))
+    question = forms.CharField(
+        label=_("What should the team discuss?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        residents = Resident.objects.filter(team=team).exclude(trajectory__state=State.CLOSED)
+        self.fields["resident"].choices = [("", "—")] + [
+            (r.pk, r.display_name) for r in residents.order_by("last_name", "first_name")
+        ]

@@ -7,21 +7,32 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from clients.services import NotAMember, record_assessment
-from frontend.forms import ActionForm, AssessmentForm, GoalForm, MoveForm, SignalForm
+from clients.models import Concern
+from clients.services import NotAMember, handle_concern, raise_concern, record_assessment
+from frontend.forms import (
+    ActionForm,
+    AssessmentForm,
+    ConcernForm,
+    GoalForm,
+    MoveForm,
+    SignalForm,
+)
 from kernteam.policy import resident_for_member, team_for_member
 from steps.board import board_columns
-from steps.models import TRANSITION_LABELS, AgreedAction
+from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
 from steps.panel import open_meeting_for, resident_panel
-from steps.rules import TransitionRefused
+from steps.rules import Move, TransitionRefused
 from steps.selectors import team_overviews
 from steps.services import (
     StateConflict,
     add_goal,
     agree_action,
+    available_moves,
     complete_action,
+    confirm_step_up,
     move_resident,
     signal_resident,
+    transition_towards,
 )
 
 
@@ -48,15 +59,49 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, template, {"team": team, "columns": columns, **filters})
 
 
-def _panel_response(request: HttpRequest, resident, status: int = 200) -> HttpResponse:
+def _panel_response(
+    request: HttpRequest, resident, *, transition: str = "", refused=()
+) -> HttpResponse:
+    """The resident panel; with `transition`, its move form is open (card menu, drag and drop);
+    with `refused`, it says why the move the user tried cannot be taken."""
     panel = resident_panel(resident=resident, user=request.user)
+    context = {"panel": panel, "team": resident.team, "refused": refused}
+    if transition in dict(panel.moves):
+        context["move"] = _move_context(
+            resident,
+            MoveForm(
+                initial={
+                    "transition": transition,
+                    "expected_state": resident.trajectory.state,
+                }
+            ),
+        )
     template = "frontend/resident.html#panel" if request.htmx else "frontend/resident.html"
-    return render(request, template, {"panel": panel, "team": resident.team}, status=status)
+    return render(request, template, context)
 
 
 @login_required
 def resident(request: HttpRequest, pk: int) -> HttpResponse:
-    return _panel_response(request, resident_for_member(user=request.user, pk=pk))
+    """The panel. `?transition=` opens a move's form; `?to=<state>` (a card dropped on a
+    column) opens the form of the move that leads there, or says why there is none."""
+    subject = resident_for_member(user=request.user, pk=pk)
+    transition = request.GET.get("transition", "")
+    if to := request.GET.get("to", ""):
+        move = Move(by=request.user, meeting=open_meeting_for(team=subject.team))
+        transition, refused = transition_towards(trajectory=subject.trajectory, to=to, move=move)
+        if refused:  # the board puts the card back; the panel says why
+            return _board_changed(_panel_response(request, subject, refused=refused))
+    return _panel_response(request, subject, transition=transition)
+
+
+@login_required
+def resident_moves(request: HttpRequest, pk: int) -> HttpResponse:
+    """The card's menu: the moves the user may take now (loaded when the menu opens)."""
+    subject = resident_for_member(user=request.user, pk=pk)
+    move = Move(by=request.user, meeting=open_meeting_for(team=subject.team))
+    names = available_moves(trajectory=subject.trajectory, move=move)
+    moves = [(name, TRANSITION_LABELS[name]) for name in names]
+    return render(request, "frontend/card_menu.html", {"resident": subject, "moves": moves})
 
 
 @login_required
@@ -106,15 +151,19 @@ def _board_changed(
 
 
 def _move_form(request, subject, form, problems=()) -> HttpResponse:
+    context = _move_context(subject, form, problems)
+    return render(request, "frontend/move_form.html", context)
+
+
+def _move_context(subject, form, problems=()) -> dict:
     transition = form["transition"].value() or ""
-    context = {
+    return {
         "resident": subject,
         "form": form,
         "label": TRANSITION_LABELS.get(transition, ""),
         "is_close": transition == "close",
         "problems": problems,
     }
-    return render(request, "frontend/move_form.html", context)
 
 
 @login_required
@@ -129,11 +178,44 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _board_changed(_panel_response(request, subject))
 
 
-ADD_FORMS = {"assessment": AssessmentForm, "goal": GoalForm, "action": ActionForm}
+@login_required
+@require_POST
+def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """The team confirms the urgent step-up the user saw (its id travels with the form)."""
+    subject = resident_for_member(user=request.user, pk=pk)
+    step_up = StepChange.objects.filter(
+        pk=request.POST.get("step_up") or 0, trajectory__resident=subject
+    ).first()
+    meeting = open_meeting_for(team=subject.team)
+    try:
+        if step_up is None or meeting is None:
+            raise TransitionRefused([_("There is no urgent step-up to confirm in a meeting.")])
+        confirm_step_up(resident=subject, by=request.user, meeting=meeting, step_up=step_up)
+    except (TransitionRefused, StateConflict) as exc:
+        messages.error(request, str(exc))
+    return _board_changed(_panel_response(request, subject))
+
+
+@login_required
+@require_POST
+def concern_handled(request: HttpRequest, pk: int) -> HttpResponse:
+    concern = get_object_or_404(Concern.objects.select_related("resident"), pk=pk)
+    subject = resident_for_member(user=request.user, pk=concern.resident_id)
+    handle_concern(concern=concern, by=request.user, meeting=open_meeting_for(team=subject.team))
+    return _board_changed(_panel_response(request, subject))
+
+
+ADD_FORMS = {
+    "assessment": AssessmentForm,
+    "goal": GoalForm,
+    "action": ActionForm,
+    "concern": ConcernForm,
+}
 ADD_TITLES = {
     "assessment": _("Record an assessment"),
     "goal": _("Add a goal"),
     "action": _("Agree an action"),
+    "concern": _("Record a carer's concern"),
 }
 
 
@@ -143,7 +225,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     subject = resident_for_member(user=request.user, pk=pk)
     if what not in ADD_FORMS:
         raise Http404
-    extra = {"resident": subject} if what == "action" else {}
+    extra = {"resident": subject} if what in ("action", "concern") else {}
     form = ADD_FORMS[what](request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
@@ -159,15 +241,20 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 
 
 def _add(what: str, subject, user, form) -> None:
+    """Goals and actions agreed while the team's meeting is open are recorded in it."""
     data = form.cleaned_data
+    meeting = open_meeting_for(team=subject.team)
     if what == "assessment":
         record_assessment(resident=subject, by=user, **data)
+    elif what == "concern":
+        raise_concern(resident=subject, by=user, **data)
     elif what == "goal":
-        add_goal(resident=subject, by=user, **data)
+        add_goal(resident=subject, by=user, meeting=meeting, **data)
     else:
         agree_action(
             resident=subject,
             by=user,
+            meeting=meeting,
             description=data["description"],
             due_on=data["due_on"],
             shared_with_carers=data["shared_with_carers"],

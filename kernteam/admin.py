@@ -44,7 +44,7 @@ class MeetingAdmin(NoDeleteAdmin):
 
     @admin.action(description=_("Close meeting"))
     def close_meeting(self, request, queryset):
-        self._each(request, queryset, lambda m: m.close())
+        self._each(request, queryset, lambda m: m.close(by=request.user))
 
     def _each(self, request, queryset, act) -> None:
         for meeting in queryset.select_related("team"):

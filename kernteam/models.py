@@ -101,6 +101,10 @@ class Meeting(Undeletable, models.Model):
     )
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Follow the chair: the resident the chair has open now.
+    focus = models.ForeignKey(
+        "clients.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-scheduled_for"]
@@ -116,7 +120,7 @@ class Meeting(Undeletable, models.Model):
 
     def open(self, *, by) -> None:
         """The coordinator opens a planned meeting; decisions taken in it are team decisions."""
-        if Role.COORDINATOR not in self.team.roles_of(by):
+        if not self.is_coordinator(by):
             raise MeetingRefused(_("Only the team coordinator opens a meeting."))
         if self.status != self.Status.PLANNED:
             raise MeetingRefused(_("Only a planned meeting can be opened."))
@@ -125,12 +129,19 @@ class Meeting(Undeletable, models.Model):
         self.opened_at = timezone.now()
         self.save(update_fields=["status", "chair", "opened_at"])
 
-    def close(self) -> None:
+    def is_coordinator(self, user) -> bool:
+        return Role.COORDINATOR in self.team.roles_of(user)
+
+    def close(self, *, by) -> None:
+        """The coordinator closes the meeting; its decisions are then its minutes."""
+        if not self.is_coordinator(by):
+            raise MeetingRefused(_("Only the team coordinator closes a meeting."))
         if self.status != self.Status.OPEN:
             raise MeetingRefused(_("Only a meeting in progress can be closed."))
         self.status = self.Status.CLOSED
         self.closed_at = timezone.now()
-        self.save(update_fields=["status", "closed_at"])
+        self.focus = None
+        self.save(update_fields=["status", "closed_at", "focus"])
 
     @property
     def takes_decisions(self) -> bool:
@@ -144,3 +155,46 @@ class Meeting(Undeletable, models.Model):
 
 class MeetingRefused(Exception):
     pass
+
+
+class AgendaReason(models.TextChoices):
+    """Why a resident is on a meeting's agenda, in the order the team goes through them."""
+
+    SIGNAL = "signal", _("new signal")
+    SCREENING = "screening", _("screening above the cut-off")
+    REVIEW = "review", _("review is due")
+    URGENT = "urgent", _("urgent step-up to confirm")
+    CONCERN = "concern", _("carer's concern")
+    QUESTION = "question", _("question from a member")
+
+
+class AgendaItem(Undeletable, models.Model):
+    """A resident on a meeting's agenda, with why. Built from the board when the meeting is
+    prepared or opened; members add residents with a question; the coordinator reorders."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="agenda")
+    resident = models.ForeignKey(
+        "clients.Resident", on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    question = models.TextField(_("question"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discussed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "resident"], name="resident_once_per_agenda")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.resident}"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(AgendaReason(code).label) for code in self.reasons]

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Consent
+from clients.models import Concern, Consent
 from kernteam.models import Team
 from steps.models import AgreedAction, Trajectory
 from steps.states import State
@@ -23,6 +23,7 @@ FLAGS = {
     "urgent": _("urgent step-up to confirm"),
     "review_overdue": _("review overdue"),
     "action_overdue": _("action overdue"),
+    "concern": _("carer's concern"),
     "consent_missing": _("consent missing"),
 }
 
@@ -69,6 +70,7 @@ def board_columns(
                     due_on__lt=today,
                 )
             ),
+            has_open_concern=Exists(Concern.objects.open().filter(resident=OuterRef("resident"))),
         )
         .order_by("resident__last_name", "resident__first_name", "pk")
     )
@@ -97,6 +99,8 @@ def _card(row: Trajectory, today: datetime.date) -> Card:
         flags.append("review_overdue")
     if row.has_overdue_action:
         flags.append("action_overdue")
+    if row.has_open_concern:
+        flags.append("concern")
     if not row.has_consent:
         flags.append("consent_missing")
     return Card(

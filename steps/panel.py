@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from clients.instruments import Instrument
-from clients.models import Assessment, Resident
+from clients.models import Assessment, Concern, Resident
 from kernteam.models import Meeting
-from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange
-from steps.rules import Move
+from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
+from steps.rules import Move, problems_for
 from steps.services import available_moves
 
 
@@ -42,7 +42,9 @@ class Panel:
     goals: list[tuple[str, list[Goal]]]
     actions: list[AgreedAction]
     moves: list[tuple[str, str]]  # (transition, label) the viewer may take now
+    concerns: list[Concern] = field(default_factory=list)  # open ones first
     meeting: Meeting | None = None
+    can_confirm: bool = False  # the urgent step-up awaiting confirmation can be confirmed now
     today: object = field(default_factory=timezone.localdate)
 
 
@@ -65,7 +67,10 @@ def resident_panel(*, resident: Resident, user) -> Panel:
     actions = list(
         resident.actions.select_related("owner_member", "owner_carer").order_by("status", "due_on")
     )
-    names = available_moves(trajectory=trajectory, move=Move(by=user, meeting=meeting))
+    move = Move(by=user, meeting=meeting)
+    names = available_moves(trajectory=trajectory, move=move)
+    confirm = Trajectory.confirm_step_up
+    concerns = resident.concerns.select_related("carer").order_by("-raised_at", "-pk")
     return Panel(
         resident=resident,
         history=history,
@@ -73,5 +78,7 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         goals=[(str(Domain(d).label), goals_by_domain[d]) for d in Domain if d in goals_by_domain],
         actions=actions,
         moves=[(name, str(TRANSITION_LABELS[name])) for name in names],
+        concerns=sorted(concerns, key=lambda c: not c.is_open),
         meeting=meeting,
+        can_confirm=not problems_for(trajectory, move, confirm.permission, confirm.conditions),
     )

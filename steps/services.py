@@ -57,16 +57,40 @@ def check_move(*, trajectory: Trajectory, transition: str, move: Move) -> list[s
 def available_moves(*, trajectory: Trajectory, move: Move) -> list[str]:
     """Names of the transitions `move.by` may take on this trajectory now. A reason (and a
     closure reason) is assumed: the form that offers the move asks for it."""
-    move = dataclasses.replace(
-        move,
-        reason=move.reason or "…",
-        closure_reason=move.closure_reason or ClosureReason.NO_LONGER_NEEDED,
-    )
+    move = _with_assumed_input(move)
     return [
         t.name
         for t in trajectory.get_available_state_transitions()
         if not check_move(trajectory=trajectory, transition=t.name, move=move)
     ]
+
+
+def _with_assumed_input(move: Move) -> Move:
+    """The move as it will be once its form is filled in (a reason, a closure reason)."""
+    return dataclasses.replace(
+        move,
+        reason=move.reason or "…",
+        closure_reason=move.closure_reason or ClosureReason.NO_LONGER_NEEDED,
+    )
+
+
+def transition_towards(*, trajectory: Trajectory, to: str, move: Move) -> tuple[str, list[str]]:
+    """The transition that takes the resident to state `to` (as when a card is dropped on a
+    column), and why `move.by` may not take it now (empty when they may; a reason is assumed,
+    the form asks for it). Returns ("", [why]) when no single move leads there."""
+    labels = dict(State.choices)
+    if to == trajectory.state:
+        return "", []
+    for t in trajectory.get_available_state_transitions():
+        targets = [trajectory.step_before_admission] if t.name == "return_home" else [t.target]
+        if to in targets:
+            assumed = _with_assumed_input(move)
+            return t.name, check_move(trajectory=trajectory, transition=t.name, move=assumed)
+    message = _("From “%(from)s” a resident cannot go straight to “%(to)s”.") % {
+        "from": trajectory.get_state_display(),
+        "to": labels.get(to, to),
+    }
+    return "", [message]
 
 
 def move_resident(

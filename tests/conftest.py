@@ -77,3 +77,17 @@ def resident_in(daalhof):
         return ResidentFactory(team=daalhof.team, state=state, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def team_events(monkeypatch) -> list[tuple[str, dict]]:
+    """Live events sent to team groups, as (group, event). Wrap the action in
+    `django_capture_on_commit_callbacks(execute=True)`: events go out on commit only."""
+    sent: list[tuple[str, dict]] = []
+
+    class RecordingLayer:
+        async def group_send(self, group: str, message: dict) -> None:
+            sent.append((group, message["event"]))
+
+    monkeypatch.setattr("kernteam.events.get_channel_layer", RecordingLayer)
+    return sent

@@ -271,7 +271,7 @@ def test_step_down_needs_a_reason(daalhof, resident_in):
 def test_a_closed_meeting_is_no_team_decision(daalhof, resident_in):
     resident = resident_in("step3")
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
-    meeting.close()
+    meeting.close(by=daalhof.coordinator)
     problems = refused(resident, "step_down_to_2", daalhof.poh, meeting=meeting)
     assert problems == [
         str(rules.meeting_problem(resident.trajectory, rules.Move(by=daalhof.poh, meeting=meeting)))

@@ -44,7 +44,7 @@ async def test_a_member_hears_a_move_by_a_colleague(daalhof, resident_in):
     )
     html = await board.receive_from(timeout=2)
     assert 'id="live-signal"' in html and 'hx-swap-oob="true"' in html
-    assert 'hx-get="/teams/daalhof/board/"' in html and f'data-resident="{resident.pk}"' in html
+    assert 'data-event="resident.moved"' in html and f'data-resident="{resident.pk}"' in html
     await board.disconnect()
 
 

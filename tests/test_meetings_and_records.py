@@ -22,7 +22,9 @@ def test_only_the_coordinator_opens_a_planned_meeting(daalhof):
     with pytest.raises(MeetingRefused):
         meeting.open(by=daalhof.gp)
     meeting.open(by=daalhof.coordinator)
-    meeting.close()
+    with pytest.raises(MeetingRefused):
+        meeting.close(by=daalhof.gp)
+    meeting.close(by=daalhof.coordinator)
     with pytest.raises(MeetingRefused):
         meeting.open(by=daalhof.coordinator)  # a closed meeting is not reopened
 

@@ -1,16 +1,24 @@
 // Small behaviours without inline script (the Content Security Policy allows none).
+function boardChanged() {
+  document.body.dispatchEvent(new Event("board-changed"));
+}
+
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-close-panel]")) {
     const panel = document.getElementById("panel");
     if (panel) {
       panel.replaceChildren();
+      boardChanged(); // a card dropped but not moved goes back to its place
     } else {
       history.back();
     }
   }
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
 });
 
-// Live board status: "Live" while the socket is open; offline until it is back, then resync.
+// Live: "Live" while the socket is open; offline until it is back, then resync.
 let wasOffline = false;
 function setLiveStatus(state) {
   const status = document.getElementById("live-status");
@@ -22,10 +30,77 @@ document.addEventListener("htmx:wsOpen", () => {
   setLiveStatus("live");
   if (wasOffline) {
     wasOffline = false;
-    document.body.dispatchEvent(new Event("board-changed"));  // catch up on what we missed
+    boardChanged(); // catch up on what we missed
   }
 });
 document.addEventListener("htmx:wsClose", () => {
   wasOffline = true;
   setLiveStatus("offline");
+});
+
+// A live event names what changed; the board and agenda re-fetch themselves. The open panel
+// is refreshed too when it shows that resident, unless the user is typing in it.
+document.addEventListener("htmx:wsAfterMessage", () => {
+  const signal = document.getElementById("live-signal");
+  if (!signal) return;
+  if (signal.dataset.event === "meeting.focus") {
+    const follow = document.getElementById("follow-chair");
+    if (follow) {
+      follow.dataset.focusUrl = signal.dataset.focusUrl;
+      if (follow.checked) showInPanel(signal.dataset.focusUrl);
+    }
+  }
+  boardChanged();
+  const panel = document.getElementById("resident-panel");
+  if (panel && panel.dataset.resident === signal.dataset.resident && !panel.querySelector("form.move-form")) {
+    showInPanel(panel.dataset.url);
+  }
+});
+
+function showInPanel(url) {
+  if (url && document.getElementById("panel")) {
+    htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML" });
+  }
+}
+
+// Follow the chair: opting in shows the resident the chair has open now.
+document.addEventListener("change", (event) => {
+  if (event.target.id === "follow-chair" && event.target.checked) {
+    showInPanel(event.target.dataset.focusUrl);
+  }
+});
+
+// Drag a card onto another column: the card moves there at once, and the panel opens with the
+// form for that step change, or says why it cannot be taken (the board then puts it back).
+let dragged = null;
+document.addEventListener("dragstart", (event) => {
+  const card = event.target.closest && event.target.closest(".card[draggable]");
+  if (!card) return;
+  dragged = card;
+  card.classList.add("dragging");
+  event.dataTransfer.effectAllowed = "move";
+  event.dataTransfer.setData("text/plain", card.id);
+});
+document.addEventListener("dragend", () => {
+  if (dragged) dragged.classList.remove("dragging");
+  document.querySelectorAll(".drop-target").forEach((c) => c.classList.remove("drop-target"));
+  dragged = null;
+});
+document.addEventListener("dragover", (event) => {
+  const column = dragged && event.target.closest && event.target.closest("[data-drop-state]");
+  if (!column) return;
+  event.preventDefault();
+  document.querySelectorAll(".drop-target").forEach((c) => c !== column && c.classList.remove("drop-target"));
+  column.classList.add("drop-target");
+});
+document.addEventListener("drop", (event) => {
+  const column = dragged && event.target.closest && event.target.closest("[data-drop-state]");
+  if (!column) return;
+  event.preventDefault();
+  const card = dragged;
+  const to = column.dataset.dropState;
+  column.classList.remove("drop-target");
+  if (card.dataset.state === to) return;
+  column.querySelector(".cards").prepend(card);
+  htmx.ajax("GET", `${card.dataset.url}?to=${encodeURIComponent(to)}`, { target: "#panel", swap: "innerHTML" });
 });

@@ -1,0 +1,163 @@
+"""Meeting mode (MDO): plan, open, go through the agenda following the chair, close, minutes.
+
+Views parse input, ask `steps.meetings` to act, and render. The rules live there.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from frontend.forms import AgendaAddForm, PlanMeetingForm
+from frontend.views import _panel_response
+from kernteam.models import AgendaItem, Meeting, MeetingRefused
+from kernteam.policy import resident_for_member, team_for_member
+from steps.meetings import (
+    add_to_agenda,
+    close_meeting,
+    focus_on,
+    move_agenda_item,
+    open_meeting,
+    plan_meeting,
+    prepare_agenda,
+)
+from steps.minutes import meeting_minutes
+
+
+def _meeting(request: HttpRequest, slug: str, pk: int) -> Meeting:
+    team = team_for_member(user=request.user, slug=slug)
+    return get_object_or_404(Meeting.objects.select_related("team", "chair"), team=team, pk=pk)
+
+
+@login_required
+def meetings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The team's meetings; the coordinator plans the next one here."""
+    team = team_for_member(user=request.user, slug=slug)
+    is_coordinator = Meeting(team=team).is_coordinator(request.user)
+    form = PlanMeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            planned = plan_meeting(team=team, by=request.user, **form.cleaned_data)
+        except MeetingRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("meeting", slug=team.slug, pk=planned.pk)
+    context = {
+        "team": team,
+        "meetings": team.meetings.select_related("chair").order_by("-scheduled_for")[:50],
+        "form": form,
+        "is_coordinator": is_coordinator,
+    }
+    return render(request, "frontend/meetings.html", context)
+
+
+@login_required
+def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The meeting screen: agenda on the left, the open resident on the right. A closed
+    meeting shows its minutes."""
+    meeting = _meeting(request, slug, pk)
+    if meeting.status == Meeting.Status.CLOSED:
+        return redirect("meeting_minutes", slug=slug, pk=pk)
+    context = {
+        "team": meeting.team,
+        "meeting": meeting,
+        "agenda": meeting.agenda.select_related("resident__trajectory").order_by("position", "pk"),
+        "is_coordinator": meeting.is_coordinator(request.user),
+        "is_chair": meeting.chair_id == request.user.pk,
+        "add_form": AgendaAddForm(team=meeting.team),
+    }
+    part = "#agenda" if request.htmx and request.GET.get("part") == "agenda" else ""
+    return render(request, f"frontend/meeting.html{part}", context)
+
+
+@login_required
+@require_POST
+def meeting_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
+    """Open, prepare the agenda, or close (coordinator). Refusals come back as a message."""
+    meeting = _meeting(request, slug, pk)
+    actions = {"open": open_meeting, "prepare": prepare_agenda, "close": close_meeting}
+    if step not in actions:
+        raise Http404
+    try:
+        actions[step](meeting=meeting, by=request.user)
+    except MeetingRefused as exc:
+        messages.error(request, str(exc))
+    target = "meeting_minutes" if step == "close" and _closed(meeting) else "meeting"
+    return redirect(target, slug=slug, pk=pk)
+
+
+def _closed(meeting: Meeting) -> bool:
+    meeting.refresh_from_db(fields=["status"])
+    return meeting.status == Meeting.Status.CLOSED
+
+
+@login_required
+@require_POST
+def agenda_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    meeting = _meeting(request, slug, pk)
+    form = AgendaAddForm(request.POST, team=meeting.team)
+    if form.is_valid():
+        subject = resident_for_member(user=request.user, pk=int(form.cleaned_data["resident"]))
+        try:
+            add_to_agenda(
+                meeting=meeting,
+                by=request.user,
+                resident=subject,
+                question=form.cleaned_data["question"],
+            )
+        except MeetingRefused as exc:
+            messages.error(request, str(exc))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("meeting", slug=slug, pk=pk)
+
+
+@login_required
+@require_POST
+def agenda_move(
+    request: HttpRequest, slug: str, pk: int, item: int, direction: str
+) -> HttpResponse:
+    meeting = _meeting(request, slug, pk)
+    agenda_item = get_object_or_404(AgendaItem, meeting=meeting, pk=item)
+    if direction not in ("up", "down"):
+        raise Http404
+    try:
+        move_agenda_item(item=agenda_item, by=request.user, direction=direction)
+    except MeetingRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("meeting", slug=slug, pk=pk)
+
+
+@login_required
+@require_POST
+def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> HttpResponse:
+    """The chair opens a resident: their panel here, and on the screens following the chair."""
+    meeting = _meeting(request, slug, pk)
+    subject = resident_for_member(user=request.user, pk=resident)
+    try:
+        focus_on(meeting=meeting, by=request.user, resident=subject)
+    except MeetingRefused as exc:
+        messages.error(request, str(exc))
+    if not request.htmx:
+        return redirect(reverse("resident", args=[subject.pk]))
+    response = _panel_response(request, subject)
+    response.headers["HX-Trigger"] = "board-changed"  # the agenda ticks the item off
+    return response
+
+
+@login_required
+def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The minutes: the decisions taken in the meeting, per resident; printable on A4."""
+    meeting = _meeting(request, slug, pk)
+    context = {
+        "team": meeting.team,
+        "minutes": meeting_minutes(meeting=meeting),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "frontend/minutes.html", context)

@@ -1,0 +1,196 @@
+"""Meeting mode (MDO): the agenda, following the chair, and closing the meeting.
+
+Each action is one transaction; the team's boards and meeting screens hear of it on commit.
+Decisions themselves (moves, confirmations, goals, actions) are taken with the services in
+`steps.services`; taken while a meeting is open, they carry the meeting.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.instruments import FRAILTY_INSTRUMENTS
+from clients.models import Assessment, Concern, Resident
+from kernteam.events import send_team_event_on_commit
+from kernteam.models import AgendaItem, AgendaReason, Meeting, MeetingRefused
+from steps.models import Trajectory
+from steps.states import STEPS, State
+
+
+def plan_meeting(*, team, by, scheduled_for) -> Meeting:
+    """The coordinator plans the team's next meeting."""
+    meeting = Meeting(team=team, scheduled_for=scheduled_for)
+    if not meeting.is_coordinator(by):
+        raise MeetingRefused(_("Only the team coordinator plans a meeting."))
+    meeting.save()
+    return meeting
+
+
+def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
+    """Residents the board puts on this meeting's agenda, each with why (in agenda order):
+    new signals, screenings above the cut-off, reviews due by the meeting's date, urgent
+    step-ups awaiting confirmation, and carers' open concerns."""
+    day = timezone.localdate(meeting.scheduled_for)
+    latest_screening = Assessment.objects.filter(
+        resident=OuterRef("resident"), instrument__in=FRAILTY_INSTRUMENTS
+    ).order_by("-assessed_on", "-pk")
+    rows = (
+        Trajectory.objects.filter(resident__team=meeting.team)
+        .exclude(state=State.CLOSED)
+        .annotate(screened_above=Subquery(latest_screening.values("above_cutoff")[:1]))
+        .values_list("resident_id", "state", "review_due", "pending_confirmation", "screened_above")
+    )
+    found: dict[int, set[str]] = {}
+    for resident_id, state, review_due, pending, screened_above in rows:
+        reasons = found.setdefault(resident_id, set())
+        if state == State.SIGNALLED:
+            reasons.add(AgendaReason.SIGNAL)
+        if state == State.SCREENING and screened_above:
+            reasons.add(AgendaReason.SCREENING)
+        if state in STEPS and review_due is not None and review_due <= day:
+            reasons.add(AgendaReason.REVIEW)
+        if pending:
+            reasons.add(AgendaReason.URGENT)
+    concerned = Concern.objects.open().filter(resident__team=meeting.team)
+    for resident_id in concerned.values_list("resident_id", flat=True):
+        if resident_id in found:  # closed residents are not discussed
+            found[resident_id].add(AgendaReason.CONCERN)
+    order = list(AgendaReason.values)
+    return {
+        pk: sorted(reasons, key=order.index)
+        for pk, reasons in sorted(found.items(), key=lambda kv: _first(kv[1], order))
+        if reasons
+    }
+
+
+def _first(reasons: set[str], order: list[str]) -> int:
+    return min((order.index(r) for r in reasons), default=len(order))
+
+
+def prepare_agenda(*, meeting: Meeting, by) -> int:
+    """Put what the board asks for on the agenda, after what is there already. Items already
+    on it keep their place and gain any new reason. Returns the number of residents added."""
+    _require_coordinator(meeting, by)
+    with transaction.atomic():
+        locked = _locked_open_for_agenda(meeting)
+        existing = {item.resident_id: item for item in locked.agenda.all()}
+        position = max((item.position for item in existing.values()), default=0)
+        added = 0
+        for resident_id, reasons in agenda_candidates(meeting=locked).items():
+            item = existing.get(resident_id)
+            if item is None:
+                position += 1
+                AgendaItem.objects.create(
+                    meeting=locked, resident_id=resident_id, position=position, reasons=reasons
+                )
+                added += 1
+            elif set(reasons) - set(item.reasons):
+                item.reasons = [r for r in AgendaReason.values if r in {*reasons, *item.reasons}]
+                item.save(update_fields=["reasons"])
+        _announce(locked, "meeting.agenda")
+    return added
+
+
+def open_meeting(*, meeting: Meeting, by) -> Meeting:
+    """The coordinator opens the meeting and chairs it; the agenda is brought up to date."""
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        locked.open(by=by)
+        prepare_agenda(meeting=locked, by=by)
+        _announce(locked, "meeting.opened")
+    return locked
+
+
+def close_meeting(*, meeting: Meeting, by) -> Meeting:
+    """Closing ends the team decisions; what was decided in it is its minutes."""
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        locked.close(by=by)
+        _announce(locked, "meeting.closed")
+    return locked
+
+
+def add_to_agenda(*, meeting: Meeting, by, resident: Resident, question: str) -> AgendaItem:
+    """Any member raises a resident with a question. A resident already on the agenda keeps
+    their place; the question is added to it."""
+    if not meeting.team.roles_of(by):
+        raise MeetingRefused(_("Only members of this kernteam can add to its agenda."))
+    if resident.team_id != meeting.team_id or resident.is_closed:
+        raise MeetingRefused(_("Choose an active resident of this kernteam."))
+    question = (question or "").strip()
+    if not question:
+        raise MeetingRefused(_("Say what you want the team to discuss."))
+    with transaction.atomic():
+        locked = _locked_open_for_agenda(meeting)
+        item = locked.agenda.filter(resident=resident).first()
+        if item is None:
+            last = locked.agenda.aggregate(last=Max("position"))["last"] or 0
+            item = AgendaItem(meeting=locked, resident=resident, position=last + 1, reasons=[])
+        if AgendaReason.QUESTION not in item.reasons:
+            item.reasons = [*item.reasons, AgendaReason.QUESTION]
+        item.question = f"{item.question}\n{question}".strip()
+        item.added_by = item.added_by or by
+        item.save()
+        _announce(locked, "meeting.agenda")
+    return item
+
+
+def move_agenda_item(*, item: AgendaItem, by, direction: str) -> None:
+    """The coordinator moves an item one place up or down; at either end nothing changes."""
+    meeting = item.meeting
+    _require_coordinator(meeting, by)
+    with transaction.atomic():
+        _locked_open_for_agenda(meeting)
+        items = list(meeting.agenda.order_by("position", "pk"))
+        index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(items):
+            return
+        items[index], items[other] = items[other], items[index]
+        for position, each in enumerate(items, start=1):
+            if each.position != position:
+                each.position = position
+                each.save(update_fields=["position"])
+        _announce(meeting, "meeting.agenda")
+
+
+def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
+    """The chair opens a resident: members who follow the chair see the same panel, and the
+    resident's agenda item counts as discussed."""
+    if meeting.chair_id != getattr(by, "pk", None):
+        raise MeetingRefused(_("Only the chair leads the meeting."))
+    if not meeting.is_open:
+        raise MeetingRefused(_("The meeting is not in progress."))
+    if resident.team_id != meeting.team_id:
+        raise MeetingRefused(_("Choose a resident of this kernteam."))
+    with transaction.atomic():
+        Meeting.objects.filter(pk=meeting.pk).update(focus=resident)
+        meeting.focus = resident
+        meeting.agenda.filter(resident=resident, discussed_at__isnull=True).update(
+            discussed_at=timezone.now()
+        )
+        send_team_event_on_commit(
+            team_id=meeting.team_id,
+            event={"type": "meeting.focus", "meeting": meeting.pk, "resident": resident.pk},
+        )
+    return meeting
+
+
+def _require_coordinator(meeting: Meeting, by) -> None:
+    if not meeting.is_coordinator(by):
+        raise MeetingRefused(_("Only the team coordinator sets the agenda."))
+
+
+def _locked_open_for_agenda(meeting: Meeting) -> Meeting:
+    """The meeting, locked against a concurrent change of its agenda; refused once closed."""
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if locked.status == Meeting.Status.CLOSED:
+        raise MeetingRefused(_("This meeting is closed; its agenda can no longer change."))
+    return locked
+
+
+def _announce(meeting: Meeting, what: str) -> None:
+    send_team_event_on_commit(team_id=meeting.team_id, event={"type": what, "meeting": meeting.pk})

@@ -1,0 +1,73 @@
+"""The minutes (*verslag*) of a meeting: nobody types them; they are the decisions taken in it.
+
+Per resident, in agenda order: why they were on the agenda, the moves and confirmations, goals
+set, actions agreed (who, what, by when) and carers' concerns dealt with. Residents decided on
+without being on the agenda follow, by name. A constant number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clients.models import Concern, Resident
+from kernteam.models import AgendaItem, Meeting
+from steps.models import AgreedAction, Goal, StepChange
+
+
+@dataclass
+class MinutesEntry:
+    resident: Resident
+    item: AgendaItem | None = None
+    changes: list[StepChange] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    actions: list[AgreedAction] = field(default_factory=list)
+    concerns: list[Concern] = field(default_factory=list)
+
+    @property
+    def decided(self) -> bool:
+        return bool(self.changes or self.goals or self.actions or self.concerns)
+
+
+@dataclass
+class Minutes:
+    meeting: Meeting
+    entries: list[MinutesEntry]
+
+    @property
+    def action_count(self) -> int:
+        return sum(len(e.actions) for e in self.entries)
+
+    @property
+    def decision_count(self) -> int:
+        return sum(len(e.changes) for e in self.entries)
+
+
+def meeting_minutes(*, meeting: Meeting) -> Minutes:
+    entries: dict[int, MinutesEntry] = {}
+
+    def entry(resident: Resident) -> MinutesEntry:
+        return entries.setdefault(resident.pk, MinutesEntry(resident=resident))
+
+    for item in meeting.agenda.select_related("resident").order_by("position", "pk"):
+        entry(item.resident).item = item
+    changes = StepChange.objects.filter(meeting=meeting).select_related(
+        "trajectory__resident", "actor"
+    )
+    for change in changes.order_by("at", "pk"):
+        entry(change.trajectory.resident).changes.append(change)
+    for goal in Goal.objects.filter(meeting=meeting).select_related("resident").order_by("pk"):
+        entry(goal.resident).goals.append(goal)
+    actions = AgreedAction.objects.filter(meeting=meeting).select_related(
+        "resident", "owner_member", "owner_carer"
+    )
+    for action in actions.order_by("due_on", "pk"):
+        entry(action.resident).actions.append(action)
+    handled = meeting.handled_concerns.select_related("resident", "carer").order_by("raised_at")
+    for concern in handled:
+        entry(concern.resident).concerns.append(concern)
+    on_agenda = [e for e in entries.values() if e.item is not None]
+    others = sorted(
+        (e for e in entries.values() if e.item is None),
+        key=lambda e: (e.resident.last_name, e.resident.first_name, e.resident.pk),
+    )
+    return Minutes(meeting=meeting, entries=on_agenda + others)
