@@ -3,6 +3,7 @@ domain, agreed actions, and the moves the viewer may take now."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -45,6 +46,7 @@ class Panel:
     concerns: list[Concern] = field(default_factory=list)  # open ones first
     meeting: Meeting | None = None
     can_confirm: bool = False  # the urgent step-up awaiting confirmation can be confirmed now
+    rendered_at: float = field(default_factory=time.time)  # live events after this are news
     today: object = field(default_factory=timezone.localdate)
 
 

@@ -87,7 +87,9 @@ def team_events(monkeypatch) -> list[tuple[str, dict]]:
 
     class RecordingLayer:
         async def group_send(self, group: str, message: dict) -> None:
-            sent.append((group, message["event"]))
+            event = dict(message["event"])
+            assert isinstance(event.pop("at"), float)  # when it was committed
+            sent.append((group, event))
 
     monkeypatch.setattr("kernteam.events.get_channel_layer", RecordingLayer)
     return sent

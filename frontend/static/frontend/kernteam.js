@@ -18,6 +18,12 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// Irreversible steps ask first (closing a meeting).
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+
 // Live: "Live" while the socket is open; offline until it is back, then resync.
 let wasOffline = false;
 function setLiveStatus(state) {
@@ -39,7 +45,13 @@ document.addEventListener("htmx:wsClose", () => {
 });
 
 // A live event names what changed; the board and agenda re-fetch themselves. The open panel
-// is refreshed too when it shows that resident, unless the user is typing in it.
+// is refreshed too when it shows that resident. Nothing a user is typing is ever replaced: a
+// refresh (or the chair's next resident) waits until the open form is sent or closed.
+function typing() {
+  // An open form, or a click in the panel still on its way (its answer lands in the panel).
+  return document.querySelector("#panel form.move-form, #panel .htmx-request") !== null;
+}
+
 document.addEventListener("htmx:wsAfterMessage", () => {
   const signal = document.getElementById("live-signal");
   if (!signal) return;
@@ -47,26 +59,56 @@ document.addEventListener("htmx:wsAfterMessage", () => {
     const follow = document.getElementById("follow-chair");
     if (follow) {
       follow.dataset.focusUrl = signal.dataset.focusUrl;
-      if (follow.checked) showInPanel(signal.dataset.focusUrl);
+      if (follow.checked) follow.dataset.pending = "true";
     }
   }
   boardChanged();
   const panel = document.getElementById("resident-panel");
-  if (panel && panel.dataset.resident === signal.dataset.resident && !panel.querySelector("form.move-form")) {
-    showInPanel(panel.dataset.url);
+  const news = panel && parseFloat(signal.dataset.at) > parseFloat(panel.dataset.rendered);
+  if (news && panel.dataset.resident === signal.dataset.resident) {
+    panel.dataset.stale = "true";
   }
+  catchUp();
 });
+document.addEventListener("htmx:afterSettle", catchUp);
 
-function showInPanel(url) {
-  if (url && document.getElementById("panel")) {
-    htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML" });
+function catchUp() {
+  if (typing()) return;
+  const follow = document.getElementById("follow-chair");
+  if (follow && follow.checked && follow.dataset.pending) {
+    delete follow.dataset.pending;
+    showInPanel(follow.dataset.focusUrl, "follow");
+    return;
+  }
+  const panel = document.getElementById("resident-panel");
+  if (panel && panel.dataset.stale) {
+    delete panel.dataset.stale;
+    showInPanel(panel.dataset.url, "panel");
   }
 }
+
+function showInPanel(url, why) {
+  if (url && document.getElementById("panel")) {
+    htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML", headers: { "X-Live-Refresh": why } });
+  }
+}
+
+// A refresh that arrives while the user has started typing is dropped (and retried later).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const headers = event.detail.requestConfig && event.detail.requestConfig.headers;
+  const why = headers && headers["X-Live-Refresh"];
+  if (why && typing()) {
+    event.detail.shouldSwap = false;
+    const again = why === "follow" ? document.getElementById("follow-chair") : document.getElementById("resident-panel");
+    if (again) again.dataset[why === "follow" ? "pending" : "stale"] = "true";
+  }
+});
 
 // Follow the chair: opting in shows the resident the chair has open now.
 document.addEventListener("change", (event) => {
   if (event.target.id === "follow-chair" && event.target.checked) {
-    showInPanel(event.target.dataset.focusUrl);
+    event.target.dataset.pending = "true";
+    catchUp();
   }
 });
 
