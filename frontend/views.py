@@ -55,8 +55,10 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "search": request.GET.get("q", "").strip()[:80],
     }
     columns = board_columns(team=team, user=request.user, **filters)
-    template = "frontend/board.html#columns" if request.htmx else "frontend/board.html"
-    return render(request, template, {"team": team, "columns": columns, **filters})
+    if request.htmx:
+        return render(request, "frontend/board.html#columns", {"columns": columns})
+    context = {"team": team, "columns": columns, "meeting": open_meeting_for(team=team)}
+    return render(request, "frontend/board.html", {**context, **filters})
 
 
 def _panel_response(

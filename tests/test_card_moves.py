@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from steps.services import move_resident
+from tests.factories import open_meeting
 
 
 @pytest.fixture
@@ -94,3 +95,12 @@ def test_the_board_card_has_a_menu_and_can_be_dragged(nurse, resident_in):
     html = nurse.get(reverse("board", args=["daalhof"])).content.decode()
     assert f'hx-get="/residents/{resident.pk}/moves/"' in html
     assert 'draggable="true"' in html and 'data-drop-state="step3"' in html
+
+
+def test_the_board_leads_to_the_meeting_in_progress(nurse, daalhof):
+    board = reverse("board", args=["daalhof"])
+    assert "MDO bezig" not in nurse.get(board).content.decode()
+    meeting = open_meeting(daalhof.team, daalhof.coordinator)
+    html = nurse.get(board).content.decode()
+    assert "MDO bezig: naar de agenda" in html
+    assert reverse("meeting", args=["daalhof", meeting.pk]) in html

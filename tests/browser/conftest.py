@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/ (not committed; CI keeps them as artifacts).
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,10 @@ def sign_in(browser, base_url: str, user, viewport):
     page.get_by_role("button", name="Inloggen").click()
     page.get_by_role("heading", name="Mijn kernteams").wait_for()
     return page
+
+
+def off_the_loop(fn):
+    """Run set-up that sends live events outside Playwright's event loop, as a view would
+    (async_to_sync refuses to run in a thread with a running loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.utils import timezone
@@ -13,18 +12,12 @@ from django.utils import timezone
 from clients.services import raise_concern
 from kernteam.models import Meeting
 from steps.services import move_resident
-from tests.browser.conftest import ARTIFACTS, PHONE, PROJECTOR, sign_in
+from tests.browser.conftest import ARTIFACTS, PHONE, PROJECTOR, off_the_loop, sign_in
 from tests.factories import ResidentFactory, carer_for, give_consent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LAPTOP = {"width": 1366, "height": 768}
-
-
-def off_the_loop(fn):
-    """Run set-up that sends live events outside Playwright's event loop (as a view would)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
 
 
 @pytest.fixture
