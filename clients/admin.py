@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Assessment, Carer, CarerLink, Consent, Resident
-from kernteam.admin_base import NoDeleteAdmin, ReadOnlyInline
+from clients.models import Assessment, Carer, CarerLink, Concern, Consent, Resident
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 
 class CarerLinkInline(admin.TabularInline):
@@ -100,3 +100,13 @@ class AssessmentAdmin(NoDeleteAdmin):
     def save_model(self, request, obj, form, change):
         obj.assessed_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Concern)
+class ConcernAdmin(ReadOnlyAdmin):
+    """Concerns are raised by carers (or phoned in) and handled on the board; here they are
+    only looked up."""
+
+    list_display = ["resident", "carer", "raised_at", "handled_at", "handled_in"]
+    list_filter = [("handled_at", admin.EmptyFieldListFilter)]
+    search_fields = ["resident__last_name", "carer__last_name"]

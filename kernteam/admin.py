@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from kernteam.admin_base import NoDeleteAdmin
-from kernteam.models import Meeting, MeetingRefused, Membership, Team
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyInline
+from kernteam.models import AgendaItem, Meeting, MeetingRefused, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,14 +28,23 @@ class MembershipAdmin(NoDeleteAdmin):
     autocomplete_fields = ["user", "team"]
 
 
+class AgendaInline(ReadOnlyInline):
+    """The agenda is built and reordered in meeting mode, not here."""
+
+    model = AgendaItem
+    fields = ["position", "resident", "reasons", "question", "discussed_at"]
+    readonly_fields = fields
+
+
 @admin.register(Meeting)
 class MeetingAdmin(NoDeleteAdmin):
     """Meetings are planned here; opening and closing are actions with their own rules."""
 
+    inlines = [AgendaInline]
     list_display = ["team", "scheduled_for", "status", "chair"]
     list_filter = ["status", "team"]
     date_hierarchy = "scheduled_for"
-    readonly_fields = ["status", "chair", "opened_at", "closed_at"]
+    readonly_fields = ["status", "chair", "opened_at", "closed_at", "focus"]
     actions = ["open_meeting", "close_meeting"]
 
     @admin.action(description=_("Open meeting"))

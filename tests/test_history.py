@@ -109,7 +109,15 @@ def test_admin_shows_history_read_only(admin_client, moved):
 
 
 def test_admin_offers_no_delete_anywhere(admin_client, moved):
-    for name in ("clients_resident", "steps_trajectory", "kernteam_team", "clients_assessment"):
+    names = (
+        "clients_resident",
+        "steps_trajectory",
+        "kernteam_team",
+        "clients_assessment",
+        "clients_concern",
+        "kernteam_meeting",
+    )
+    for name in names:
         page = admin_client.get(reverse(f"admin:{name}_changelist"))
         assert page.status_code == 200
         assert b"delete_selected" not in page.content

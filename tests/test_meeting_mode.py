@@ -289,3 +289,10 @@ def test_minutes_take_the_same_queries_for_a_short_and_a_long_meeting(
         return len(queries)
 
     assert measure(2) == measure(20)
+
+
+def test_the_admin_shows_the_agenda_read_only(admin_client, daalhof, planned, board_with_reasons):
+    prepare_agenda(meeting=planned, by=daalhof.coordinator)
+    page = admin_client.get(reverse("admin:kernteam_meeting_change", args=[planned.pk]))
+    assert page.status_code == 200 and "Signaal" in page.content.decode()
+    assert 'name="agenda-0-position"' not in page.content.decode()

@@ -423,3 +423,12 @@ def test_care_plans_goals_actions_and_carers():
     with_carers = Resident.objects.filter(carer_links__isnull=False).distinct().count()
     assert 0.3 * residents <= with_carers <= 0.7 * residents
     assert Consent.objects.filter(withdrawn_at__isnull=False).count() <= Consent.objects.count()
+
+
+def test_every_team_has_its_next_meeting_planned_and_daalhof_meets_today():
+    seed_demo("--teams", "3")
+    planned = Meeting.objects.filter(status=Meeting.Status.PLANNED).select_related("team")
+    days = {m.team.slug: local(m.scheduled_for) for m in planned}
+    assert len(days) == planned.count() == 3  # one each
+    assert days["daalhof"] == TODAY
+    assert all(TODAY <= day <= TODAY + datetime.timedelta(days=62) for day in days.values())

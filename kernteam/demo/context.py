@@ -57,8 +57,7 @@ class TeamContext:
         existing = list(self.team.meetings.filter(status=closed).order_by("scheduled_for", "pk"))
         if existing:
             return existing
-        rng = random.Random(self.key("meetings"))
-        weekday, week, hour = rng.randint(0, 3), rng.randint(0, 2), rng.choice((9, 10, 13, 14))
+        weekday, week, hour = self.meeting_slot()
         meetings = []
         for months_back in range(13, -1, -1):
             day = nth_weekday(add_months(self.today.replace(day=1), -months_back), weekday, week)
@@ -77,6 +76,24 @@ class TeamContext:
             )
         self.bulk(Meeting, meetings)
         return meetings
+
+    def meeting_slot(self) -> tuple[int, int, int]:
+        """The team meets on the `week`-th `weekday` of the month at `hour`."""
+        rng = random.Random(self.key("meetings"))
+        return rng.randint(0, 3), rng.randint(0, 2), rng.choice((9, 10, 13, 14))
+
+    def ensure_next_meeting(self, *, today: bool = False) -> None:
+        """A planned meeting to open: the next in the team's rhythm, or today's (the scenario
+        team, so the demo shows meeting mode at once). Not when one is planned or open."""
+        if self.team.meetings.exclude(status=Meeting.Status.CLOSED).exists():
+            return
+        weekday, week, hour = self.meeting_slot()
+        day = self.today
+        if not today:
+            day = nth_weekday(self.today.replace(day=1), weekday, week)
+            if day < self.today:
+                day = nth_weekday(add_months(self.today.replace(day=1), 1), weekday, week)
+        self.bulk(Meeting, [Meeting(team=self.team, scheduled_for=local_datetime(day, hour))])
 
     def meeting_on_or_before(self, day: datetime.date) -> Meeting | None:
         index = bisect.bisect_right(self.meeting_days, day) - 1

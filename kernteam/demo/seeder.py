@@ -66,6 +66,7 @@ def seed(options: SeedOptions, log: Log = print) -> SeedResult:
             added = seeder.seed_residents()
             if spec_.slug == SCENARIO_TEAM:
                 added += seed_scenario(seeder.ctx, people.user("thea"))
+            seeder.ctx.ensure_next_meeting(today=spec_.slug == SCENARIO_TEAM)
         log(f"  {team.name}: {team.residents.count()} residents (+{added})")
         result.teams.append(team)
     result.logins = demo_logins(specs)
