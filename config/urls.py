@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("teams/<slug:slug>/board/", views.board, name="board"),
     path("teams/<slug:slug>/signal/", views.board_signal, name="board_signal"),
+    path("teams/<slug:slug>/closed/", views.board_closed, name="board_closed"),
     path("teams/<slug:slug>/meetings/", meeting_views.meetings, name="meetings"),
     path("teams/<slug:slug>/meetings/<int:pk>/", meeting_views.meeting, name="meeting"),
     path(

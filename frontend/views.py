@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
@@ -22,7 +23,7 @@ from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
 from steps.panel import open_meeting_for, resident_panel
 from steps.rules import Move, TransitionRefused
-from steps.selectors import team_overviews
+from steps.selectors import closed_trajectories, team_overviews
 from steps.services import (
     StateConflict,
     add_goal,
@@ -54,11 +55,25 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "flagged": request.GET.get("flagged") == "1",
         "search": request.GET.get("q", "").strip()[:80],
     }
-    columns = board_columns(team=team, user=request.user, **filters)
+    context = {
+        "columns": board_columns(team=team, user=request.user, **filters),
+        # Hundreds of cards: their links are built from one path, not one reverse() each.
+        "resident_path": reverse("resident", args=[0]).removesuffix("0/"),
+        "change_step": _("Change step"),
+    }
     if request.htmx:
-        return render(request, "frontend/board.html#columns", {"columns": columns})
-    context = {"team": team, "columns": columns, "meeting": open_meeting_for(team=team)}
-    return render(request, "frontend/board.html", {**context, **filters})
+        return render(request, "frontend/board.html#columns", context)
+    context |= {"team": team, "meeting": open_meeting_for(team=team), **filters}
+    return render(request, "frontend/board.html", context)
+
+
+@login_required
+def board_closed(request: HttpRequest, slug: str) -> HttpResponse:
+    """Closed records: off the board, still reachable (searchable, read-only, reopenable)."""
+    team = team_for_member(user=request.user, slug=slug)
+    search = request.GET.get("q", "").strip()[:80]
+    rows = closed_trajectories(team=team, search=search)
+    return render(request, "frontend/closed.html", {"team": team, "rows": rows, "search": search})
 
 
 def _panel_response(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Max, Q
 
 from kernteam.models import Membership, Team
 from steps.models import Trajectory
@@ -42,3 +42,19 @@ def team_overviews(*, user) -> list[TeamOverview]:
         )
         for team, roles in sorted(teams.values(), key=lambda t: t[0].name)
     ]
+
+
+def closed_trajectories(*, team: Team, search: str = "", limit: int = 200) -> list[Trajectory]:
+    """The team's closed records, most recently closed first, each with `closed_at`. They are
+    off the board but stay reachable (read-only; they can be reopened as a new signal)."""
+    rows = (
+        Trajectory.objects.filter(resident__team=team, state=State.CLOSED)
+        .select_related("resident")
+        .annotate(closed_at=Max("history__at"))
+        .order_by("-closed_at", "-pk")
+    )
+    for word in search.split():
+        rows = rows.filter(
+            Q(resident__first_name__icontains=word) | Q(resident__last_name__icontains=word)
+        )
+    return list(rows[:limit])

@@ -33,7 +33,8 @@ def test_columns_in_stepped_care_order_with_counts(nurse_client, daalhof):
     labels = ["Gesignaleerd", "Screening", "Stap 1", "Stap 2", "Stap 3", "Stap 4", "Tijdelijk"]
     positions = [html.index(f'">{label}') for label in labels]
     assert positions == sorted(positions)
-    assert "Afgesloten" not in html  # closed residents are not on the board
+    assert 'id="col-closed"' not in html  # closed residents are not on the board
+    assert html.count('<li class="card') == 3
     assert 'Stap 2 · Gecoördineerde zorg <span class="count">2</span>' in html
 
 
@@ -129,3 +130,28 @@ def test_the_number_of_queries_does_not_grow_with_residents(nurse_client, daalho
     with_10 = queries_for_board(nurse_client, daalhof.team)
     add(290)
     assert queries_for_board(nurse_client, daalhof.team) == with_10
+
+
+def test_closed_records_are_off_the_board_but_reachable(nurse_client, daalhof, malberg):
+    gone = ResidentFactory(team=daalhof.team, state="step2", last_name="Verhuisd")
+    move_resident(
+        resident=gone,
+        transition="close",
+        expected_state="step2",
+        by=daalhof.gp,
+        reason="Verhuisd naar Heerlen",
+        closure_reason="moved",
+    )
+    ResidentFactory(team=daalhof.team, state="step1", last_name="Actief")
+    assert "Verhuisd" not in nurse_client.get(board_url(daalhof.team)).content.decode()
+
+    closed = reverse("board_closed", args=["daalhof"])
+    html = nurse_client.get(closed).content.decode()
+    assert "Mevrouw Maria Verhuisd" in html and "Verhuisd" in html and "Actief" not in html
+    assert reverse("resident", args=[gone.pk]) in html
+    assert "Verhuisd" not in nurse_client.get(closed, {"q": "actief"}).content.decode()
+    panel = nurse_client.get(reverse("resident", args=[gone.pk])).content.decode()
+    assert "Heropenen als nieuwe signalering" in panel
+
+    nurse_client.force_login(malberg.gp)
+    assert nurse_client.get(closed).status_code == 404

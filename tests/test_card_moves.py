@@ -93,7 +93,11 @@ def test_another_teams_card_is_404(client, malberg, resident_in):
 def test_the_board_card_has_a_menu_and_can_be_dragged(nurse, resident_in):
     resident = resident_in("step2")
     html = nurse.get(reverse("board", args=["daalhof"])).content.decode()
-    assert f'hx-get="/residents/{resident.pk}/moves/"' in html
+    card_url = reverse("resident", args=[resident.pk])
+    assert f'<a href="{card_url}" hx-get="{card_url}"' in html
+    assert '<details class="card-menu"><summary>Stap wijzigen' in html
+    # the menu's moves are fetched (by kernteam.js) from the card's link + "moves/"
+    assert reverse("resident_moves", args=[resident.pk]) == f"{card_url}moves/"
     assert 'draggable="true"' in html and 'data-drop-state="step3"' in html
 
 

@@ -112,6 +112,18 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// The card's menu loads the moves the user may take when it is opened (the board stays light).
+document.addEventListener("toggle", (event) => {
+  const menu = event.target;
+  if (!menu.classList || !menu.classList.contains("card-menu") || !menu.open || menu.dataset.loaded) return;
+  menu.dataset.loaded = "true";
+  htmx.ajax("GET", `${cardUrl(menu.closest(".card"))}moves/`, { target: menu.querySelector(".menu-items"), swap: "innerHTML" });
+}, true);
+
+function cardUrl(card) {
+  return card.querySelector(".name a").getAttribute("href");
+}
+
 // Drag a card onto another column: the card moves there at once, and the panel opens with the
 // form for that step change, or says why it cannot be taken (the board then puts it back).
 let dragged = null;
@@ -144,5 +156,5 @@ document.addEventListener("drop", (event) => {
   column.classList.remove("drop-target");
   if (card.dataset.state === to) return;
   column.querySelector(".cards").prepend(card);
-  htmx.ajax("GET", `${card.dataset.url}?to=${encodeURIComponent(to)}`, { target: "#panel", swap: "innerHTML" });
+  htmx.ajax("GET", `${cardUrl(card)}?to=${encodeURIComponent(to)}`, { target: "#panel", swap: "innerHTML" });
 });
