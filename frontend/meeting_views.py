@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from frontend.forms import AgendaAddForm, PlanMeetingForm
-from frontend.views import _panel_response
+from frontend.views import panel_response
 from kernteam.models import AgendaItem, Meeting, MeetingRefused
 from kernteam.policy import resident_for_member, team_for_member
 from steps.meetings import (
@@ -146,7 +146,7 @@ def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> Ht
         messages.error(request, str(exc))
     if not request.htmx:
         return redirect(reverse("resident", args=[subject.pk]))
-    response = _panel_response(request, subject)
+    response = panel_response(request, subject)
     response.headers["HX-Trigger"] = "board-changed"  # the agenda ticks the item off
     return response
 

@@ -76,7 +76,7 @@ def board_closed(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "frontend/closed.html", {"team": team, "rows": rows, "search": search})
 
 
-def _panel_response(
+def panel_response(
     request: HttpRequest, resident, *, transition: str = "", refused=()
 ) -> HttpResponse:
     """The resident panel; with `transition`, its move form is open (card menu, drag and drop);
@@ -107,8 +107,8 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
         move = Move(by=request.user, meeting=open_meeting_for(team=subject.team))
         transition, refused = transition_towards(trajectory=subject.trajectory, to=to, move=move)
         if refused:  # the board puts the card back; the panel says why
-            return _board_changed(_panel_response(request, subject, refused=refused))
-    return _panel_response(request, subject, transition=transition)
+            return _board_changed(panel_response(request, subject, refused=refused))
+    return panel_response(request, subject, transition=transition)
 
 
 @login_required
@@ -152,7 +152,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_form(request, subject, form, problems=problems)
     subject.trajectory.refresh_from_db()
     # The form sits inside the panel: on success the whole panel is replaced.
-    return _board_changed(_panel_response(request, subject), target="#resident-panel")
+    return _board_changed(panel_response(request, subject), target="#resident-panel")
 
 
 def _board_changed(
@@ -192,7 +192,7 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
         complete_action(action=action, by=request.user)
     except TransitionRefused as exc:
         messages.error(request, " ".join(exc.problems))
-    return _board_changed(_panel_response(request, subject))
+    return _board_changed(panel_response(request, subject))
 
 
 @login_required
@@ -210,7 +210,7 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         confirm_step_up(resident=subject, by=request.user, meeting=meeting, step_up=step_up)
     except (TransitionRefused, StateConflict) as exc:
         messages.error(request, str(exc))
-    return _board_changed(_panel_response(request, subject))
+    return _board_changed(panel_response(request, subject))
 
 
 @login_required
@@ -219,7 +219,7 @@ def concern_handled(request: HttpRequest, pk: int) -> HttpResponse:
     concern = get_object_or_404(Concern.objects.select_related("resident"), pk=pk)
     subject = resident_for_member(user=request.user, pk=concern.resident_id)
     handle_concern(concern=concern, by=request.user, meeting=open_meeting_for(team=subject.team))
-    return _board_changed(_panel_response(request, subject))
+    return _board_changed(panel_response(request, subject))
 
 
 ADD_FORMS = {
@@ -252,7 +252,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         except (TransitionRefused, NotAMember) as exc:
             form.add_error(None, str(exc))
         else:
-            return _board_changed(_panel_response(request, subject), target="#resident-panel")
+            return _board_changed(panel_response(request, subject), target="#resident-panel")
     context = {"resident": subject, "form": form, "what": what, "title": ADD_TITLES[what]}
     return render(request, "frontend/add_form.html", context)
 
@@ -303,5 +303,5 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
         except TransitionRefused as exc:
             form.add_error(None, str(exc))
         else:
-            return _board_changed(_panel_response(request, subject), target="#panel", swap=None)
+            return _board_changed(panel_response(request, subject), target="#panel", swap=None)
     return render(request, "frontend/signal_form.html", {"team": team, "form": form})
