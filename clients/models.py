@@ -170,6 +170,13 @@ class Consent(Undeletable, models.Model):
         ordering = ["-given_on", "-pk"]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_consent_in_force_per_resident",
+            )
+        ]
 
     def __str__(self) -> str:
         state = _("withdrawn") if self.withdrawn_at else _("given")

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Assessment, Carer, Concern, Resident
+from clients.models import Assessment, Carer, Concern, Consent, Resident
 from kernteam.events import send_team_event_on_commit
 
 
@@ -35,6 +35,45 @@ def record_assessment(
         assessment.save()  # validates and derives the outcome
         _announce(resident, "assessed")
     return assessment
+
+
+def record_consent(
+    *,
+    resident: Resident,
+    by,
+    given_on: datetime.date,
+    disciplines: list[str],
+    share_with_carers: bool = False,
+) -> Consent:
+    """Record the resident's consent and its scope. It replaces the consent in force (so a
+    narrower scope takes effect at once); the earlier one is kept, withdrawn."""
+    _require_member(resident, by)
+    consent = Consent(
+        resident=resident,
+        given_on=given_on,
+        disciplines=sorted(set(disciplines)),
+        share_with_carers=share_with_carers,
+        recorded_by=by,
+    )
+    consent.full_clean(validate_constraints=False)  # the consent in force is replaced below
+    with transaction.atomic():
+        Resident.objects.select_for_update().get(pk=resident.pk)  # one change of scope at a time
+        for earlier in resident.consents.filter(withdrawn_at__isnull=True):
+            earlier.withdraw(by=by)
+        consent.save()
+        _announce(resident, "consent_changed")
+    return consent
+
+
+def withdraw_consent(*, resident: Resident, by) -> None:
+    """The resident withdraws consent: from now on only the GP and POH see the record, and
+    carers lose access. (Closing the record for this reason is a separate step.)"""
+    _require_member(resident, by)
+    with transaction.atomic():
+        Resident.objects.select_for_update().get(pk=resident.pk)
+        for consent in resident.consents.filter(withdrawn_at__isnull=True):
+            consent.withdraw(by=by)
+        _announce(resident, "consent_changed")
 
 
 def linked_carer(*, resident: Resident, user) -> Carer | None:

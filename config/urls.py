@@ -45,6 +45,11 @@ urlpatterns = [
     path("residents/<int:pk>/moves/", views.resident_moves, name="resident_moves"),
     path("residents/<int:pk>/confirm/", views.resident_confirm, name="resident_confirm"),
     path("concerns/<int:pk>/handled/", views.concern_handled, name="concern_handled"),
+    path(
+        "residents/<int:pk>/consent/withdraw/",
+        views.consent_withdrawn,
+        name="consent_withdrawn",
+    ),
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/add/<slug:what>/", views.resident_add, name="resident_add"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import Instrument
 from clients.models import Carer, Resident
+from kernteam.roles import Role
 from steps.models import Domain
 from steps.states import ClosureReason, State
 
@@ -121,9 +122,37 @@ class AgendaAddForm(forms.Form):
         label=_("What should the team discuss?"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args, team, hidden: set[int], **kwargs):
         super().__init__(*args, **kwargs)
-        residents = Resident.objects.filter(team=team).exclude(trajectory__state=State.CLOSED)
+        residents = (
+            Resident.objects.filter(team=team)
+            .exclude(trajectory__state=State.CLOSED)
+            .exclude(pk__in=hidden)
+        )
         self.fields["resident"].choices = [("", "—")] + [
             (r.pk, r.display_name) for r in residents.order_by("last_name", "first_name")
         ]
+
+
+class ConsentForm(forms.Form):
+    """The resident's consent and its scope; recording it replaces the consent in force."""
+
+    given_on = forms.DateField(
+        label=_("given on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    disciplines = forms.MultipleChoiceField(
+        label=_("shared with"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    share_with_carers = forms.BooleanField(label=_("share with informal carers"), required=False)
+
+    def __init__(self, *args, resident, **kwargs):
+        super().__init__(*args, **kwargs)
+        if consent := resident.active_consent():
+            self.initial |= {
+                "disciplines": consent.disciplines,
+                "share_with_carers": consent.share_with_carers,
+            }

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from frontend.forms import AgendaAddForm, PlanMeetingForm
 from frontend.views import panel_response
 from kernteam.models import AgendaItem, Meeting, MeetingRefused
-from kernteam.policy import resident_for_member, team_for_member
+from kernteam.policy import hidden_resident_ids, resident_for_member, team_for_member
 from steps.meetings import (
     add_to_agenda,
     close_meeting,
@@ -63,13 +63,17 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
     if meeting.status == Meeting.Status.CLOSED:
         return redirect("meeting_minutes", slug=slug, pk=pk)
+    hidden = hidden_resident_ids(user=request.user, team=meeting.team)
+    agenda = list(meeting.agenda.select_related("resident__trajectory").order_by("position", "pk"))
+    for item in agenda:
+        item.hidden = item.resident_id in hidden  # on the agenda, but not for this discipline
     context = {
         "team": meeting.team,
         "meeting": meeting,
-        "agenda": meeting.agenda.select_related("resident__trajectory").order_by("position", "pk"),
+        "agenda": agenda,
         "is_coordinator": meeting.is_coordinator(request.user),
         "is_chair": meeting.chair_id == request.user.pk,
-        "add_form": AgendaAddForm(team=meeting.team),
+        "add_form": AgendaAddForm(team=meeting.team, hidden=hidden),
     }
     part = "#agenda" if request.htmx and request.GET.get("part") == "agenda" else ""
     return render(request, f"frontend/meeting.html{part}", context)
@@ -100,7 +104,8 @@ def _closed(meeting: Meeting) -> bool:
 @require_POST
 def agenda_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
-    form = AgendaAddForm(request.POST, team=meeting.team)
+    hidden = hidden_resident_ids(user=request.user, team=meeting.team)
+    form = AgendaAddForm(request.POST, team=meeting.team, hidden=hidden)
     if form.is_valid():
         subject = resident_for_member(user=request.user, pk=int(form.cleaned_data["resident"]))
         try:
@@ -157,7 +162,9 @@ def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
     context = {
         "team": meeting.team,
-        "minutes": meeting_minutes(meeting=meeting),
+        "minutes": meeting_minutes(
+            meeting=meeting, hidden=hidden_resident_ids(user=request.user, team=meeting.team)
+        ),
         "printed_at": timezone.now(),
     }
     return render(request, "frontend/minutes.html", context)

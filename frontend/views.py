@@ -9,16 +9,24 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from clients.models import Concern
-from clients.services import NotAMember, handle_concern, raise_concern, record_assessment
+from clients.services import (
+    NotAMember,
+    handle_concern,
+    raise_concern,
+    record_assessment,
+    record_consent,
+    withdraw_consent,
+)
 from frontend.forms import (
     ActionForm,
     AssessmentForm,
     ConcernForm,
+    ConsentForm,
     GoalForm,
     MoveForm,
     SignalForm,
 )
-from kernteam.policy import resident_for_member, team_for_member
+from kernteam.policy import can_see_resident, resident_for_member, team_for_member
 from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
 from steps.panel import open_meeting_for, resident_panel
@@ -72,15 +80,25 @@ def board_closed(request: HttpRequest, slug: str) -> HttpResponse:
     """Closed records: off the board, still reachable (searchable, read-only, reopenable)."""
     team = team_for_member(user=request.user, slug=slug)
     search = request.GET.get("q", "").strip()[:80]
-    rows = closed_trajectories(team=team, search=search)
+    rows = closed_trajectories(team=team, user=request.user, search=search)
     return render(request, "frontend/closed.html", {"team": team, "rows": rows, "search": search})
 
 
+GONE = _(
+    "Saved. The resident's consent no longer covers your discipline, so you no longer see "
+    "this record."
+)
+
+
 def panel_response(
-    request: HttpRequest, resident, *, transition: str = "", refused=()
+    request: HttpRequest, resident, *, transition: str = "", refused=(), gone=GONE
 ) -> HttpResponse:
     """The resident panel; with `transition`, its move form is open (card menu, drag and drop);
-    with `refused`, it says why the move the user tried cannot be taken."""
+    with `refused`, it says why the move the user tried cannot be taken. After a change that
+    takes the resident out of the user's sight (consent narrowed or withdrawn), it says so."""
+    if not can_see_resident(user=request.user, resident=resident):
+        template = "frontend/gone.html#gone" if request.htmx else "frontend/gone.html"
+        return render(request, template, {"team": resident.team, "message": gone})
     panel = resident_panel(resident=resident, user=request.user)
     context = {"panel": panel, "team": resident.team, "refused": refused}
     if transition in dict(panel.moves):
@@ -215,6 +233,14 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def consent_withdrawn(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = resident_for_member(user=request.user, pk=pk)
+    withdraw_consent(resident=subject, by=request.user)
+    return _board_changed(panel_response(request, subject), target="#resident-panel")
+
+
+@login_required
+@require_POST
 def concern_handled(request: HttpRequest, pk: int) -> HttpResponse:
     concern = get_object_or_404(Concern.objects.select_related("resident"), pk=pk)
     subject = resident_for_member(user=request.user, pk=concern.resident_id)
@@ -227,12 +253,14 @@ ADD_FORMS = {
     "goal": GoalForm,
     "action": ActionForm,
     "concern": ConcernForm,
+    "consent": ConsentForm,
 }
 ADD_TITLES = {
     "assessment": _("Record an assessment"),
     "goal": _("Add a goal"),
     "action": _("Agree an action"),
     "concern": _("Record a carer's concern"),
+    "consent": _("Record consent"),
 }
 
 
@@ -242,7 +270,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     subject = resident_for_member(user=request.user, pk=pk)
     if what not in ADD_FORMS:
         raise Http404
-    extra = {"resident": subject} if what in ("action", "concern") else {}
+    extra = {"resident": subject} if what in ("action", "concern", "consent") else {}
     form = ADD_FORMS[what](request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
@@ -265,6 +293,8 @@ def _add(what: str, subject, user, form) -> None:
         record_assessment(resident=subject, by=user, **data)
     elif what == "concern":
         raise_concern(resident=subject, by=user, **data)
+    elif what == "consent":
+        record_consent(resident=subject, by=user, **data)
     elif what == "goal":
         add_goal(resident=subject, by=user, meeting=meeting, **data)
     else:
@@ -303,5 +333,7 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
         except TransitionRefused as exc:
             form.add_error(None, str(exc))
         else:
-            return _board_changed(panel_response(request, subject), target="#panel", swap=None)
+            gone = _("Signalled. Until consent is recorded, only the GP and the POH see them.")
+            response = panel_response(request, subject, gone=gone)
+            return _board_changed(response, target="#panel", swap=None)
     return render(request, "frontend/signal_form.html", {"team": team, "form": form})

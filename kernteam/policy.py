@@ -1,35 +1,103 @@
 """Who may see what. Every entry point asks here; views never re-implement the rule.
 
-Need-to-know (shared/domain.md): a professional sees the residents of their own teams only.
-Anything else answers 404, so that the existence of another team's data does not leak.
+Need-to-know (shared/domain.md, 'Privacy and security'):
+- a professional sees the residents of their own teams only;
+- within the team, the GP and the POH (directly involved in care) see every resident; the other
+  disciplines see a resident while the resident's active consent names their discipline. So a
+  resident without consent (typically just signalled) is visible to the GP and POH only, and a
+  withdrawal takes effect at the next request.
+Anything else answers 404, so that the existence of data one may not see does not leak.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
+
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kernteam.models import Team
+from kernteam.roles import Role
+
+DIRECTLY_INVOLVED = frozenset({Role.GP, Role.POH})
+
+
+def roles_on(*, team: Team, user) -> set[str]:
+    """The user's roles on the team, asked once per team instance (one request)."""
+    cache = team.__dict__.setdefault("_policy_roles", {})
+    key = getattr(user, "pk", None)
+    if key not in cache:
+        cache[key] = team.roles_of(user)
+    return cache[key]
 
 
 def team_for_member(*, user, slug: str) -> Team:
     """The team with this slug, if `user` is a member of it; else 404."""
     team = get_object_or_404(Team, slug=slug)
-    if not team.roles_of(user):
+    if not roles_on(team=team, user=user):
         raise Http404
     return team
 
 
+def may_see(*, roles: set[str], disciplines: list[str] | None) -> bool:
+    """The rule itself: `disciplines` is the active consent's scope (None: no consent)."""
+    if roles & DIRECTLY_INVOLVED:
+        return True
+    return bool(roles and disciplines and roles & set(disciplines))
+
+
+def can_see_resident(*, user, resident) -> bool:
+    roles = roles_on(team=resident.team, user=user)
+    if not roles or roles & DIRECTLY_INVOLVED:
+        return bool(roles)  # (no need to look at the consent)
+    consent = resident.active_consent()
+    return may_see(roles=roles, disciplines=consent.disciplines if consent else None)
+
+
 def resident_for_member(*, user, pk: int):
-    """The resident, if `user` is a member of the resident's team; else 404."""
+    """The resident, if `user` may see them (team and consent); else 404."""
     from clients.models import Resident
 
     resident = get_object_or_404(
         Resident.objects.select_related("team", "coordinator", "trajectory"), pk=pk
     )
-    if not resident.team.roles_of(user):
+    if not can_see_resident(user=user, resident=resident):
         raise Http404
     return resident
+
+
+def visible_residents(*, user, team: Team, resident_ref: str = "pk") -> Q:
+    """A filter for querysets of the team's residents (or of rows pointing at them through
+    `resident_ref`, e.g. "resident" for trajectories): those `user` may see. No extra query."""
+    from clients.models import Consent
+
+    roles = roles_on(team=team, user=user)
+    if not roles:
+        return Q(pk__in=[])
+    if roles & DIRECTLY_INVOLVED:
+        return Q()
+    # JSON list membership, portable across SQLite and PostgreSQL: role codes are whole,
+    # quoted words in the stored list.
+    covers = functools.reduce(
+        operator.or_, (Q(disciplines__icontains=f'"{role}"') for role in sorted(roles))
+    )
+    consents = Consent.objects.filter(
+        resident=OuterRef(resident_ref), withdrawn_at__isnull=True
+    ).filter(covers)
+    return Q(Exists(consents))
+
+
+def hidden_resident_ids(*, user, team: Team) -> set[int]:
+    """The team's residents `user` may not see (for lists that name residents one by one,
+    such as an agenda or minutes). One query, none for the GP and POH."""
+    from clients.models import Resident
+
+    if roles_on(team=team, user=user) & DIRECTLY_INVOLVED:
+        return set()
+    visible = visible_residents(user=user, team=team)
+    return set(Resident.objects.filter(team=team).exclude(visible).values_list("pk", flat=True))
 
 
 def member_team_id(*, user, slug: str) -> int | None:

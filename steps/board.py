@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Concern, Consent
 from kernteam.models import Team
+from kernteam.policy import visible_residents
 from steps.models import AgreedAction, Trajectory
 from steps.states import State
 
@@ -57,6 +58,7 @@ def board_columns(
     today = timezone.localdate()
     rows = (
         Trajectory.objects.filter(resident__team=team)
+        .filter(visible_residents(user=user, team=team, resident_ref="resident"))
         .exclude(state=State.CLOSED)
         .select_related("resident__coordinator")
         .annotate(

@@ -32,6 +32,7 @@ class MinutesEntry:
 class Minutes:
     meeting: Meeting
     entries: list[MinutesEntry]
+    hidden: int = 0  # residents left out: the reader's discipline may not see them
 
     @property
     def action_count(self) -> int:
@@ -42,7 +43,7 @@ class Minutes:
         return sum(len(e.changes) for e in self.entries)
 
 
-def meeting_minutes(*, meeting: Meeting) -> Minutes:
+def meeting_minutes(*, meeting: Meeting, hidden: set[int] = frozenset()) -> Minutes:
     entries: dict[int, MinutesEntry] = {}
 
     def entry(resident: Resident) -> MinutesEntry:
@@ -65,9 +66,10 @@ def meeting_minutes(*, meeting: Meeting) -> Minutes:
     handled = meeting.handled_concerns.select_related("resident", "carer").order_by("raised_at")
     for concern in handled:
         entry(concern.resident).concerns.append(concern)
-    on_agenda = [e for e in entries.values() if e.item is not None]
+    shown = [e for e in entries.values() if e.resident.pk not in hidden]
+    on_agenda = [e for e in shown if e.item is not None]
     others = sorted(
-        (e for e in entries.values() if e.item is None),
+        (e for e in shown if e.item is None),
         key=lambda e: (e.resident.last_name, e.resident.first_name, e.resident.pk),
     )
-    return Minutes(meeting=meeting, entries=on_agenda + others)
+    return Minutes(meeting=meeting, entries=on_agenda + others, hidden=len(entries) - len(shown))

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from clients.instruments import Instrument
-from clients.models import Assessment, Concern, Resident
+from clients.models import Assessment, Concern, Consent, Resident
 from kernteam.models import Meeting
+from kernteam.roles import Role
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
 from steps.rules import Move, problems_for
 from steps.services import available_moves
@@ -46,6 +47,8 @@ class Panel:
     concerns: list[Concern] = field(default_factory=list)  # open ones first
     meeting: Meeting | None = None
     can_confirm: bool = False  # the urgent step-up awaiting confirmation can be confirmed now
+    consent: Consent | None = None
+    consent_scope: list[str] = field(default_factory=list)  # the disciplines, in words
     rendered_at: float = field(default_factory=time.time)  # live events after this are news
     today: object = field(default_factory=timezone.localdate)
 
@@ -72,6 +75,7 @@ def resident_panel(*, resident: Resident, user) -> Panel:
     move = Move(by=user, meeting=meeting)
     names = available_moves(trajectory=trajectory, move=move)
     confirm = Trajectory.confirm_step_up
+    consent = resident.active_consent()
     concerns = resident.concerns.select_related("carer").order_by("-raised_at", "-pk")
     return Panel(
         resident=resident,
@@ -81,6 +85,10 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         actions=actions,
         moves=[(name, str(TRANSITION_LABELS[name])) for name in names],
         concerns=sorted(concerns, key=lambda c: not c.is_open),
+        consent=consent,
+        consent_scope=[
+            str(label) for code, label in Role.choices if consent and code in consent.disciplines
+        ],
         meeting=meeting,
         can_confirm=not problems_for(trajectory, move, confirm.permission, confirm.conditions),
     )

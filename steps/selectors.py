@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q
 
 from kernteam.models import Membership, Team
+from kernteam.policy import visible_residents
 from steps.models import Trajectory
 from steps.states import State
 
@@ -44,11 +45,14 @@ def team_overviews(*, user) -> list[TeamOverview]:
     ]
 
 
-def closed_trajectories(*, team: Team, search: str = "", limit: int = 200) -> list[Trajectory]:
+def closed_trajectories(
+    *, team: Team, user, search: str = "", limit: int = 200
+) -> list[Trajectory]:
     """The team's closed records, most recently closed first, each with `closed_at`. They are
     off the board but stay reachable (read-only; they can be reopened as a new signal)."""
     rows = (
         Trajectory.objects.filter(resident__team=team, state=State.CLOSED)
+        .filter(visible_residents(user=user, team=team, resident_ref="resident"))
         .select_related("resident")
         .annotate(closed_at=Max("history__at"))
         .order_by("-closed_at", "-pk")

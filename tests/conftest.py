@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import pytest
 
 from kernteam.roles import Role
-from tests.factories import MembershipFactory, ResidentFactory, TeamFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ResidentFactory,
+    TeamFactory,
+    UserFactory,
+    give_consent,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -73,8 +79,14 @@ def thea(db):
 
 @pytest.fixture
 def resident_in(daalhof):
-    def make(state: str, **kwargs):
-        return ResidentFactory(team=daalhof.team, state=state, **kwargs)
+    """A Daalhof resident in `state`. Between signal and closure, they have consented to share
+    with every discipline of the team (as screening requires); `consent=False` leaves it out."""
+
+    def make(state: str, *, consent: bool | None = None, **kwargs):
+        resident = ResidentFactory(team=daalhof.team, state=state, **kwargs)
+        if consent if consent is not None else state not in ("signalled", "closed"):
+            give_consent(resident, daalhof.poh, disciplines=list(Role.values))
+        return resident
 
     return make
 

@@ -68,9 +68,12 @@ def open_meeting(team: Team, chair) -> Meeting:
     return meeting
 
 
-def give_consent(resident: Resident, by) -> Consent:
-    return Consent.objects.create(
-        resident=resident, given_on=timezone.localdate(), recorded_by=by, disciplines=["gp", "poh"]
+def give_consent(resident: Resident, by, disciplines=("gp", "poh")) -> Consent:
+    """Consent in force from today; it replaces any earlier one, as recording it does."""
+    from clients.services import record_consent
+
+    return record_consent(
+        resident=resident, by=by, given_on=timezone.localdate(), disciplines=list(disciplines)
     )
 
 

@@ -26,10 +26,17 @@ def nurse_client(client, daalhof):
     return client
 
 
-def test_columns_in_stepped_care_order_with_counts(nurse_client, daalhof):
+@pytest.fixture
+def poh_client(client, daalhof):
+    """The POH sees every resident of the team, with or without consent."""
+    client.force_login(daalhof.poh)
+    return client
+
+
+def test_columns_in_stepped_care_order_with_counts(poh_client, daalhof):
     for state in ("step2", "step2", "signalled", "closed"):
         ResidentFactory(team=daalhof.team, state=state)
-    html = nurse_client.get(board_url(daalhof.team)).content.decode()
+    html = poh_client.get(board_url(daalhof.team)).content.decode()
     labels = ["Gesignaleerd", "Screening", "Stap 1", "Stap 2", "Stap 3", "Stap 4", "Tijdelijk"]
     positions = [html.index(f'">{label}') for label in labels]
     assert positions == sorted(positions)
@@ -38,7 +45,7 @@ def test_columns_in_stepped_care_order_with_counts(nurse_client, daalhof):
     assert 'Stap 2 · Gecoördineerde zorg <span class="count">2</span>' in html
 
 
-def test_a_card_shows_name_age_coordinator_review_and_flags(nurse_client, daalhof):
+def test_a_card_shows_name_age_coordinator_review_and_flags(poh_client, daalhof):
     resident = ResidentFactory(
         team=daalhof.team,
         state="step2",
@@ -48,7 +55,7 @@ def test_a_card_shows_name_age_coordinator_review_and_flags(nurse_client, daalho
     Trajectory.objects.filter(resident=resident).update(
         review_due=timezone.localdate() - datetime.timedelta(days=3)
     )
-    html = nurse_client.get(board_url(daalhof.team)).content.decode()
+    html = poh_client.get(board_url(daalhof.team)).content.decode()
     card = html[html.index(f'id="resident-{resident.pk}"') :].split("</li>\n", 1)[0]
     assert resident.display_name in card
     assert f"{resident.age()} jr" in card
@@ -58,7 +65,7 @@ def test_a_card_shows_name_age_coordinator_review_and_flags(nurse_client, daalho
 
 def test_urgent_step_up_and_overdue_action_are_flagged(nurse_client, daalhof):
     resident = ResidentFactory(team=daalhof.team, state="step2")
-    give_consent(resident, daalhof.poh)
+    give_consent(resident, daalhof.poh, disciplines=["gp", "poh", "district_nurse"])
     move_resident(
         resident=resident,
         transition="step_up_to_3",
@@ -78,16 +85,16 @@ def test_urgent_step_up_and_overdue_action_are_flagged(nurse_client, daalhof):
     assert "toestemming ontbreekt" not in html
 
 
-def test_filters_mine_flagged_and_search(nurse_client, daalhof):
+def test_filters_mine_flagged_and_search(poh_client, daalhof):
     mine = ResidentFactory(
-        team=daalhof.team, state="step1", last_name="Janssen", coordinator=daalhof.district_nurse
+        team=daalhof.team, state="step1", last_name="Janssen", coordinator=daalhof.poh
     )
     give_consent(mine, daalhof.poh)
     other = ResidentFactory(team=daalhof.team, state="step1", last_name="Ramakers")
     assert other.pk  # flagged: no consent
 
     def names(**query):
-        return nurse_client.get(board_url(daalhof.team, **query)).content.decode()
+        return poh_client.get(board_url(daalhof.team, **query)).content.decode()
 
     assert "Janssen" in names(mine=1) and "Ramakers" not in names(mine=1)
     assert "Ramakers" in names(flagged=1) and "Janssen" not in names(flagged=1)
@@ -124,15 +131,17 @@ def test_the_number_of_queries_does_not_grow_with_residents(nurse_client, daalho
             r = ResidentFactory(
                 team=daalhof.team, state=["step1", "step2", "step3"][i % 3], coordinator=daalhof.poh
             )
-            give_consent(r, daalhof.poh)
+            give_consent(r, daalhof.poh, disciplines=["gp", "poh", "district_nurse"])
 
     add(10)
     with_10 = queries_for_board(nurse_client, daalhof.team)
     add(290)
     assert queries_for_board(nurse_client, daalhof.team) == with_10
+    html = nurse_client.get(board_url(daalhof.team)).content.decode()
+    assert html.count('<li class="card') == 300  # the nurse is in every consent's scope
 
 
-def test_closed_records_are_off_the_board_but_reachable(nurse_client, daalhof, malberg):
+def test_closed_records_are_off_the_board_but_reachable(poh_client, daalhof, malberg):
     gone = ResidentFactory(team=daalhof.team, state="step2", last_name="Verhuisd")
     move_resident(
         resident=gone,
@@ -143,15 +152,15 @@ def test_closed_records_are_off_the_board_but_reachable(nurse_client, daalhof, m
         closure_reason="moved",
     )
     ResidentFactory(team=daalhof.team, state="step1", last_name="Actief")
-    assert "Verhuisd" not in nurse_client.get(board_url(daalhof.team)).content.decode()
+    assert "Verhuisd" not in poh_client.get(board_url(daalhof.team)).content.decode()
 
     closed = reverse("board_closed", args=["daalhof"])
-    html = nurse_client.get(closed).content.decode()
+    html = poh_client.get(closed).content.decode()
     assert "Mevrouw Maria Verhuisd" in html and "Verhuisd" in html and "Actief" not in html
     assert reverse("resident", args=[gone.pk]) in html
-    assert "Verhuisd" not in nurse_client.get(closed, {"q": "actief"}).content.decode()
-    panel = nurse_client.get(reverse("resident", args=[gone.pk])).content.decode()
+    assert "Verhuisd" not in poh_client.get(closed, {"q": "actief"}).content.decode()
+    panel = poh_client.get(reverse("resident", args=[gone.pk])).content.decode()
     assert "Heropenen als nieuwe signalering" in panel
 
-    nurse_client.force_login(malberg.gp)
-    assert nurse_client.get(closed).status_code == 404
+    poh_client.force_login(malberg.gp)
+    assert poh_client.get(closed).status_code == 404

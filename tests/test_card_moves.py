@@ -42,7 +42,7 @@ def test_a_refused_drop_says_why_and_puts_the_card_back(nurse, resident_in):
 
 
 def test_a_drop_with_no_single_move_to_that_column(nurse, resident_in):
-    html = drop(nurse, resident_in("signalled"), "step4").content.decode()
+    html = drop(nurse, resident_in("signalled", consent=True), "step4").content.decode()
     assert (
         "Van “Gesignaleerd” kan een cliënt niet rechtstreeks naar “Stap 4 · Intensieve zorg / Wlz”."
         in html

@@ -192,7 +192,10 @@ def test_the_coordinator_plans_opens_and_closes_from_the_screens(
     meeting.refresh_from_db()
     assert meeting.is_open and meeting.agenda.count() == 5
     html = client.get(reverse("meeting", args=["daalhof", meeting.pk])).content.decode()
-    assert "Signaal" in html and "nieuw gesignaleerd" in html and "MDO afsluiten" in html
+    assert "Screening" in html and "MDO afsluiten" in html
+    # the new signal has no consent yet: the coordinator sees why it is there, not who
+    assert "Signaal" not in html and "nieuw gesignaleerd" in html
+    assert "Een cliënt wiens toestemming uw discipline niet dekt" in html
     closed = client.post(reverse("meeting_step", args=["daalhof", meeting.pk, "close"]))
     assert closed.url == reverse("meeting_minutes", args=["daalhof", meeting.pk])
 
@@ -251,8 +254,9 @@ def test_decisions_in_the_meeting_are_its_minutes(client, daalhof, planned, boar
     concern = made["concern"].concerns.get()
     client.post(reverse("concern_handled", args=[concern.pk]))
     client.force_login(daalhof.coordinator)
-    client.post(reverse("meeting_focus", args=["daalhof", meeting.pk, made["signal"].pk]))
+    client.post(reverse("meeting_focus", args=["daalhof", meeting.pk, made["review"].pk]))
     close_meeting(meeting=meeting, by=daalhof.coordinator)
+    client.force_login(daalhof.gp)  # the GP sees every resident; the signal has no consent yet
 
     html = client.get(reverse("meeting_minutes", args=["daalhof", meeting.pk])).content.decode()
     assert (
@@ -262,8 +266,8 @@ def test_decisions_in_the_meeting_are_its_minutes(client, daalhof, planned, boar
     assert "Screening → Stap 2 · Gecoördineerde zorg — GFI 6" in html
     assert "Valrisico-huisbezoek" in html and "district_nurse.daalhof" not in html
     assert "Verward" in html
-    assert "Besproken; niets gewijzigd." in html  # the signal the chair opened
-    assert "Niet besproken." in html  # the review nobody got to
+    assert "Besproken; niets gewijzigd." in html  # the review the chair opened
+    assert "Niet besproken." in html  # the signal nobody got to
     assert "5 cliënten · 2 stapbesluiten · 1 afspraak gemaakt" in html
 
 

@@ -10,13 +10,12 @@ from django.utils import timezone
 
 from steps.models import AgreedAction
 from steps.services import move_resident
-from tests.factories import give_consent, goal, open_meeting, score
+from tests.factories import goal, open_meeting, score
 
 
 @pytest.fixture
 def janssen(daalhof, resident_in):
     resident = resident_in("step2", coordinator=daalhof.poh)
-    give_consent(resident, daalhof.poh)
     score(resident, "gfi", 5, daalhof.poh)
     score(resident, "gfi", 7, daalhof.district_nurse)
     goal(resident, daalhof.poh, domain="functional")

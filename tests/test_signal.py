@@ -12,7 +12,7 @@ def signal(client, team, **data):
 
 
 def test_a_member_signals_a_resident_and_the_panel_opens(client, daalhof):
-    client.force_login(daalhof.welfare)
+    client.force_login(daalhof.poh)
     response = signal(
         client,
         daalhof.team,
@@ -27,7 +27,7 @@ def test_a_member_signals_a_resident_and_the_panel_opens(client, daalhof):
     first = resident.trajectory.history.get()
     assert (first.kind, first.actor, first.reason) == (
         "signal",
-        daalhof.welfare,
+        daalhof.poh,
         "Buurvrouw maakt zich zorgen: eet slecht",
     )
     assert response.headers["HX-Retarget"] == "#panel"
@@ -76,3 +76,23 @@ def test_only_members_signal_for_their_team(client, daalhof, malberg):
     )
     assert response.status_code == 404
     assert not Resident.objects.exists()
+
+
+def test_without_consent_the_welfare_worker_signals_but_does_not_see(client, daalhof):
+    client.force_login(daalhof.welfare)
+    response = signal(
+        client,
+        daalhof.team,
+        first_name="Jan",
+        last_name="Ramakers",
+        date_of_birth="1934-06-21",
+        reason="Buurvrouw maakt zich zorgen",
+    )
+    html = response.content.decode()
+    assert (
+        "Gesignaleerd. Tot er toestemming is, zien alleen de huisarts en de POH deze cliënt."
+        in html
+    )
+    assert "Ramakers" not in html and response.headers["HX-Trigger"] == "board-changed"
+    resident = Resident.objects.get(last_name="Ramakers")
+    assert client.get(reverse("resident", args=[resident.pk])).status_code == 404

@@ -104,6 +104,21 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
+// A panel the user may no longer see (consent narrowed or withdrawn meanwhile) answers 404:
+// the panel closes and says so, rather than keep showing what it showed.
+document.addEventListener("htmx:responseError", (event) => {
+  const panel = document.getElementById("panel");
+  const target = event.detail.target;
+  if (panel && event.detail.xhr.status === 404 && target && (target === panel || panel.contains(target))) {
+    const note = document.createElement("p");
+    note.className = "meeting-on";
+    note.setAttribute("role", "status");
+    note.textContent = panel.dataset.gone;
+    panel.replaceChildren(note);
+    boardChanged();
+  }
+});
+
 // Follow the chair: opting in shows the resident the chair has open now.
 document.addEventListener("change", (event) => {
   if (event.target.id === "follow-chair" && event.target.checked) {
