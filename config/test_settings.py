@@ -21,3 +21,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Tests seed throwaway test databases, PostgreSQL included.
 KERNTEAM_DEMO_ALLOWED = True
+
+# The browser tests' servers run with DEBUG off, as in production; WhiteNoise then serves the
+# static files straight from the apps (no collectstatic needed for a test run).
+WHITENOISE_USE_FINDERS = True

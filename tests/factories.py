@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.models import Assessment, Carer, CarerLink, Consent, Resident
 from kernteam.models import Meeting, Membership, Team
+from kernteam.roles import Role
 from steps.models import Goal, Trajectory
 
 
@@ -68,8 +69,9 @@ def open_meeting(team: Team, chair) -> Meeting:
     return meeting
 
 
-def give_consent(resident: Resident, by, disciplines=("gp", "poh")) -> Consent:
-    """Consent in force from today; it replaces any earlier one, as recording it does."""
+def give_consent(resident: Resident, by, disciplines=tuple(Role.values)) -> Consent:
+    """Consent in force from today, for every discipline unless narrowed; it replaces any
+    earlier one, as recording it does."""
     from clients.services import record_consent
 
     return record_consent(

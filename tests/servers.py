@@ -38,7 +38,7 @@ class Uvicorn:
             **os.environ,
             "DATABASE_URL": database_url(),
             "DJANGO_SETTINGS_MODULE": "config.test_settings",  # same password hasher as tests
-            "DEBUG": "1",
+            "DEBUG": "0",  # as in production (django-htmx shows error pages in debug mode)
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
         }
         env.pop("REDIS_URL", None)

@@ -15,7 +15,7 @@ import websockets
 from django.test import Client
 
 from tests.conftest import require_service
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, give_consent
 from tests.servers import Uvicorn
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -83,6 +83,7 @@ def post_move(address: str, session: str, resident, reason: str) -> int:
 def test_a_move_through_worker_a_reaches_a_board_on_worker_b(two_workers, daalhof):
     worker_a, worker_b = (worker.address for worker in two_workers)
     resident = ResidentFactory(team=daalhof.team, state="step2")
+    give_consent(resident, daalhof.poh)  # the district nurse is in its scope
     poh_session, nurse_session = session_for(daalhof.poh), session_for(daalhof.district_nurse)
 
     async def scenario() -> str:

@@ -18,7 +18,9 @@ def test_search_filters_the_board_without_reloading(
         team=daalhof.team, state="step2", last_name="Janssen", coordinator=daalhof.district_nurse
     )
     give_consent(janssen, daalhof.poh)
-    ResidentFactory(team=daalhof.team, state="step1", last_name="Ramakers")
+    give_consent(
+        ResidentFactory(team=daalhof.team, state="step1", last_name="Ramakers"), daalhof.poh
+    )
     page = sign_in(browser, live_server.url, daalhof.district_nurse, viewport)
     page.get_by_role("link", name="Kernteam Daalhof").click()
     page.get_by_role("heading", name="Kernteam Daalhof").wait_for()

@@ -41,7 +41,8 @@ def test_a_card_dragged_to_step_3_asks_why_and_moves(browser, live_server, daalh
 
 
 def test_a_refused_drop_shows_why_and_the_card_goes_back(browser, live_server, daalhof, screenshot):
-    ResidentFactory(team=daalhof.team, state="step3", last_name="Ramakers")
+    ramakers = ResidentFactory(team=daalhof.team, state="step3", last_name="Ramakers")
+    give_consent(ramakers, daalhof.poh)
     page = board(browser, live_server.url, daalhof.district_nurse)
 
     card(page, "step3", "Ramakers").drag_to(page.locator(".column.state-step2"))

@@ -65,6 +65,8 @@ def test_a_board_that_applied_live_updates_equals_a_fresh_render(
     give_consent(janssen, daalhof.poh)
     peters = ResidentFactory(team=daalhof.team, state="step3", last_name="Peters")
     ramakers = ResidentFactory(team=daalhof.team, state="step1", last_name="Ramakers")
+    for resident in (peters, ramakers):
+        give_consent(resident, daalhof.poh)
     thea = carer_for(ramakers)
     action = AgreedAction.objects.create(
         resident=peters,
@@ -74,7 +76,7 @@ def test_a_board_that_applied_live_updates_equals_a_fresh_render(
         due_on=timezone.localdate() - datetime.timedelta(days=3),
     )
     everything = open_board(browser, asgi_server, daalhof.poh, PROJECTOR)
-    flagged = open_board(browser, asgi_server, daalhof.welfare, PHONE, query="?flagged=1")
+    flagged = open_board(browser, asgi_server, daalhof.gp, PHONE, query="?flagged=1")
 
     nurse = sign_in(browser, asgi_server, daalhof.district_nurse, PHONE)
     token = next(c["value"] for c in nurse.context.cookies() if c["name"] == "csrftoken")
@@ -125,4 +127,31 @@ def test_a_board_that_applied_live_updates_equals_a_fresh_render(
     assert "zorg van mantelzorger" in flagged.locator(f"#resident-{ramakers.pk}").inner_text()
     screenshot(everything, "board-after-live-updates")
     for page in (everything, flagged, nurse):
+        page.context.close()
+
+
+def test_a_withdrawn_consent_takes_the_card_off_another_disciplines_board(
+    browser, asgi_server, daalhof, screenshot
+):
+    ramakers = ResidentFactory(team=daalhof.team, state="step2", last_name="Ramakers")
+    give_consent(ramakers, daalhof.poh, disciplines=["gp", "poh", "district_nurse"])
+    nurse = open_board(browser, asgi_server, daalhof.district_nurse, PHONE)
+    card = nurse.locator(".card", has_text="Ramakers")
+    card.locator(".name a").click()
+    nurse.locator("#resident-panel h2", has_text="Ramakers").wait_for()
+
+    gp = sign_in(browser, asgi_server, daalhof.gp, PROJECTOR)
+    token = next(c["value"] for c in gp.context.cookies() if c["name"] == "csrftoken")
+    response = gp.request.post(
+        f"{asgi_server}/residents/{ramakers.pk}/consent/withdraw/",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.ok
+
+    card.wait_for(state="detached", timeout=3000)
+    nurse.get_by_text("Dit dossier is niet (meer) zichtbaar voor u.").wait_for(timeout=3000)
+    assert nurse.locator("#resident-panel").count() == 0
+    assert nurse.evaluate("window.stillTheSamePage") is True
+    screenshot(nurse, "board-consent-withdrawn-phone")
+    for page in (nurse, gp):
         page.context.close()

@@ -38,6 +38,7 @@ def set_the_day(daalhof):
         reason="Twee keer gevallen deze week",
     )
     ramakers = ResidentFactory(team=daalhof.team, state="step1", last_name="Ramakers")
+    give_consent(ramakers, daalhof.poh)
     ramakers.trajectory.review_due = timezone.localdate() + datetime.timedelta(days=200)
     ramakers.trajectory.save(update_fields=["review_due"])
     thea = carer_for(ramakers, username="thea")
@@ -59,7 +60,7 @@ def test_the_gp_follows_the_chair_and_the_minutes_print_on_a4(
     agenda = chair.locator(".agenda-item")
     agenda.first.wait_for()
     assert [agenda.nth(i).locator(".name").inner_text() for i in range(3)] == [
-        "Mevrouw Maria Hendriks",
+        "Een cliënt wiens toestemming uw discipline niet dekt",  # Hendriks: no consent yet
         "Mevrouw Maria Janssen",
         "Mevrouw Maria Ramakers",
     ]
@@ -104,11 +105,11 @@ def test_the_gp_follows_the_chair_and_the_minutes_print_on_a4(
     chair.get_by_role("button", name="MDO afsluiten").click()
     chair.get_by_role("heading", name="Verslag · Kernteam Daalhof").wait_for()
     text = chair.locator(".minutes").inner_text()
-    assert text.index("Hendriks") < text.index("Janssen") < text.index("Ramakers")
+    assert "Hendriks" not in text and text.index("Janssen") < text.index("Ramakers")
     assert "Urgente opschaling bevestigd" in text
     assert "Dochter regelt de personenalarmering" in text and "Thea Ramakers" in text
     assert "Vader lijkt verwarder sinds vorige week" in text
-    assert "Niet besproken." in text  # Hendriks: the team did not get to her
+    assert "1 cliënt is weggelaten: de toestemming dekt uw discipline niet." in text
 
     chair.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     chair.emulate_media(media="print")
