@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
+from kernteam.access_log import log_subscription
 from kernteam.events import team_group
 from kernteam.policy import member_team_id
 
@@ -26,6 +27,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.group = team_group(team_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(log_subscription)(
+            user=self.scope["user"], team_id=team_id, path=self.scope["path"], ip=_ip(self.scope)
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -39,3 +43,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "frontend/live_signal.html", {"slug": self.slug, "event": message["event"]}
         )
         await self.send(text_data=html)
+
+
+def _ip(scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None

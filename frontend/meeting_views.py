@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from frontend.forms import AgendaAddForm, PlanMeetingForm
 from frontend.views import panel_response
+from kernteam.access_log import note
 from kernteam.models import AgendaItem, Meeting, MeetingRefused
-from kernteam.policy import hidden_resident_ids, resident_for_member, team_for_member
+from kernteam.policy import hidden_resident_ids, resident_for_request, team_for_member
 from steps.meetings import (
     add_to_agenda,
     close_meeting,
@@ -67,6 +68,8 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agenda = list(meeting.agenda.select_related("resident__trajectory").order_by("position", "pk"))
     for item in agenda:
         item.hidden = item.resident_id in hidden  # on the agenda, but not for this discipline
+    shown = [item.resident_id for item in agenda if not item.hidden]
+    note(request, team=meeting.team, residents=shown)
     context = {
         "team": meeting.team,
         "meeting": meeting,
@@ -107,7 +110,7 @@ def agenda_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     hidden = hidden_resident_ids(user=request.user, team=meeting.team)
     form = AgendaAddForm(request.POST, team=meeting.team, hidden=hidden)
     if form.is_valid():
-        subject = resident_for_member(user=request.user, pk=int(form.cleaned_data["resident"]))
+        subject = resident_for_request(request, pk=int(form.cleaned_data["resident"]))
         try:
             add_to_agenda(
                 meeting=meeting,
@@ -144,7 +147,7 @@ def agenda_move(
 def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> HttpResponse:
     """The chair opens a resident: their panel here, and on the screens following the chair."""
     meeting = _meeting(request, slug, pk)
-    subject = resident_for_member(user=request.user, pk=resident)
+    subject = resident_for_request(request, pk=resident)
     try:
         focus_on(meeting=meeting, by=request.user, resident=subject)
     except MeetingRefused as exc:
@@ -160,11 +163,13 @@ def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> Ht
 def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The minutes: the decisions taken in the meeting, per resident; printable on A4."""
     meeting = _meeting(request, slug, pk)
+    the_minutes = meeting_minutes(
+        meeting=meeting, hidden=hidden_resident_ids(user=request.user, team=meeting.team)
+    )
+    note(request, team=meeting.team, residents=[e.resident.pk for e in the_minutes.entries])
     context = {
         "team": meeting.team,
-        "minutes": meeting_minutes(
-            meeting=meeting, hidden=hidden_resident_ids(user=request.user, team=meeting.team)
-        ),
+        "minutes": the_minutes,
         "printed_at": timezone.now(),
     }
     return render(request, "frontend/minutes.html", context)

@@ -26,7 +26,8 @@ from frontend.forms import (
     MoveForm,
     SignalForm,
 )
-from kernteam.policy import can_see_resident, resident_for_member, team_for_member
+from kernteam.access_log import note
+from kernteam.policy import can_see_resident, resident_for_request, team_for_member
 from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
 from steps.panel import open_meeting_for, resident_panel
@@ -63,8 +64,10 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "flagged": request.GET.get("flagged") == "1",
         "search": request.GET.get("q", "").strip()[:80],
     }
+    columns = board_columns(team=team, user=request.user, **filters)
+    note(request, team=team, residents=[c.resident_id for col in columns for c in col.cards])
     context = {
-        "columns": board_columns(team=team, user=request.user, **filters),
+        "columns": columns,
         # Hundreds of cards: their links are built from one path, not one reverse() each.
         "resident_path": reverse("resident", args=[0]).removesuffix("0/"),
         "change_step": _("Change step"),
@@ -81,6 +84,7 @@ def board_closed(request: HttpRequest, slug: str) -> HttpResponse:
     team = team_for_member(user=request.user, slug=slug)
     search = request.GET.get("q", "").strip()[:80]
     rows = closed_trajectories(team=team, user=request.user, search=search)
+    note(request, team=team, residents=[row.resident_id for row in rows])
     return render(request, "frontend/closed.html", {"team": team, "rows": rows, "search": search})
 
 
@@ -119,7 +123,7 @@ def panel_response(
 def resident(request: HttpRequest, pk: int) -> HttpResponse:
     """The panel. `?transition=` opens a move's form; `?to=<state>` (a card dropped on a
     column) opens the form of the move that leads there, or says why there is none."""
-    subject = resident_for_member(user=request.user, pk=pk)
+    subject = resident_for_request(request, pk=pk)
     transition = request.GET.get("transition", "")
     if to := request.GET.get("to", ""):
         move = Move(by=request.user, meeting=open_meeting_for(team=subject.team))
@@ -132,7 +136,7 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_moves(request: HttpRequest, pk: int) -> HttpResponse:
     """The card's menu: the moves the user may take now (loaded when the menu opens)."""
-    subject = resident_for_member(user=request.user, pk=pk)
+    subject = resident_for_request(request, pk=pk)
     move = Move(by=request.user, meeting=open_meeting_for(team=subject.team))
     names = available_moves(trajectory=subject.trajectory, move=move)
     moves = [(name, TRANSITION_LABELS[name]) for name in names]
@@ -142,7 +146,7 @@ def resident_moves(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form for one move. POST: take it; a refusal or conflict keeps what was typed."""
-    subject = resident_for_member(user=request.user, pk=pk)
+    subject = resident_for_request(request, pk=pk)
     if request.method == "GET":
         form = MoveForm(
             initial={
@@ -205,7 +209,7 @@ def _move_context(subject, form, problems=()) -> dict:
 @require_POST
 def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(AgreedAction.objects.select_related("resident"), pk=pk)
-    subject = resident_for_member(user=request.user, pk=action.resident_id)
+    subject = resident_for_request(request, pk=action.resident_id)
     try:
         complete_action(action=action, by=request.user)
     except TransitionRefused as exc:
@@ -217,7 +221,7 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The team confirms the urgent step-up the user saw (its id travels with the form)."""
-    subject = resident_for_member(user=request.user, pk=pk)
+    subject = resident_for_request(request, pk=pk)
     step_up = StepChange.objects.filter(
         pk=request.POST.get("step_up") or 0, trajectory__resident=subject
     ).first()
@@ -234,7 +238,7 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def consent_withdrawn(request: HttpRequest, pk: int) -> HttpResponse:
-    subject = resident_for_member(user=request.user, pk=pk)
+    subject = resident_for_request(request, pk=pk)
     withdraw_consent(resident=subject, by=request.user)
     return _board_changed(panel_response(request, subject), target="#resident-panel")
 
@@ -243,7 +247,7 @@ def consent_withdrawn(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def concern_handled(request: HttpRequest, pk: int) -> HttpResponse:
     concern = get_object_or_404(Concern.objects.select_related("resident"), pk=pk)
-    subject = resident_for_member(user=request.user, pk=concern.resident_id)
+    subject = resident_for_request(request, pk=concern.resident_id)
     handle_concern(concern=concern, by=request.user, meeting=open_meeting_for(team=subject.team))
     return _board_changed(panel_response(request, subject))
 
@@ -267,7 +271,7 @@ ADD_TITLES = {
 @login_required
 def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     """Add an assessment, goal or agreed action in place. Field errors come back in Dutch."""
-    subject = resident_for_member(user=request.user, pk=pk)
+    subject = resident_for_request(request, pk=pk)
     if what not in ADD_FORMS:
         raise Http404
     extra = {"resident": subject} if what in ("action", "concern", "consent") else {}
@@ -328,6 +332,7 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             subject = signal_resident(team=team, by=request.user, **form.cleaned_data)
+            note(request, team=team, residents=[subject.pk])
         except ValidationError as exc:
             _attach_errors(form, exc)
         except TransitionRefused as exc:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kernteam.roles import ROLE_PRECEDENCE, Role
-from kernteam.undeletable import Undeletable, UndeletableQuerySet
+from kernteam.undeletable import AppendOnly, Undeletable, UndeletableQuerySet
 
 
 class Team(Undeletable, models.Model):
@@ -198,3 +198,50 @@ class AgendaItem(Undeletable, models.Model):
     @property
     def reason_labels(self) -> list[str]:
         return [str(AgendaReason(code).label) for code in self.reasons]
+
+
+class AccessLogEntry(AppendOnly, models.Model):
+    """NEN 7513: one access to a resident's data (or, without a resident, to a team's live
+    board). Written once; the application cannot change or delete it, nor can PostgreSQL."""
+
+    class Action(models.TextChoices):
+        READ = "read", _("read")
+        WRITE = "write", _("write")
+        EXPORT = "export", _("export")
+        SUBSCRIBE = "subscribe", _("live subscription")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    role = models.CharField(_("role"), max_length=32, blank=True)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("on behalf of"),
+    )
+    resident = models.ForeignKey(
+        "clients.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("resident"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=60)  # the entry point, e.g. "board", "resident"
+    path = models.CharField(_("path"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("from where"), null=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["resident", "at"]),
+            models.Index(fields=["user", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.what}"

@@ -68,6 +68,16 @@ def resident_for_member(*, user, pk: int):
     return resident
 
 
+def resident_for_request(request, pk: int):
+    """`resident_for_member` for a web request: the access is noted for the access log (a
+    read for GET, a write otherwise)."""
+    from kernteam.access_log import note
+
+    resident = resident_for_member(user=request.user, pk=pk)
+    note(request, team=resident.team, residents=[resident.pk])
+    return resident
+
+
 def visible_residents(*, user, team: Team, resident_ref: str = "pk") -> Q:
     """A filter for querysets of the team's residents (or of rows pointing at them through
     `resident_ref`, e.g. "resident" for trajectories): those `user` may see. No extra query."""

@@ -1,0 +1,95 @@
+"""Writing the access log (NEN 7513): who, in which role, on behalf of which team, which
+resident, what, when, from where.
+
+Entry points note what they showed or changed on the request (`note`); the middleware writes
+the notes once the response is ready, in one INSERT whatever the number of residents (a board
+of 300 cards costs one query). A response that fails (4xx/5xx) showed nothing and logs nothing.
+If the log cannot be written, the request fails: no access without its trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kernteam.models import AccessLogEntry, Team, primary_role
+
+
+def note(
+    request, *, team: Team, residents: Iterable[int], action: str | None = None, what: str = ""
+) -> None:
+    """Record on the request that its user read (GET) or changed (other methods) these
+    residents' data on behalf of `team`."""
+    if action is None:
+        read = request.method in ("GET", "HEAD")
+        action = AccessLogEntry.Action.READ if read else AccessLogEntry.Action.WRITE
+    match = getattr(request, "resolver_match", None)
+    request.__dict__.setdefault("_access_notes", []).append(
+        (team, list(residents), action, what or (match.url_name if match else ""))
+    )
+
+
+Row = tuple  # (team, resident id or None, action, what, role)
+CHUNK = 3000  # rows per INSERT: 27,000 parameters, within SQLite's and PostgreSQL's limits
+
+
+def write(*, user, rows: list[Row], path: str, ip: str | None) -> None:
+    """Insert the rows in one statement (per 3,000): raw SQL, because Django's bulk_create
+    splits inserts into batches of 999 parameters on SQLite."""
+    table = connection.ops.quote_name(AccessLogEntry._meta.db_table)
+    columns = "at, user_id, role, team_id, resident_id, action, what, path, ip"
+    values = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            params: list = []
+            for team, resident_id, action, what, role in chunk:
+                params += [now, user.pk, role, team.pk if team else None, resident_id]
+                params += [action, what, path[:300], ip]
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))}"
+            cursor.execute(sql, params)
+
+
+def log_subscription(*, user, team_id: int, path: str, ip: str | None) -> None:
+    """A live board subscribed to a team's changes: one entry about the team."""
+    team = Team.objects.get(pk=team_id)
+    row = (team, None, AccessLogEntry.Action.SUBSCRIBE, "board-live", role_for(team, user))
+    write(user=user, rows=[row], path=path, ip=ip)
+
+
+def role_for(team: Team | None, user) -> str:
+    from kernteam.policy import roles_on
+
+    if team is None:
+        return ""
+    return primary_role(roles_on(team=team, user=user)) or "carer"
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AccessLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        notes = request.__dict__.pop("_access_notes", None)
+        if notes and response.status_code < 400:
+            rows = [
+                (team, resident_id, action, what, role_for(team, request.user))
+                for team, residents, action, what in notes
+                for resident_id in residents
+            ]
+            if rows:
+                write(
+                    user=request.user,
+                    rows=rows,
+                    path=request.get_full_path(),
+                    ip=client_ip(request),
+                )
+        return response

@@ -1,0 +1,116 @@
+"""The access log (NEN 7513): each access to a resident's data writes exactly one entry per
+resident, with who, role, on behalf of which team, what, when and from where; nobody rewrites it."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kernteam.models import AccessLogEntry, Meeting
+from kernteam.undeletable import ProtectedRecord
+from steps.meetings import open_meeting
+from tests.test_live_board import socket
+
+
+def entries():
+    return list(
+        AccessLogEntry.objects.order_by("pk").values_list(
+            "user__username", "role", "team__slug", "resident__last_name", "action", "what"
+        )
+    )
+
+
+@pytest.fixture
+def nurse(client, daalhof):
+    client.force_login(daalhof.district_nurse)
+    return client
+
+
+def test_the_panel_writes_one_read_entry(nurse, daalhof, resident_in):
+    janssen = resident_in("step2", last_name="Janssen")
+    nurse.get(reverse("resident", args=[janssen.pk]), HTTP_HX_REQUEST="true")
+    assert entries() == [
+        ("district_nurse.daalhof", "district_nurse", "daalhof", "Janssen", "read", "resident")
+    ]
+    entry = AccessLogEntry.objects.get()
+    assert entry.ip == "127.0.0.1" and entry.path == f"/residents/{janssen.pk}/"
+
+
+def test_a_change_writes_one_write_entry(nurse, daalhof, resident_in):
+    janssen = resident_in("step2", last_name="Janssen")
+    nurse.post(
+        reverse("resident_move", args=[janssen.pk]),
+        {"transition": "step_up_to_3", "expected_state": "step2", "reason": "Gevallen"},
+    )
+    assert entries() == [
+        ("district_nurse.daalhof", "district_nurse", "daalhof", "Janssen", "write", "resident_move")
+    ]
+
+
+def test_the_board_logs_every_card_it_shows_in_one_query(nurse, daalhof, resident_in):
+    for i in range(300):
+        resident_in(["step1", "step2", "step3"][i % 3], last_name=f"Bewoner{i:03}")
+    hidden = resident_in("signalled", last_name="Zonder")  # no consent: not for the nurse
+    with CaptureQueriesContext(connection) as queries:
+        nurse.get(reverse("board", args=["daalhof"]))
+    inserts = [q for q in queries if "INSERT" in q["sql"] and "accesslogentry" in q["sql"]]
+    assert len(inserts) == 1
+    logged = AccessLogEntry.objects.filter(what="board", action="read")
+    assert logged.count() == 300 and not logged.filter(resident=hidden).exists()
+
+
+def test_a_refused_access_shows_nothing_and_logs_nothing(client, malberg, resident_in):
+    janssen = resident_in("step2")
+    client.force_login(malberg.gp)
+    assert client.get(reverse("resident", args=[janssen.pk])).status_code == 404
+    assert entries() == []
+
+
+def test_the_agenda_logs_the_residents_it_names_to_the_reader(client, daalhof, resident_in):
+    janssen = resident_in("step2", last_name="Janssen")
+    janssen.trajectory.review_due = timezone.localdate()
+    janssen.trajectory.save(update_fields=["review_due"])
+    resident_in("signalled", last_name="Zonder")  # no consent: named to the GP and POH only
+    meeting = Meeting.objects.create(team=daalhof.team, scheduled_for=timezone.now())
+    open_meeting(meeting=meeting, by=daalhof.coordinator)
+    for user in (daalhof.coordinator, daalhof.gp):
+        client.force_login(user)
+        client.get(reverse("meeting", args=["daalhof", meeting.pk]))
+    assert sorted(e[:4] for e in entries() if e[5] == "meeting") == [
+        ("coordinator.daalhof", "coordinator", "daalhof", "Janssen"),
+        ("gp.daalhof", "gp", "daalhof", "Janssen"),
+        ("gp.daalhof", "gp", "daalhof", "Zonder"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_live_subscription_writes_one_entry(daalhof):
+    board = await socket("daalhof", user=daalhof.welfare)
+    connected, _ = await board.connect()
+    assert connected
+    await board.disconnect()
+    logged = await database_sync_to_async(entries)()
+    assert logged == [("welfare.daalhof", "welfare", "daalhof", None, "subscribe", "board-live")]
+
+
+def test_nobody_rewrites_the_log(nurse, resident_in):
+    nurse.get(reverse("resident", args=[resident_in("step2").pk]))
+    entry = AccessLogEntry.objects.get()
+    with pytest.raises(ProtectedRecord):
+        entry.save()
+    with pytest.raises(ProtectedRecord):
+        entry.delete()
+    with pytest.raises(ProtectedRecord):
+        AccessLogEntry.objects.update(what="x")
+    refused = pytest.raises(DatabaseError, match="append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE kernteam_accesslogentry SET what = 'x' WHERE id = %s", [entry.pk])
+    if connection.vendor == "postgresql":
+        refused = pytest.raises(DatabaseError, match="append-only")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM kernteam_accesslogentry WHERE id = %s", [entry.pk])
+    assert AccessLogEntry.objects.get(pk=entry.pk).what == "resident"
