@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from frontend import meeting_views, views
+from frontend import log_views, meeting_views, views
 
 admin.site.site_header = admin.site.site_title = "Kernteam"
 admin.site.index_title = _("Administration")
@@ -53,6 +53,8 @@ urlpatterns = [
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/add/<slug:what>/", views.resident_add, name="resident_add"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
+    path("log/", log_views.access_log, name="access_log"),
+    path("log/residents/<int:pk>/", log_views.resident_access, name="resident_access"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -27,7 +27,12 @@ from frontend.forms import (
     SignalForm,
 )
 from kernteam.access_log import note
-from kernteam.policy import can_see_resident, resident_for_request, team_for_member
+from kernteam.policy import (
+    can_see_resident,
+    is_log_officer,
+    resident_for_request,
+    team_for_member,
+)
 from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
 from steps.panel import open_meeting_for, resident_panel
@@ -48,7 +53,11 @@ from steps.services import (
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/home.html", {"overviews": team_overviews(user=request.user)})
+    context = {
+        "overviews": team_overviews(user=request.user),
+        "is_log_officer": is_log_officer(request.user),
+    }
+    return render(request, "frontend/home.html", context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

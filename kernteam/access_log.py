@@ -18,16 +18,22 @@ from kernteam.models import AccessLogEntry, Team, primary_role
 
 
 def note(
-    request, *, team: Team, residents: Iterable[int], action: str | None = None, what: str = ""
+    request,
+    *,
+    team: Team,
+    residents: Iterable[int],
+    action: str | None = None,
+    what: str = "",
+    role: str = "",
 ) -> None:
     """Record on the request that its user read (GET) or changed (other methods) these
-    residents' data on behalf of `team`."""
+    residents' data on behalf of `team`; `role` when it is not a role on the team."""
     if action is None:
         read = request.method in ("GET", "HEAD")
         action = AccessLogEntry.Action.READ if read else AccessLogEntry.Action.WRITE
     match = getattr(request, "resolver_match", None)
     request.__dict__.setdefault("_access_notes", []).append(
-        (team, list(residents), action, what or (match.url_name if match else ""))
+        (team, list(residents), action, what or (match.url_name if match else ""), role)
     )
 
 
@@ -65,7 +71,13 @@ def role_for(team: Team | None, user) -> str:
 
     if team is None:
         return ""
-    return primary_role(roles_on(team=team, user=user)) or "carer"
+    return primary_role(roles_on(team=team, user=user)) or ("carer" if _is_carer(user) else "")
+
+
+def _is_carer(user) -> bool:
+    from clients.models import Carer
+
+    return Carer.objects.filter(user=user).exists()
 
 
 def client_ip(request) -> str | None:
@@ -81,8 +93,8 @@ class AccessLogMiddleware:
         notes = request.__dict__.pop("_access_notes", None)
         if notes and response.status_code < 400:
             rows = [
-                (team, resident_id, action, what, role_for(team, request.user))
-                for team, residents, action, what in notes
+                (team, resident_id, action, what, role or role_for(team, request.user))
+                for team, residents, action, what, role in notes
                 for resident_id in residents
             ]
             if rows:

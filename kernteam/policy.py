@@ -19,7 +19,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kernteam.models import Team
-from kernteam.roles import Role
+from kernteam.roles import LOG_OFFICERS, Role
 
 DIRECTLY_INVOLVED = frozenset({Role.GP, Role.POH})
 
@@ -108,6 +108,13 @@ def hidden_resident_ids(*, user, team: Team) -> set[int]:
         return set()
     visible = visible_residents(user=user, team=team)
     return set(Resident.objects.filter(team=team).exclude(visible).values_list("pk", flat=True))
+
+
+def is_log_officer(user) -> bool:
+    """Only log officers read the access log (NEN 7513); for anyone else it does not exist."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.groups.filter(name=LOG_OFFICERS).exists()
+    )
 
 
 def member_team_id(*, user, slug: str) -> int | None:

@@ -36,3 +36,8 @@ def role_list(codes) -> str:
     if len(labels) <= 1:
         return "".join(labels)
     return _("%(first)s or %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
+
+
+# Not a team role: the log officer (NEN 7513) reads the access log of the whole organisation.
+# Membership of this Django group grants it; nobody else, superusers included, reads the log.
+LOG_OFFICERS = "log officers"

@@ -3,6 +3,8 @@ resident, with who, role, on behalf of which team, what, when and from where; no
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from channels.db import database_sync_to_async
 from django.db import DatabaseError, connection, transaction
@@ -114,3 +116,66 @@ def test_nobody_rewrites_the_log(nurse, resident_in):
         with refused, transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM kernteam_accesslogentry WHERE id = %s", [entry.pk])
     assert AccessLogEntry.objects.get(pk=entry.pk).what == "resident"
+
+
+@pytest.fixture
+def log_officer(db):
+    from django.contrib.auth.models import Group
+
+    from kernteam.roles import LOG_OFFICERS
+    from tests.factories import UserFactory
+
+    officer = UserFactory(username="logfunctionaris", first_name="Lotte", last_name="Logman")
+    officer.groups.add(Group.objects.get(name=LOG_OFFICERS))
+    return officer
+
+
+def test_only_the_log_officer_reads_the_log(client, daalhof, admin_user, log_officer, resident_in):
+    janssen = resident_in("step2", last_name="Janssen")
+    for user in (daalhof.gp, daalhof.coordinator, admin_user):  # not even the superuser
+        client.force_login(user)
+        assert client.get(reverse("access_log")).status_code == 404
+        assert client.get(reverse("resident_access", args=[janssen.pk])).status_code == 404
+    client.force_login(log_officer)
+    assert client.get(reverse("access_log")).status_code == 200
+
+
+def test_the_log_officer_filters_by_resident_user_and_period(
+    client, daalhof, log_officer, resident_in
+):
+    janssen, peters = (
+        resident_in("step2", last_name="Janssen"),
+        resident_in("step1", last_name="Peters"),
+    )
+    for user, resident in ((daalhof.gp, janssen), (daalhof.district_nurse, peters)):
+        client.force_login(user)
+        client.get(reverse("resident", args=[resident.pk]))
+    client.force_login(log_officer)
+    log = reverse("access_log")
+    html = client.get(log, {"resident": janssen.pk}).content.decode()
+    assert "Janssen" in html and "Peters" not in html
+    html = client.get(log, {"user": "district_nurse"}).content.decode()
+    assert "Peters" in html and "Janssen" not in html
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert "Geen regels." in client.get(log, {"since": tomorrow}).content.decode()
+    assert "Janssen" in client.get(log, {"until": tomorrow}).content.decode()
+
+
+def test_a_resident_gets_the_overview_of_who_looked_at_their_file(
+    client, daalhof, log_officer, resident_in
+):
+    janssen = resident_in("step2", last_name="Janssen")
+    client.force_login(daalhof.district_nurse)
+    client.get(reverse("resident", args=[janssen.pk]))
+    client.force_login(log_officer)
+    response = client.get(reverse("resident_access", args=[janssen.pk]), {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "wanneer,wie,rol,namens,handeling,wat"
+    nurse = daalhof.district_nurse.get_full_name()
+    assert any(
+        f",{nurse},district_nurse,Kernteam Daalhof,inzage,resident" in line for line in lines
+    )
+    # the export itself is an access to the resident's data, and is logged as one
+    export = AccessLogEntry.objects.get(action="export")
+    assert (export.user, export.role, export.resident) == (log_officer, "log_officer", janssen)

@@ -432,3 +432,12 @@ def test_every_team_has_its_next_meeting_planned_and_daalhof_meets_today():
     assert len(days) == planned.count() == 3  # one each
     assert days["daalhof"] == TODAY
     assert all(TODAY <= day <= TODAY + datetime.timedelta(days=62) for day in days.values())
+
+
+def test_the_demo_has_a_log_officer_and_only_one():
+    from kernteam.policy import is_log_officer
+
+    output = seed_demo("--teams", "1")
+    users = get_user_model().objects.all()
+    assert [u.username for u in users if is_log_officer(u)] == ["logfunctionaris"]
+    assert "logfunctionaris" in output

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.utils.text import slugify
 from faker import Faker
 
@@ -34,7 +35,7 @@ from kernteam.demo.data import (
 from kernteam.demo.drafts import Draft
 from kernteam.demo.helpers import User, local_datetime, weighted
 from kernteam.models import Membership, Team
-from kernteam.roles import Role
+from kernteam.roles import LOG_OFFICERS, Role
 
 # --- teams, users, memberships --------------------------------------------------------------
 
@@ -73,7 +74,7 @@ class People:
     def ensure_staff(self, specs: Sequence[TeamSpec], teams: dict[str, Team]) -> None:
         wanted = staff_plan(specs)
         usernames = [w.username for w in wanted]
-        extra = ["admin"] + (["thea"] if SCENARIO_TEAM in teams else [])
+        extra = ["admin", "logfunctionaris"] + (["thea"] if SCENARIO_TEAM in teams else [])
         self.users = {
             u.username: u for u in self.user_model.objects.filter(username__in=usernames + extra)
         }
@@ -116,6 +117,7 @@ class People:
                 "is_superuser": True,
             },
             "thea": {"first": "Thea", "last": "Ramakers", "email": "thea.ramakers@example.nl"},
+            "logfunctionaris": {"first": "Lotte", "last": "Logman"},
         }
         for username in usernames:
             if username in self.users:
@@ -123,6 +125,8 @@ class People:
             options = dict(specials[username])
             user = self._new_user(username, options.pop("first"), options.pop("last"), **options)
             user.save()
+            if username == "logfunctionaris":
+                user.groups.add(Group.objects.get_or_create(name=LOG_OFFICERS)[0])
             self.users[username] = user
             self.created["user"] += 1
 

@@ -91,6 +91,7 @@ def demo_logins(specs: Sequence[TeamSpec]) -> list[tuple[str, str, str]]:
         key=lambda row: ROLE_PREFIX_ORDER.get(row[0].split(".")[0], 99),
     )
     rows.insert(0, ("admin", "superuser", "—"))
+    rows.insert(1, ("logfunctionaris", "log officer (access log, /log/)", "—"))
     if slug == SCENARIO_TEAM:
         team_name = next(s.name for s in specs if s.slug == slug)
         rows.append(("thea", "mantelzorger van Mijnheer Ramakers", team_name))

@@ -1,0 +1,91 @@
+"""The access log for the log officer (NEN 7513): filter it, and give a resident the overview of
+who looked at their file. For everyone else these pages do not exist (404)."""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Resident
+from kernteam.access_log import note
+from kernteam.log_selectors import log_entries
+from kernteam.models import AccessLogEntry
+from kernteam.policy import is_log_officer
+
+
+class LogFilterForm(forms.Form):
+    resident = forms.IntegerField(label=_("resident number"), required=False, min_value=1)
+    user = forms.CharField(label=_("user"), required=False, max_length=80)
+    since = forms.DateField(
+        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def _officer_only(request: HttpRequest) -> None:
+    if not is_log_officer(request.user):
+        raise Http404
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    _officer_only(request)
+    form = LogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = log_entries(**{k: v for k, v in filters.items() if v})
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "frontend/access_log.html", context)
+
+
+@login_required
+def resident_access(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who looked at this resident's file; `?format=csv` downloads it for the resident."""
+    _officer_only(request)
+    resident = get_object_or_404(Resident.objects.select_related("team"), pk=pk)
+    rows = log_entries(resident=resident.pk)
+    as_csv = request.GET.get("format") == "csv"
+    action = AccessLogEntry.Action.EXPORT if as_csv else AccessLogEntry.Action.READ
+    note(
+        request,
+        team=resident.team,
+        residents=[resident.pk],
+        action=action,
+        what="access-overview",
+        role="log_officer",
+    )
+    if as_csv:
+        return _csv(resident, rows)
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(request, "frontend/resident_access.html", {"resident": resident, "page": page})
+
+
+def _csv(resident: Resident, rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"inzage-{resident.pk}-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow([_("when"), _("who"), _("role"), _("on behalf of"), _("action"), _("what")])
+    for e in rows.iterator():
+        writer.writerow(
+            [
+                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                e.user.get_full_name() or e.user.username,
+                e.role,
+                e.team.name if e.team else "",
+                e.get_action_display(),
+                e.what,
+            ]
+        )
+    return response
