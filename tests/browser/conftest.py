@@ -77,7 +77,14 @@ def sign_in(browser, base_url: str, user, viewport):
     """A new browser context, signed in as `user` through the login form."""
     user.set_password("kernteam-demo")
     user.save()
-    page = browser.new_context(viewport=viewport).new_page()
+    context = browser.new_context(viewport=viewport)
+    # Content Security Policy violations, to check that the pages need no exceptions
+    context.add_init_script(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page = context.new_page()
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Gebruikersnaam").fill(user.username)
     page.get_by_label("Wachtwoord").fill("kernteam-demo")

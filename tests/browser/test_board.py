@@ -37,3 +37,27 @@ def test_search_filters_the_board_without_reloading(
     page.get_by_label("Alleen met signaal").check()
     page.locator(".card", has_text="Janssen").wait_for(state="detached")
     page.context.close()
+
+
+def test_the_board_and_panel_need_no_exception_to_the_content_security_policy(
+    browser, live_server, daalhof
+):
+    janssen = ResidentFactory(team=daalhof.team, state="step2", last_name="Janssen")
+    give_consent(janssen, daalhof.poh)
+    page = sign_in(browser, live_server.url, daalhof.district_nurse, PROJECTOR)
+    page.goto(f"{live_server.url}/teams/daalhof/board/")
+    page.locator(".card summary").first.click()
+    page.locator(".card .menu a").first.wait_for()
+    page.locator(".card .name a").first.click()
+    page.locator("#resident-panel").wait_for()
+    page.get_by_role("link", name="Afspraak").click()
+    page.get_by_label("Wat").wait_for()
+    assert page.evaluate("window.cspViolations") == []
+    # and the recorder works: an inline script is refused and recorded
+    page.evaluate(
+        "const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+        "document.body.append(s)"
+    )
+    page.wait_for_function("window.cspViolations.length > 0")
+    assert page.evaluate("window.ran") is None
+    page.context.close()
