@@ -16,6 +16,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # ASG
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 KERNTEAM_DEMO_ALLOWED = False
+KERNTEAM_REQUIRE_2FA = True  # professionals always use a second factor in production
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

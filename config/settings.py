@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_fsm",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kernteam",
     "clients",
     "steps",
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "frontend.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -129,6 +133,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Professionals confirm their sign-in with a code from an authenticator app (TOTP). Enforced
+# by config.production; off by default for the embedded demo.
+KERNTEAM_REQUIRE_2FA = env.bool("KERNTEAM_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "Kernteam"
 
 # Signed-in sessions end after this much inactivity (every request renews them), and when the
 # browser closes.

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from frontend import log_views, meeting_views, views
+from frontend import log_views, meeting_views, two_factor_views, views
 
 admin.site.site_header = admin.site.site_title = "Kernteam"
 admin.site.index_title = _("Administration")
@@ -55,6 +55,7 @@ urlpatterns = [
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
     path("log/", log_views.access_log, name="access_log"),
     path("log/residents/<int:pk>/", log_views.resident_access, name="resident_access"),
+    path("accounts/two-factor/", two_factor_views.two_factor, name="two_factor"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from kernteam.access_log import log_subscription
 from kernteam.events import team_group
@@ -18,9 +19,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
-        team_id = await database_sync_to_async(member_team_id)(
-            user=self.scope.get("user"), slug=self.slug
-        )
+        team_id = await database_sync_to_async(self._team_id)()
         if team_id is None:
             await self.close(code=4403)
             return
@@ -29,6 +28,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await database_sync_to_async(log_subscription)(
             user=self.scope["user"], team_id=team_id, path=self.scope["path"], ip=_ip(self.scope)
+        )
+
+    def _team_id(self) -> int | None:
+        session = self.scope.get("session")  # read here: loading it queries the database
+        return member_team_id(
+            user=self.scope.get("user"),
+            slug=self.slug,
+            second_factor=bool(session and session.get(DEVICE_ID_SESSION_KEY)),
         )
 
     async def disconnect(self, code: int) -> None:

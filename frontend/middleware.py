@@ -5,7 +5,11 @@ machines in the region says English; the teams work in Dutch.
 """
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils import translation
+
+from kernteam.policy import needs_second_factor
 
 
 class DutchFirstLocaleMiddleware:
@@ -21,3 +25,22 @@ class DutchFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class SecondFactorMiddleware:
+    """Where a second factor is required (production), a professional who signed in with a
+    password only reaches the page that asks for the code (or sets up the app) and sign-out."""
+
+    OPEN = ("/accounts/", "/static/", "/i18n/", "/healthz/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            not request.path.startswith(self.OPEN)
+            and needs_second_factor(request.user)
+            and not request.user.is_verified()
+        ):
+            return redirect_to_login(request.get_full_path(), reverse("two_factor"))
+        return self.get_response(request)

@@ -117,8 +117,21 @@ def is_log_officer(user) -> bool:
     )
 
 
-def member_team_id(*, user, slug: str) -> int | None:
-    """For WebSocket connects: the team's id if `user` is a member of it, else None."""
+def needs_second_factor(user) -> bool:
+    """Professionals (and administrators) confirm their sign-in with a code where the setting
+    asks for it (always in production); carers do not."""
+    from django.conf import settings
+
+    if not settings.KERNTEAM_REQUIRE_2FA or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or user.memberships.filter(ended_on__isnull=True).exists()
+
+
+def member_team_id(*, user, slug: str, second_factor: bool = True) -> int | None:
+    """For WebSocket connects: the team's id if `user` is a member of it (and, where required,
+    signed in with the second factor), else None."""
+    if not second_factor and needs_second_factor(user):
+        return None
     try:
         return team_for_member(user=user, slug=slug).pk
     except Http404:

@@ -33,7 +33,7 @@ def free_port() -> int:
 class Uvicorn:
     """One worker. `redis_url=None` leaves it on the in-memory channel layer."""
 
-    def __init__(self, *, redis_url: str | None = None) -> None:
+    def __init__(self, *, redis_url: str | None = None, extra_env: dict | None = None) -> None:
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -44,6 +44,7 @@ class Uvicorn:
         env.pop("REDIS_URL", None)
         if redis_url:
             env["REDIS_URL"] = redis_url
+        env.update(extra_env or {})
         self.address = f"127.0.0.1:{free_port()}"
         self.url = f"http://{self.address}"
         self.process = subprocess.Popen(

@@ -1,0 +1,92 @@
+"""The second factor (TOTP): required of professionals where the setting asks for it (always in
+production), set up once with a QR code, then a code at each sign-in. Carers are not asked."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import override_settings
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.test_live_board import socket
+from tests.test_settings import PRODUCTION, run_manage
+
+required = override_settings(KERNTEAM_REQUIRE_2FA=True)
+
+
+def code_for(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def sign_in(client, user):
+    user.set_password("juist-wachtwoord-1")
+    user.save()
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": "juist-wachtwoord-1"}
+    )
+    assert response.status_code == 302
+    return response
+
+
+@required
+@pytest.mark.django_db
+def test_a_professional_sets_up_the_app_and_then_gets_in(client, daalhof):
+    sign_in(client, daalhof.district_nurse)
+    board = reverse("board", args=["daalhof"])
+    stopped = client.get(board)
+    assert stopped.status_code == 302 and stopped.url.startswith(reverse("two_factor"))
+    page = client.get(stopped.url).content.decode()
+    assert "<svg" in page and "Scan deze QR-code" in page  # first time: set up the app
+    device = TOTPDevice.objects.get(user=daalhof.district_nurse, confirmed=False)
+
+    wrong = client.post(stopped.url, {"code": "000000" if code_for(device) != "000000" else "1"})
+    assert "Deze code klopt niet" in wrong.content.decode()
+    too_soon = client.post(stopped.url, {"code": code_for(device)})
+    assert "Te veel foute codes" in too_soon.content.decode()  # guessing is slowed down
+    device.refresh_from_db()
+    device.throttle_reset()  # as if she waited a moment
+    done = client.post(stopped.url, {"code": code_for(device)})
+    assert done.status_code == 302 and done.url == board
+    assert client.get(board).status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+@required
+@pytest.mark.django_db
+def test_the_next_sign_in_asks_for_a_code_only(client, daalhof):
+    TOTPDevice.objects.create(user=daalhof.gp, name="app", confirmed=True)
+    sign_in(client, daalhof.gp)
+    page = client.get(reverse("two_factor")).content.decode()
+    assert "<svg" not in page and "Voer de code in" in page
+    assert client.get(reverse("home")).status_code == 302
+
+
+@required
+@pytest.mark.django_db
+def test_carers_are_not_asked_for_a_second_factor(client, thea):
+    sign_in(client, thea)
+    assert client.get(reverse("home")).status_code == 200
+
+
+@required
+@pytest.mark.django_db(transaction=True)
+async def test_a_live_board_needs_the_second_factor_too(daalhof):
+    board = await socket("daalhof", user=daalhof.poh)  # signed in with a password only
+    connected, _ = await board.connect()
+    assert not connected
+    await database_sync_to_async(lambda: None)()
+
+
+@pytest.mark.django_db
+def test_without_the_setting_the_demo_needs_no_app(client, daalhof):
+    sign_in(client, daalhof.poh)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_production_always_requires_the_second_factor():
+    code = "from django.conf import settings; print(settings.KERNTEAM_REQUIRE_2FA)"
+    result = run_manage("shell", "-c", code, env=PRODUCTION | {"KERNTEAM_REQUIRE_2FA": "0"})
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
