@@ -337,3 +337,29 @@ class Concern(Undeletable, models.Model):
     @property
     def is_open(self) -> bool:
         return self.handled_at is None
+
+
+class CarerInvitation(Undeletable, models.Model):
+    """A single-use, expiring invitation for a carer to set a password and see the portal.
+    Only a hash of the token is kept; the link itself is in the email."""
+
+    carer = models.ForeignKey(Carer, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("carer invitation")
+        verbose_name_plural = _("carer invitations")
+
+    def __str__(self) -> str:
+        return f"{self.carer} ({self.created_at:%d-%m-%Y})"
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at is None and timezone.now() < self.expires_at

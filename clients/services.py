@@ -4,14 +4,17 @@ transaction; the team's boards hear of it on commit."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Assessment, Carer, Concern, Consent, Resident
+from clients.models import Assessment, Carer, CarerInvitation, Concern, Consent, Resident
 from kernteam.events import send_team_event_on_commit
 
 
@@ -133,3 +136,67 @@ def _announce(resident: Resident, what: str) -> None:
     send_team_event_on_commit(
         team_id=resident.team_id, event={"type": f"resident.{what}", "resident": resident.pk}
     )
+
+
+INVITATION_DAYS = 7
+
+
+def invite_carer(*, resident: Resident, carer: Carer, by) -> str:
+    """A team member invites a carer linked to the resident. Returns the token for the link
+    (sent by email); only its hash is stored. Earlier unused invitations stop working."""
+    _require_member(resident, by)
+    if not resident.carer_links.filter(carer=carer, ended_on__isnull=True).exists():
+        raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
+    if not carer.email:
+        raise ValidationError({"carer": _("Record the carer's email address first.")})
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        carer.invitations.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        CarerInvitation.objects.create(
+            carer=carer,
+            token_hash=_hash(token),
+            invited_by=by,
+            expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
+        )
+    return token
+
+
+def invitation_for(token: str) -> CarerInvitation | None:
+    """The usable invitation with this token, or None (unknown, used or expired)."""
+    invitation = (
+        CarerInvitation.objects.select_related("carer__user")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
+    return invitation if invitation and invitation.usable else None
+
+
+def accept_invitation(*, invitation: CarerInvitation, password: str):
+    """The carer sets a password: their account is created (or its password replaced) and the
+    invitation is used up. Returns the user."""
+    carer = invitation.carer
+    with transaction.atomic():
+        locked = CarerInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if not locked.usable:
+            raise ValidationError(_("This invitation has been used or has expired."))
+        user = carer.user
+        if user is None:
+            user = get_user_model()(
+                username=carer.email.lower(),
+                email=carer.email,
+                first_name=carer.first_name,
+                last_name=carer.last_name,
+            )
+        user.set_password(password)
+        user.save()
+        if carer.user_id != user.pk:
+            carer.user = user
+            carer.save(update_fields=["user"])
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["used_at"])
+    return user
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

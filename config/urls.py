@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from frontend import log_views, meeting_views, two_factor_views, views
+from frontend import carer_views, log_views, meeting_views, two_factor_views, views
 
 admin.site.site_header = admin.site.site_title = "Kernteam"
 admin.site.index_title = _("Administration")
@@ -53,6 +53,19 @@ urlpatterns = [
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/add/<slug:what>/", views.resident_add, name="resident_add"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
+    path("mantelzorg/", carer_views.portal, name="carer_portal"),
+    path(
+        "mantelzorg/afspraken/<int:pk>/gedaan/",
+        carer_views.carer_action_done,
+        name="carer_action_done",
+    ),
+    path("mantelzorg/<int:pk>/zorg/", carer_views.carer_concern, name="carer_concern"),
+    path("mantelzorg/uitnodiging/<str:token>/", carer_views.accept, name="carer_accept"),
+    path(
+        "residents/<int:pk>/carers/<int:carer>/invite/",
+        carer_views.invite,
+        name="carer_invite",
+    ),
     path("log/", log_views.access_log, name="access_log"),
     path("log/residents/<int:pk>/", log_views.resident_access, name="resident_access"),
     path("accounts/two-factor/", two_factor_views.two_factor, name="two_factor"),

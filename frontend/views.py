@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from clients.models import Concern
+from clients.models import Carer, Concern
 from clients.services import (
     NotAMember,
     handle_concern,
@@ -53,8 +53,11 @@ from steps.services import (
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    overviews = team_overviews(user=request.user)
+    if not overviews and Carer.objects.filter(user=request.user).exists():
+        return redirect("carer_portal")  # carers have no team: their page is the portal
     context = {
-        "overviews": team_overviews(user=request.user),
+        "overviews": overviews,
         "is_log_officer": is_log_officer(request.user),
     }
     return render(request, "frontend/home.html", context)

@@ -117,6 +117,34 @@ def is_log_officer(user) -> bool:
     )
 
 
+def residents_for_carer(*, user) -> list[tuple]:
+    """(carer, resident) for each resident `user` is a carer of now (an active link) and whose
+    consent in force allows sharing with carers. Withdrawal ends it at the next request."""
+    from clients.models import Carer, Consent
+
+    carer = Carer.objects.filter(user=user).first() if user.is_authenticated else None
+    if carer is None:
+        return []
+    sharing = Consent.objects.filter(
+        resident=OuterRef("resident"), withdrawn_at__isnull=True, share_with_carers=True
+    )
+    links = (
+        carer.links.filter(ended_on__isnull=True)
+        .filter(Exists(sharing))
+        .select_related("resident__team", "resident__trajectory", "resident__coordinator")
+        .order_by("resident__last_name", "pk")
+    )
+    return [(carer, link.resident) for link in links if not link.resident.is_closed]
+
+
+def resident_for_carer(*, user, pk: int) -> tuple:
+    """(carer, resident) if `user` may see this resident as a carer; else 404."""
+    for carer, resident in residents_for_carer(user=user):
+        if resident.pk == pk:
+            return carer, resident
+    raise Http404
+
+
 def needs_second_factor(user) -> bool:
     """Professionals (and administrators) confirm their sign-in with a code where the setting
     asks for it (always in production); carers do not."""

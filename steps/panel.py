@@ -48,6 +48,7 @@ class Panel:
     meeting: Meeting | None = None
     can_confirm: bool = False  # the urgent step-up awaiting confirmation can be confirmed now
     consent: Consent | None = None
+    carer_links: list = field(default_factory=list)  # active links, with the carer
     consent_scope: list[str] = field(default_factory=list)  # the disciplines, in words
     rendered_at: float = field(default_factory=time.time)  # live events after this are news
     today: object = field(default_factory=timezone.localdate)
@@ -86,6 +87,9 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         moves=[(name, str(TRANSITION_LABELS[name])) for name in names],
         concerns=sorted(concerns, key=lambda c: not c.is_open),
         consent=consent,
+        carer_links=list(
+            resident.carer_links.filter(ended_on__isnull=True).select_related("carer__user")
+        ),
         consent_scope=[
             str(label) for code, label in Role.choices if consent and code in consent.disciplines
         ],
