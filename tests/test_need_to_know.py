@@ -176,3 +176,62 @@ def test_the_agenda_names_only_residents_the_reader_may_see(client, daalhof, res
     client.force_login(daalhof.gp)
     html = client.get(reverse("meeting", args=["daalhof", meeting.pk])).content.decode()
     assert "Beperkt" in html and "Zonder" in html
+
+
+# --- the team-level pages, for every kind of person -------------------------------------------
+
+
+@pytest.fixture
+def everyone(people, daalhof, residents, db):
+    from django.contrib.auth.models import Group
+
+    from kernteam.roles import LOG_OFFICERS
+    from tests.factories import UserFactory
+
+    officer = UserFactory(username="logfunctionaris")
+    officer.groups.add(Group.objects.get(name=LOG_OFFICERS))
+    scoped = residents["scoped"]
+    record_consent(
+        resident=scoped,
+        by=daalhof.poh,
+        given_on=timezone.localdate(),
+        disciplines=SCOPE,
+        share_with_carers=True,
+    )
+    linked = carer_for(scoped, username="dochter")
+    return people | {"linked_carer": linked.user, "log_officer": officer, "anonymous": None}
+
+
+TEAM_PAGES = ["board", "board_closed", "meetings", "meeting", "meeting_minutes", "board_signal"]
+
+
+def team_page_urls(meeting) -> dict[str, str]:
+    urls = {name: reverse(name, args=["daalhof"]) for name in TEAM_PAGES[:3] + TEAM_PAGES[5:]}
+    urls["meeting"] = reverse("meeting", args=["daalhof", meeting.pk])
+    urls["meeting_minutes"] = reverse("meeting_minutes", args=["daalhof", meeting.pk])
+    return urls | {"access_log": reverse("access_log"), "carer_portal": reverse("carer_portal")}
+
+
+@pytest.mark.parametrize(
+    "who",
+    [*Role.values, "other_team_gp", "carer", "linked_carer", "log_officer", "anonymous"],
+)
+def test_team_pages_the_log_and_the_portal_for_everyone(client, daalhof, everyone, who):
+    meeting = open_meeting(daalhof.team, daalhof.coordinator)
+    user = everyone[who]
+    if user is not None:
+        client.force_login(user)
+    for name, url in team_page_urls(meeting).items():
+        status = client.get(url).status_code
+        if user is None:
+            assert status == 302, name  # to the sign-in page
+        elif name == "access_log":
+            assert status == (200 if who == "log_officer" else 404), name
+        elif name == "carer_portal":
+            assert status == 200, name  # shows only what is theirs (nothing for most)
+        else:
+            assert status == (200 if who in Role.values else 404), (who, name)
+    if who == "linked_carer":
+        assert "Beperkt" in client.get(reverse("carer_portal")).content.decode()
+    elif user is not None:
+        assert "Beperkt" not in client.get(reverse("carer_portal")).content.decode()
