@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Assessment, Carer, CarerLink, Concern, Consent, Resident
-from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
 
 
 class CarerLinkInline(admin.TabularInline):
@@ -19,11 +19,15 @@ class ClosedCarerLinkInline(ReadOnlyInline):
 
 
 @admin.register(Resident)
-class ResidentAdmin(NoDeleteAdmin):
+class ResidentAdmin(ResidentDataAdmin):
     """Residents enter through a signal (steps.services.signal_resident), not through the admin,
     so that every resident has a trajectory and a history from the first moment."""
 
     list_display = ["display_name", "team", "date_of_birth", "coordinator", "state"]
+
+    def resident_of(self, obj: Resident) -> Resident:
+        return obj
+
     list_filter = ["team", "trajectory__state"]
     search_fields = ["first_name", "last_name"]
     autocomplete_fields = ["coordinator"]
@@ -54,13 +58,13 @@ class CarerAdmin(NoDeleteAdmin):
 
 
 @admin.register(CarerLink)
-class CarerLinkAdmin(NoDeleteAdmin):
+class CarerLinkAdmin(ResidentDataAdmin):
     list_display = ["carer", "resident", "relationship", "since", "ended_on"]
     autocomplete_fields = ["carer", "resident"]
 
 
 @admin.register(Consent)
-class ConsentAdmin(NoDeleteAdmin):
+class ConsentAdmin(ResidentDataAdmin):
     """A recorded consent is not edited: it is withdrawn (and a new one recorded)."""
 
     list_display = ["resident", "given_on", "share_with_carers", "recorded_by", "withdrawn_at"]
@@ -86,7 +90,7 @@ class ConsentAdmin(NoDeleteAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(NoDeleteAdmin):
+class AssessmentAdmin(ResidentDataAdmin):
     """A recorded score is not edited; a correction is a new assessment."""
 
     list_display = ["resident", "instrument", "score", "outcome", "assessed_on", "assessed_by"]
@@ -103,7 +107,7 @@ class AssessmentAdmin(NoDeleteAdmin):
 
 
 @admin.register(Concern)
-class ConcernAdmin(ReadOnlyAdmin):
+class ConcernAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     """Concerns are raised by carers (or phoned in) and handled on the board; here they are
     only looked up."""
 

@@ -7,6 +7,8 @@ from frontend import carer_views, log_views, meeting_views, two_factor_views, vi
 
 admin.site.site_header = admin.site.site_title = "Kernteam"
 admin.site.index_title = _("Administration")
+# The functional administrator's tool: superusers only (staff status alone is not enough).
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 
 urlpatterns = [
     path("", views.home, name="home"),

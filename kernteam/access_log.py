@@ -20,8 +20,8 @@ from kernteam.models import AccessLogEntry, Team, primary_role
 def note(
     request,
     *,
-    team: Team,
-    residents: Iterable[int],
+    team: Team | None,
+    residents: Iterable[int | None],
     action: str | None = None,
     what: str = "",
     role: str = "",

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline
+from kernteam.admin_base import ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
 from kernteam.models import Meeting
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
 from steps.rules import TransitionRefused
@@ -88,7 +88,7 @@ class HistoryInline(ReadOnlyInline):
 
 
 @admin.register(Trajectory)
-class TrajectoryAdmin(NoDeleteAdmin):
+class TrajectoryAdmin(ResidentDataAdmin):
     list_display = ["resident", "team", "state", "review_due", "awaiting_confirmation"]
     list_filter = ["state", "resident__team"]
     search_fields = ["resident__first_name", "resident__last_name"]
@@ -111,13 +111,16 @@ class TrajectoryAdmin(NoDeleteAdmin):
 
 
 @admin.register(StepChange)
-class StepChangeAdmin(ReadOnlyAdmin):
+class StepChangeAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     list_display = ["at", "trajectory", "kind", "from_state", "to_state", "actor", "actor_role"]
     list_filter = ["kind", "to_state"]
     date_hierarchy = "at"
 
+    def resident_of(self, obj):
+        return obj.trajectory.resident
 
-class TeamWorkAdmin(NoDeleteAdmin):
+
+class TeamWorkAdmin(ResidentDataAdmin):
     """Goals and actions are team work: added and changed by a member of the resident's team,
     and read-only once the record is closed."""
 

@@ -179,3 +179,23 @@ def test_a_resident_gets_the_overview_of_who_looked_at_their_file(
     # the export itself is an access to the resident's data, and is logged as one
     export = AccessLogEntry.objects.get(action="export")
     assert (export.user, export.role, export.resident) == (log_officer, "log_officer", janssen)
+
+
+def test_the_admin_is_for_superusers_and_what_they_open_is_logged(client, daalhof, resident_in):
+    janssen = resident_in("step2", last_name="Janssen")
+    staff = daalhof.gp
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)  # staff status alone does not open the admin
+    refused = client.get(reverse("admin:clients_resident_change", args=[janssen.pk]))
+    assert refused.status_code == 302 and "/admin/login/" in refused.url
+    staff.is_superuser = True
+    staff.save()
+    assert (
+        client.get(reverse("admin:clients_resident_change", args=[janssen.pk])).status_code == 200
+    )
+    client.get(reverse("admin:steps_trajectory_changelist"))
+    assert entries() == [
+        ("gp.daalhof", "admin", "daalhof", "Janssen", "read", "admin:resident"),
+        ("gp.daalhof", "admin", None, None, "read", "admin:trajectory-list"),
+    ]
