@@ -10,6 +10,7 @@ If the log cannot be written, the request fails: no access without its trace.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -48,7 +49,8 @@ def write(*, user, rows: list[Row], path: str, ip: str | None) -> None:
     columns = "at, user_id, role, team_id, resident_id, action, what, path, ip"
     values = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
     now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    several = len(rows) > CHUNK  # one statement is atomic by itself: no BEGIN/COMMIT needed
+    with transaction.atomic() if several else nullcontext(), connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             params: list = []
