@@ -133,6 +133,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "kernteam.access_log.client_ip"
+# How many reverse proxies in front of the app add to X-Forwarded-For (0: none, use the peer).
+KERNTEAM_TRUSTED_PROXIES = env.int("KERNTEAM_TRUSTED_PROXIES", default=0)
 
 # Professionals confirm their sign-in with a code from an authenticator app (TOTP). Enforced
 # by config.production; off by default for the embedded demo.

@@ -9,9 +9,11 @@ If the log cannot be written, the request fails: no access without its trace.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from contextlib import nullcontext
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -83,7 +85,21 @@ def _is_carer(user) -> bool:
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, for the access log and for sign-in throttling. Behind N trusted
+    proxies (`KERNTEAM_TRUSTED_PROXIES`), the N-th address from the right of X-Forwarded-For:
+    what the outermost trusted proxy saw (anything further left the client could have made up).
+    Otherwise REMOTE_ADDR. None when it is not an IP address."""
+    proxies = settings.KERNTEAM_TRUSTED_PROXIES
+    address = request.META.get("REMOTE_ADDR", "")
+    if proxies:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = [a.strip() for a in forwarded if a.strip()]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 class AccessLogMiddleware:

@@ -64,3 +64,54 @@ def test_every_page_forbids_inline_script_and_other_origins(client, daalhof):
 def test_weak_passwords_are_refused(weak):
     with pytest.raises(ValidationError):
         validate_password(weak)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        (0, "10.0.0.5", "", "10.0.0.5"),  # no proxy: the peer
+        (0, "10.0.0.5", "203.0.113.7", "10.0.0.5"),  # a header nobody vouches for is ignored
+        (1, "10.0.0.1", "203.0.113.7", "203.0.113.7"),  # what our proxy saw
+        (1, "10.0.0.1", "1.2.3.4, 203.0.113.7", "203.0.113.7"),  # the client's own claim: no
+        (1, "10.0.0.1", "", "10.0.0.1"),
+        (0, "not-an-address", "", None),
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(
+    rf, settings, proxies, remote, forwarded, expected
+):
+    from kernteam.access_log import client_ip
+
+    settings.KERNTEAM_TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+def test_behind_the_proxy_one_persons_failures_do_not_block_another(client, settings, daalhof):
+    settings.KERNTEAM_TRUSTED_PROXIES = 1
+    nurse = daalhof.district_nurse
+    nurse.set_password("juist-wachtwoord-1")
+    nurse.save()
+    behind_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(5):
+        client.post(
+            reverse("login"),
+            {"username": nurse.username, "password": "fout"},
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+            **behind_proxy,
+        )
+    elsewhere = client.post(
+        reverse("login"),
+        {"username": nurse.username, "password": "juist-wachtwoord-1"},
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+        **behind_proxy,
+    )
+    assert elsewhere.status_code == 302  # she, at home, is not blocked by the guesser
+    client.logout()
+    guesser = client.post(
+        reverse("login"),
+        {"username": nurse.username, "password": "fout"},
+        HTTP_X_FORWARDED_FOR="203.0.113.66",
+        **behind_proxy,
+    )
+    assert guesser.status_code == 429
