@@ -126,7 +126,7 @@ def log_officer(db):
     from tests.factories import UserFactory
 
     officer = UserFactory(username="logfunctionaris", first_name="Lotte", last_name="Logman")
-    officer.groups.add(Group.objects.get(name=LOG_OFFICERS))
+    officer.groups.add(Group.objects.get_or_create(name=LOG_OFFICERS)[0])
     return officer
 
 

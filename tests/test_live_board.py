@@ -88,3 +88,25 @@ async def test_the_board_page_connects_to_its_own_socket(daalhof):
     page = await database_sync_to_async(client.get)("/teams/daalhof/board/")
     html = page.content.decode()
     assert 'ws-connect="/ws/teams/daalhof/board/"' in html and "hx-ws-2" in html
+
+
+@pytest.mark.parametrize("who", ["carer", "log_officer", "other_team_gp", "member"])
+async def test_only_members_of_the_team_subscribe(daalhof, malberg, who):
+    def person():
+        from django.contrib.auth.models import Group
+
+        from kernteam.roles import LOG_OFFICERS
+        from tests.factories import UserFactory, carer_for
+
+        if who == "carer":
+            return carer_for(ResidentFactory(team=daalhof.team, state="step1"), username="k").user
+        if who == "log_officer":
+            officer = UserFactory(username="log")
+            officer.groups.add(Group.objects.get_or_create(name=LOG_OFFICERS)[0])
+            return officer
+        return malberg.gp if who == "other_team_gp" else daalhof.welfare
+
+    board = await socket("daalhof", user=await database_sync_to_async(person)())
+    connected, _ = await board.connect()
+    assert connected is (who == "member")
+    await board.disconnect()

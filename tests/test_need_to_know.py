@@ -189,7 +189,7 @@ def everyone(people, daalhof, residents, db):
     from tests.factories import UserFactory
 
     officer = UserFactory(username="logfunctionaris")
-    officer.groups.add(Group.objects.get(name=LOG_OFFICERS))
+    officer.groups.add(Group.objects.get_or_create(name=LOG_OFFICERS)[0])
     scoped = residents["scoped"]
     record_consent(
         resident=scoped,
