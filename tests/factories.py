@@ -7,11 +7,47 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from faker import Faker
 
 from clients.models import Assessment, Carer, CarerLink, Consent, Resident
 from kernteam.models import Meeting, Membership, Team
 from kernteam.roles import Role
 from steps.models import Goal, Trajectory
+
+# Residents in tests carry these surnames; staff never do, so a page that names a member can
+# never pass for a page that names a resident ("Ali Peterse" is not "Peters").
+RESIDENT_SURNAMES = (
+    "Janssen",
+    "Ramakers",
+    "Peters",
+    "Hendriks",
+    "Wouters",
+    "Nieuwenhuis",
+    "Signaal",
+    "Screening",
+    "Laag",
+    "Evaluatie",
+    "Rustig",
+    "Urgent",
+    "Zorg",
+    "Zonder",
+    "Beperkt",
+    "Verhuisd",
+    "Actief",
+    "Bewoner",
+    "Vraag",
+    "Nieuw",
+)
+_staff_names = Faker("nl_NL")
+
+
+def staff_last_name() -> str:
+    while True:
+        name = _staff_names.last_name()
+        if not any(
+            s.lower() in name.lower() or name.lower() in s.lower() for s in RESIDENT_SURNAMES
+        ):
+            return name
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -21,7 +57,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name", locale="nl_NL")
-    last_name = factory.Faker("last_name", locale="nl_NL")
+    last_name = factory.LazyFunction(staff_last_name)
     password = factory.django.Password("kernteam-test")
 
 
