@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
@@ -27,6 +27,7 @@ from clients.services import (
     invite_carer,
     raise_concern,
 )
+from frontend.views import board_changed, panel_response
 from kernteam.access_log import note
 from kernteam.policy import resident_for_carer, resident_for_request
 from steps.models import AgreedAction
@@ -101,8 +102,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _unsaved_user(carer: Carer):
-    from django.contrib.auth import get_user_model
-
+    """For the password validators' similarity check, before the account exists."""
     return get_user_model()(
         username=carer.email.lower(), first_name=carer.first_name, last_name=carer.last_name
     )
@@ -112,8 +112,6 @@ def _unsaved_user(carer: Carer):
 @require_POST
 def invite(request: HttpRequest, pk: int, carer: int) -> HttpResponse:
     """From the resident panel: invite a linked carer by email."""
-    from frontend.views import _board_changed, panel_response
-
     subject = resident_for_request(request, pk=pk)
     the_carer = get_object_or_404(Carer, pk=carer)
     try:
@@ -140,4 +138,4 @@ def invite(request: HttpRequest, pk: int, carer: int) -> HttpResponse:
             recipient_list=[the_carer.email],
         )
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": the_carer.email})
-    return _board_changed(panel_response(request, subject), target="#resident-panel")
+    return board_changed(panel_response(request, subject), target="#resident-panel")

@@ -141,7 +141,7 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
         move = Move(by=request.user, meeting=open_meeting_for(team=subject.team))
         transition, refused = transition_towards(trajectory=subject.trajectory, to=to, move=move)
         if refused:  # the board puts the card back; the panel says why
-            return _board_changed(panel_response(request, subject, refused=refused))
+            return board_changed(panel_response(request, subject, refused=refused))
     return panel_response(request, subject, transition=transition)
 
 
@@ -186,10 +186,10 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_form(request, subject, form, problems=problems)
     subject.trajectory.refresh_from_db()
     # The form sits inside the panel: on success the whole panel is replaced.
-    return _board_changed(panel_response(request, subject), target="#resident-panel")
+    return board_changed(panel_response(request, subject), target="#resident-panel")
 
 
-def _board_changed(
+def board_changed(
     response: HttpResponse, *, target: str | None = None, swap: str | None = "outerHTML"
 ) -> HttpResponse:
     """After a change: the boards refresh, and the response replaces `target` (when given)."""
@@ -226,7 +226,7 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
         complete_action(action=action, by=request.user)
     except TransitionRefused as exc:
         messages.error(request, " ".join(exc.problems))
-    return _board_changed(panel_response(request, subject))
+    return board_changed(panel_response(request, subject))
 
 
 @login_required
@@ -244,7 +244,7 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         confirm_step_up(resident=subject, by=request.user, meeting=meeting, step_up=step_up)
     except (TransitionRefused, StateConflict) as exc:
         messages.error(request, str(exc))
-    return _board_changed(panel_response(request, subject))
+    return board_changed(panel_response(request, subject))
 
 
 @login_required
@@ -252,7 +252,7 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def consent_withdrawn(request: HttpRequest, pk: int) -> HttpResponse:
     subject = resident_for_request(request, pk=pk)
     withdraw_consent(resident=subject, by=request.user)
-    return _board_changed(panel_response(request, subject), target="#resident-panel")
+    return board_changed(panel_response(request, subject), target="#resident-panel")
 
 
 @login_required
@@ -261,7 +261,7 @@ def concern_handled(request: HttpRequest, pk: int) -> HttpResponse:
     concern = get_object_or_404(Concern.objects.select_related("resident"), pk=pk)
     subject = resident_for_request(request, pk=concern.resident_id)
     handle_concern(concern=concern, by=request.user, meeting=open_meeting_for(team=subject.team))
-    return _board_changed(panel_response(request, subject))
+    return board_changed(panel_response(request, subject))
 
 
 ADD_FORMS = {
@@ -296,7 +296,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         except (TransitionRefused, NotAMember) as exc:
             form.add_error(None, str(exc))
         else:
-            return _board_changed(panel_response(request, subject), target="#resident-panel")
+            return board_changed(panel_response(request, subject), target="#resident-panel")
     context = {"resident": subject, "form": form, "what": what, "title": ADD_TITLES[what]}
     return render(request, "frontend/add_form.html", context)
 
@@ -352,5 +352,5 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             gone = _("Signalled. Until consent is recorded, only the GP and the POH see them.")
             response = panel_response(request, subject, gone=gone)
-            return _board_changed(response, target="#panel", swap=None)
+            return board_changed(response, target="#panel", swap=None)
     return render(request, "frontend/signal_form.html", {"team": team, "form": form})
