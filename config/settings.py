@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_fsm",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -201,4 +205,50 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- API (/api/v1/): session sign-in (browser, with CSRF) or a personal token ------------------
+# Tokens are django-rest-knox's: only a hash is stored, each expires, and one can be revoked.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "frontend.api.auth.TokenAuthentication",
+        "frontend.api.auth.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["frontend.api.permissions.IsProfessional"],
+    "DEFAULT_PAGINATION_CLASS": "frontend.api.pagination.Pages",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "frontend.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env.int("KERNTEAM_API_TOKEN_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 5,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kernteam API",
+    "DESCRIPTION": (
+        "Stepped care for frail older people living at home (Kernteams Ouderen, South Limburg). "
+        "The same access rules and access log as the web pages apply: a resident you may not "
+        "see answers 404."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "steps.states.State.choices",
+        "RoleEnum": "kernteam.roles.Role.choices",
+        "ClosureReasonEnum": "steps.states.ClosureReason.choices",
+        "TransitionEnum": "frontend.api.serializers.TRANSITIONS",
+        "GoalStatusEnum": "frontend.api.serializers.GOAL_STATUSES",
+        "ActionStatusEnum": "frontend.api.serializers.ACTION_STATUSES",
+        "MeetingStatusEnum": "frontend.api.serializers.MEETING_STATUSES",
+    },
 }

@@ -10,6 +10,9 @@ admin.site.index_title = _("Administration")
 # The functional administrator's tool: superusers only (staff status alone is not enough).
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 
+# An address under /api/ that matches nothing answers in JSON, like the API itself.
+handler404 = "frontend.api.errors.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
@@ -68,6 +71,8 @@ urlpatterns = [
         carer_views.invite,
         name="carer_invite",
     ),
+    path("api/", include("frontend.api.urls")),
+    path("kpi/", include("frontend.kpi_urls")),
     path("log/", log_views.access_log, name="access_log"),
     path("log/residents/<int:pk>/", log_views.resident_access, name="resident_access"),
     path("accounts/two-factor/", two_factor_views.two_factor, name="two_factor"),

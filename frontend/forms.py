@@ -2,12 +2,18 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from clients.instruments import Instrument
 from clients.models import Carer, Resident
 from kernteam.roles import Role
 from steps.models import Domain
 from steps.states import ClosureReason, State
+
+# Django REST framework's Dutch catalogue also translates Django's own "This field is required."
+# (as "vereist"); naming it here puts our wording, Django's "verplicht", in locale/nl, which
+# wins: forms and the API then say the same thing.
+gettext_noop("This field is required.")
 
 
 class MoveForm(forms.Form):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,28 +52,44 @@ class Column:
     cards: list[Card]
 
 
+def flagged_trajectories(*, today: datetime.date) -> QuerySet[Trajectory]:
+    """Trajectories with their resident and coordinator, annotated with what the flags need
+    (see `flags_of`): one query for any number of them."""
+    return Trajectory.objects.select_related("resident__coordinator", "resident__team").annotate(
+        has_consent=Exists(
+            Consent.objects.filter(resident=OuterRef("resident"), withdrawn_at__isnull=True)
+        ),
+        has_overdue_action=Exists(
+            AgreedAction.objects.filter(
+                resident=OuterRef("resident"),
+                status=AgreedAction.Status.OPEN,
+                due_on__lt=today,
+            )
+        ),
+        has_open_concern=Exists(Concern.objects.open().filter(resident=OuterRef("resident"))),
+    )
+
+
+def any_flag(*, today: datetime.date) -> Q:
+    """The flags as a filter on `flagged_trajectories` (the same rules as `flags_of`)."""
+    return (
+        Q(pending_confirmation__isnull=False)
+        | (Q(review_due__lt=today) & ~Q(state=State.ADMITTED))
+        | Q(has_overdue_action=True)
+        | Q(has_open_concern=True)
+        | Q(has_consent=False)
+    )
+
+
 def board_columns(
     *, team: Team, user, mine: bool = False, flagged: bool = False, search: str = ""
 ) -> list[Column]:
     today = timezone.localdate()
     rows = (
-        Trajectory.objects.filter(resident__team=team)
+        flagged_trajectories(today=today)
+        .filter(resident__team=team)
         .filter(visible_residents(user=user, team=team, resident_ref="resident"))
         .exclude(state=State.CLOSED)
-        .select_related("resident__coordinator")
-        .annotate(
-            has_consent=Exists(
-                Consent.objects.filter(resident=OuterRef("resident"), withdrawn_at__isnull=True)
-            ),
-            has_overdue_action=Exists(
-                AgreedAction.objects.filter(
-                    resident=OuterRef("resident"),
-                    status=AgreedAction.Status.OPEN,
-                    due_on__lt=today,
-                )
-            ),
-            has_open_concern=Exists(Concern.objects.open().filter(resident=OuterRef("resident"))),
-        )
         .order_by("resident__last_name", "resident__first_name", "pk")
     )
     if mine:
@@ -90,9 +106,8 @@ def board_columns(
     return [Column(state=s.value, label=str(s.label), cards=cards[s]) for s in BOARD_STATES]
 
 
-def _card(row: Trajectory, today: datetime.date) -> Card:
-    resident = row.resident
-    coordinator = resident.coordinator
+def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
+    """The flags of an annotated trajectory (`flagged_trajectories`)."""
     flags = []
     if row.pending_confirmation_id:
         flags.append("urgent")
@@ -105,6 +120,12 @@ def _card(row: Trajectory, today: datetime.date) -> Card:
         flags.append("concern")
     if not row.has_consent:
         flags.append("consent_missing")
+    return tuple(flags)
+
+
+def _card(row: Trajectory, today: datetime.date) -> Card:
+    resident = row.resident
+    coordinator = resident.coordinator
     return Card(
         resident_id=resident.pk,
         name=resident.display_name,
@@ -113,5 +134,5 @@ def _card(row: Trajectory, today: datetime.date) -> Card:
         coordinator_id=resident.coordinator_id,
         review_due=row.review_due,
         state=row.state,
-        flags=tuple(flags),
+        flags=flags_of(row, today),
     )

@@ -24,10 +24,23 @@ if TYPE_CHECKING:
 
 
 class TransitionRefused(Exception):
-    """A move was refused; `problems` are the user-facing reasons, in the active language."""
+    """A move was refused; `problems` are the user-facing reasons, in the active language.
 
-    def __init__(self, problems: list[str]):
+    `fields` files each problem under the input it concerns ("reason", "closure_reason"; the
+    rest under "transition"), for field errors in the API. `forbidden` says the mover's role
+    itself does not allow the move (no input would change that), rather than a condition.
+    """
+
+    def __init__(
+        self,
+        problems: list[str],
+        *,
+        fields: dict[str, list[str]] | None = None,
+        forbidden: bool = False,
+    ):
         self.problems = [str(p) for p in problems]
+        self.fields = fields or {"transition": list(self.problems)}
+        self.forbidden = forbidden
         super().__init__(" ".join(self.problems))
 
 
@@ -46,6 +59,7 @@ class Rule:
     holds: Callable[[Trajectory, Move], bool]
     message: str | Promise | Callable[[], str]
     roles: frozenset[str] = frozenset()  # for permissions: the roles that grant it
+    field: str = "transition"  # the input a failure concerns (API field errors)
 
     def problem(self, trajectory: Trajectory, move: Move) -> str | None:
         if self.holds(trajectory, move):
@@ -63,8 +77,8 @@ def guarded(*, permission: Rule, conditions: tuple[Rule, ...] = ()):
     def decorate(method):
         @functools.wraps(method)
         def wrapper(trajectory: Trajectory, move: Move, *args, **kwargs):
-            if problems := problems_for(trajectory, move, permission, conditions):
-                raise TransitionRefused(problems)
+            if refusal := refusal_for(trajectory, move, permission, conditions):
+                raise refusal
             # History names the role that authorised the move, not just any role held.
             held = trajectory.roles_of(move.by)
             trajectory.acting_roles = (held & permission.roles) if permission.roles else held
@@ -77,10 +91,27 @@ def guarded(*, permission: Rule, conditions: tuple[Rule, ...] = ()):
     return decorate
 
 
+def refusal_for(
+    trajectory: Trajectory, move: Move, permission: Rule, conditions
+) -> TransitionRefused | None:
+    """Why the move is refused (None when it may go ahead): the meeting, then the permission,
+    then every condition that does not hold."""
+    if problem := meeting_problem(trajectory, move):
+        return TransitionRefused([problem], fields={"meeting": [problem]})
+    if problem := permission.problem(trajectory, move):
+        return TransitionRefused([problem], forbidden=True)
+    failing = [(rule, p) for rule in conditions if (p := rule.problem(trajectory, move))]
+    if not failing:
+        return None
+    fields: dict[str, list[str]] = {}
+    for rule, problem in failing:
+        fields.setdefault(rule.field, []).append(problem)
+    return TransitionRefused([p for _, p in failing], fields=fields)
+
+
 def problems_for(trajectory: Trajectory, move: Move, permission: Rule, conditions) -> list[str]:
-    if problem := meeting_problem(trajectory, move) or permission.problem(trajectory, move):
-        return [problem]
-    return [p for rule in conditions if (p := rule.problem(trajectory, move))]
+    refusal = refusal_for(trajectory, move, permission, conditions)
+    return refusal.problems if refusal else []
 
 
 def meeting_problem(trajectory: Trajectory, move: Move) -> str | None:
@@ -126,11 +157,12 @@ team_decision_or_gp = Rule(
 
 # --- why ---------------------------------------------------------------------------------
 
-reason_given = Rule(lambda t, m: bool(m.reason.strip()), _("Give a reason."))
+reason_given = Rule(lambda t, m: bool(m.reason.strip()), _("Give a reason."), field="reason")
 
 closure_reason_given = Rule(
     lambda t, m: m.closure_reason in ClosureReason.values,
     _("Choose why the record is closed."),
+    field="closure_reason",
 )
 
 

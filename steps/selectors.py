@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
 from kernteam.models import Membership, Team
 from kernteam.policy import visible_residents
@@ -62,3 +62,26 @@ def closed_trajectories(
             Q(resident__first_name__icontains=word) | Q(resident__last_name__icontains=word)
         )
     return list(rows[:limit])
+
+
+def member_teams(*, user) -> list[Team]:
+    """The teams `user` is an active member of, by name."""
+    ids = Membership.objects.active().filter(user=user).values("team_id")
+    return list(Team.objects.filter(pk__in=ids).order_by("name"))
+
+
+def visible_trajectories(*, user, teams: list[Team], today) -> QuerySet[Trajectory]:
+    """Annotated trajectories (see `steps.board.flagged_trajectories`) of the residents of
+    `teams` that `user` may see, by name. One query."""
+    from steps.board import flagged_trajectories
+
+    allowed = Q(pk__in=[])
+    for team in teams:
+        allowed |= Q(resident__team=team) & visible_residents(
+            user=user, team=team, resident_ref="resident"
+        )
+    return (
+        flagged_trajectories(today=today)
+        .filter(allowed)
+        .order_by("resident__last_name", "resident__first_name", "resident_id")
+    )

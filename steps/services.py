@@ -21,7 +21,7 @@ from kernteam.events import send_team_event_on_commit
 from kernteam.models import Meeting, Team
 from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
-from steps.rules import Move, TransitionRefused, problems_for
+from steps.rules import Move, TransitionRefused, problems_for, refusal_for
 from steps.states import ClosureReason, State
 
 
@@ -131,8 +131,8 @@ def confirm_step_up(*, resident: Resident, by, meeting: Meeting, step_up: StepCh
     move = Move(by=by, meeting=meeting)
     with transaction.atomic():
         trajectory = _locked_trajectory(resident)
-        if problems := problems_for(trajectory, move, rules.professional_member, ()):
-            raise TransitionRefused(problems)  # before saying anything about the resident
+        if refusal := refusal_for(trajectory, move, rules.professional_member, ()):
+            raise refusal  # before saying anything about the resident
         if trajectory.pending_confirmation_id != step_up.pk:
             raise _confirmation_conflict(trajectory, step_up)
         change = trajectory.confirm_step_up(move)
@@ -155,7 +155,9 @@ def signal_resident(
 ) -> Resident:
     """Flag a resident to the team. Any professional member of the team may signal."""
     if not team.roles_of(by):
-        raise TransitionRefused([_("Only members of this kernteam can signal a resident.")])
+        raise TransitionRefused(
+            [_("Only members of this kernteam can signal a resident.")], forbidden=True
+        )
     if not reason.strip():
         raise ValidationError({"reason": _("Say why you signal this resident.")})
     resident = Resident(
@@ -267,7 +269,9 @@ def _is_owning_carer(action: AgreedAction, by) -> bool:
 
 def _require_member(resident: Resident, by) -> None:
     if not resident.team.roles_of(by):
-        raise TransitionRefused([_("Only members of this resident's kernteam can do this.")])
+        raise TransitionRefused(
+            [_("Only members of this resident's kernteam can do this.")], forbidden=True
+        )
 
 
 def _locked_trajectory(resident: Resident) -> Trajectory:

@@ -1,0 +1,17 @@
+"""Who may use the API at all: professionals on a kernteam. Which resident they may see is
+decided per request by `kernteam.policy` (404 otherwise), as on the web pages."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+
+class IsProfessional(BasePermission):
+    message = _("The API is for members of a kernteam.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return user.memberships.filter(ended_on__isnull=True).exists()

@@ -1,0 +1,320 @@
+"""What the API shows. Output serializers read what views hand them (already filtered by the
+access policy); input serializers only parse, the domain services decide."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from clients.instruments import Instrument
+from clients.models import Assessment, Concern
+from kernteam.models import AgendaReason, Meeting, Team
+from kernteam.roles import Role
+from steps.board import FLAGS
+from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, Kind, StepChange
+from steps.states import ClosureReason, State
+
+
+def person_name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+    def to_representation(self, user):
+        return {"id": user.pk, "name": person_name(user)}
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField(help_text="Your roles on this team.")
+
+    class Meta:
+        model = Team
+        fields = ["slug", "name", "neighbourhood", "municipality", "roles"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Role.choices)))
+    def get_roles(self, team) -> list[str]:
+        return sorted(self.context["roles"].get(team.pk, ()))
+
+
+class ResidentSerializer(serializers.Serializer):
+    """A resident as on the board: read from an annotated trajectory (`flagged_trajectories`)."""
+
+    id = serializers.IntegerField(source="resident.pk")
+    team = serializers.SlugField(source="resident.team.slug")
+    first_name = serializers.CharField(source="resident.first_name")
+    last_name = serializers.CharField(source="resident.last_name")
+    display_name = serializers.CharField(source="resident.display_name")
+    date_of_birth = serializers.DateField(source="resident.date_of_birth")
+    neighbourhood = serializers.CharField(source="resident.neighbourhood")
+    state = serializers.ChoiceField(State.choices)
+    review_due = serializers.DateField(allow_null=True)
+    coordinator = PersonSerializer(source="resident.coordinator", allow_null=True)
+    urgent_step_up_to_confirm = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
+
+    def get_urgent_step_up_to_confirm(self, row) -> bool:
+        return row.pending_confirmation_id is not None
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(list(FLAGS))))
+    def get_flags(self, row) -> list[str]:
+        from steps.board import flags_of
+
+        return list(flags_of(row, self.context["today"]))
+
+
+class ResidentPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ResidentSerializer(many=True)
+
+
+class ConsentSerializer(serializers.Serializer):
+    given_on = serializers.DateField()
+    disciplines = serializers.ListField(child=serializers.ChoiceField(Role.choices))
+    share_with_carers = serializers.BooleanField()
+
+
+TRANSITIONS = sorted(TRANSITION_LABELS)
+GOAL_STATUSES = Goal.Status.choices  # (named enums in the schema: see SPECTACULAR_SETTINGS)
+ACTION_STATUSES = AgreedAction.Status.choices
+MEETING_STATUSES = Meeting.Status.choices
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(TRANSITIONS)
+    label = serializers.CharField()
+
+
+class ResidentDetailSerializer(ResidentSerializer):
+    gp_practice = serializers.CharField(source="resident.gp_practice")
+    closure_reason = serializers.ChoiceField(ClosureReason.choices, allow_blank=True)
+    consent = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField(
+        help_text="The transitions you may take now (a reason assumed; the form asks for it)."
+    )
+
+    @extend_schema_field(ConsentSerializer(allow_null=True))
+    def get_consent(self, row):
+        consent = row.resident.active_consent()
+        return ConsentSerializer(consent).data if consent else None
+
+    @extend_schema_field(AvailableTransitionSerializer(many=True))
+    def get_available_transitions(self, row) -> list[dict]:
+        names = self.context["available_transitions"]
+        return [{"name": n, "label": str(TRANSITION_LABELS[n])} for n in names]
+
+
+class StepChangeSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer()
+    urgent = serializers.BooleanField()
+    kind = serializers.ChoiceField(Kind.choices)
+    from_state = serializers.ChoiceField(State.choices, allow_blank=True)
+    to_state = serializers.ChoiceField(State.choices)
+    actor_role = serializers.ChoiceField(Role.choices, allow_blank=True)
+    closure_reason = serializers.ChoiceField(ClosureReason.choices, allow_blank=True)
+
+    class Meta:
+        model = StepChange
+        fields = [
+            "id",
+            "kind",
+            "from_state",
+            "to_state",
+            "at",
+            "actor",
+            "actor_role",
+            "reason",
+            "meeting",
+            "confirms",
+            "closure_reason",
+            "urgent",
+        ]
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    transition = serializers.ChoiceField(TRANSITIONS)
+    expected_state = serializers.ChoiceField(
+        State.choices, help_text="The state you saw the resident in; 409 if it changed meanwhile."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    closure_reason = serializers.ChoiceField(
+        ClosureReason.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class SignalInputSerializer(serializers.Serializer):
+    team = serializers.SlugField()
+    first_name = serializers.CharField(max_length=80)
+    last_name = serializers.CharField(max_length=120)
+    salutation = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    date_of_birth = serializers.DateField()
+    neighbourhood = serializers.CharField(
+        max_length=120, required=False, default="", allow_blank=True
+    )
+    gp_practice = serializers.CharField(
+        max_length=120, required=False, default="", allow_blank=True
+    )
+    reason = serializers.CharField(max_length=2000)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    assessed_by = PersonSerializer()
+    instrument = serializers.ChoiceField(Instrument.choices)
+    score = serializers.DecimalField(max_digits=4, decimal_places=1, coerce_to_string=False)
+    purpose = serializers.CharField()
+    outcome = serializers.CharField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "instrument",
+            "score",
+            "assessed_on",
+            "assessed_by",
+            "carer",
+            "above_cutoff",
+            "purpose",
+            "outcome",
+        ]
+
+
+class AssessmentInputSerializer(serializers.Serializer):
+    instrument = serializers.ChoiceField(Instrument.choices)
+    score = serializers.DecimalField(max_digits=4, decimal_places=1)
+    assessed_on = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    created_by = PersonSerializer()
+    domain = serializers.ChoiceField(Domain.choices)
+    status = serializers.ChoiceField(Goal.Status.choices)
+
+    class Meta:
+        model = Goal
+        fields = ["id", "domain", "description", "status", "created_at", "created_by", "meeting"]
+
+
+class GoalInputSerializer(serializers.Serializer):
+    domain = serializers.ChoiceField(Domain.choices)
+    description = serializers.CharField(max_length=2000)
+
+
+class OwnerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(["member", "carer"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(AgreedAction.Status.choices)
+
+    class Meta:
+        model = AgreedAction
+        fields = [
+            "id",
+            "description",
+            "due_on",
+            "status",
+            "owner",
+            "shared_with_carers",
+            "goal",
+            "meeting",
+            "created_at",
+            "done_at",
+            "overdue",
+        ]
+
+    @extend_schema_field(OwnerSerializer)
+    def get_owner(self, action) -> dict:
+        if action.owner_member_id:
+            return {"kind": "member", "id": action.owner_member_id, "name": action.owner_name}
+        return {"kind": "carer", "id": action.owner_carer_id, "name": action.owner_name}
+
+    def get_overdue(self, action) -> bool:
+        return action.is_overdue()
+
+
+class ActionInputSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=2000)
+    due_on = serializers.DateField()
+    owner_member = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A team member's user id."
+    )
+    owner_carer = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A linked carer's id."
+    )
+    shared_with_carers = serializers.BooleanField(required=False, default=False)
+    goal = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ConcernSerializer(serializers.ModelSerializer):
+    handled_by = PersonSerializer(allow_null=True)
+    open = serializers.BooleanField(source="is_open")
+
+    class Meta:
+        model = Concern
+        fields = ["id", "text", "carer", "raised_at", "handled_at", "handled_by", "handled_in"]
+        fields += ["open"]
+
+
+class ConcernInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    carer = serializers.IntegerField(help_text="The linked carer who raised it (their id).")
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    team = serializers.SlugField(source="team.slug")
+    chair = PersonSerializer(allow_null=True)
+    status = serializers.ChoiceField(Meeting.Status.choices)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "team", "scheduled_for", "status", "chair", "opened_at", "closed_at"]
+
+
+class AgendaItemSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    resident = serializers.IntegerField(
+        allow_null=True, help_text="Null when your discipline may not see this resident."
+    )
+    name = serializers.CharField(allow_blank=True)
+    reasons = serializers.ListField(child=serializers.ChoiceField(AgendaReason.choices))
+    question = serializers.CharField(allow_blank=True)
+    discussed_at = serializers.DateTimeField(allow_null=True)
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    agenda = serializers.SerializerMethodField()
+
+    class Meta(MeetingSerializer.Meta):
+        fields = [*MeetingSerializer.Meta.fields, "agenda"]
+
+    @extend_schema_field(AgendaItemSerializer(many=True))
+    def get_agenda(self, meeting) -> list[dict]:
+        hidden = self.context["hidden"]
+        items = []
+        for item in meeting.agenda.all():
+            visible = item.resident_id not in hidden
+            items.append(
+                {
+                    "position": item.position,
+                    "resident": item.resident_id if visible else None,
+                    "name": item.resident.display_name if visible else "",
+                    "reasons": list(item.reasons),
+                    "question": item.question if visible else "",
+                    "discussed_at": item.discussed_at,
+                }
+            )
+        return items
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Shown once: send it as `Authorization: Token …`.")
+    expiry = serializers.DateTimeField()

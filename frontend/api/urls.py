@@ -1,0 +1,31 @@
+"""/api/: the schema, its browsable docs, and version 1."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from frontend.api import views
+
+v1 = [
+    path("teams/", views.teams, name="api-teams"),
+    path("teams/<slug:slug>/", views.team, name="api-team"),
+    path("teams/<slug:slug>/meetings/", views.meetings, name="api-meetings"),
+    path("teams/<slug:slug>/fhir/", views.team_fhir, name="api-team-fhir"),
+    path("residents/", views.residents, name="api-residents"),
+    path("residents/<int:pk>/", views.resident, name="api-resident"),
+    path("residents/<int:pk>/transitions/", views.transitions, name="api-transitions"),
+    path("residents/<int:pk>/assessments/", views.assessments, name="api-assessments"),
+    path("residents/<int:pk>/goals/", views.goals, name="api-goals"),
+    path("residents/<int:pk>/actions/", views.actions, name="api-actions"),
+    path("residents/<int:pk>/concerns/", views.concerns, name="api-concerns"),
+    path("residents/<int:pk>/fhir/", views.resident_fhir, name="api-resident-fhir"),
+    path("actions/<int:pk>/done/", views.action_done, name="api-action-done"),
+    path("concerns/<int:pk>/handled/", views.concern_handled, name="api-concern-handled"),
+    path("meetings/<int:pk>/", views.meeting, name="api-meeting"),
+    path("tokens/", views.tokens, name="api-tokens"),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/", include(v1)),
+]

@@ -1,0 +1,470 @@
+"""The REST API (/api/v1/). Each view parses input, asks `kernteam.policy` what the caller may
+see (404 otherwise), calls the same domain services as the web pages, and notes what it
+showed or changed for the access log."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from clients import services as client_services
+from clients.models import Carer, Concern, Resident
+from frontend.api import serializers as s
+from frontend.api.access import (
+    NOT_FOUND,
+    STANDARD_ERRORS,
+    api_resident,
+    member_team,
+    noted,
+    parsed,
+    responses,
+)
+from frontend.api.pagination import Pages
+from kernteam.models import AccessLogEntry, Meeting
+from kernteam.policy import hidden_resident_ids, roles_on, visible_residents
+from steps import services
+from steps.models import AgreedAction, Goal
+from steps.panel import open_meeting_for
+from steps.rules import Move
+from steps.selectors import member_teams, visible_trajectories
+from steps.states import State
+
+
+@extend_schema(
+    responses=responses(s.TeamSerializer(many=True)),
+    summary="Your teams",
+    tags=["teams"],
+    operation_id="teams_list",
+)
+@api_view(["GET"])
+def teams(request):
+    mine = member_teams(user=request.user)
+    roles = {team.pk: roles_on(team=team, user=request.user) for team in mine}
+    return Response(s.TeamSerializer(mine, many=True, context={"roles": roles}).data)
+
+
+@extend_schema(responses=responses(s.TeamSerializer, 404), summary="One team", tags=["teams"])
+@api_view(["GET"])
+def team(request, slug: str):
+    found = member_team(request, slug)
+    roles = {found.pk: roles_on(team=found, user=request.user)}
+    return Response(s.TeamSerializer(found, context={"roles": roles}).data)
+
+
+class ResidentFilter(serializers.Serializer):
+    team = serializers.SlugField(required=False, help_text="Only this team's residents.")
+    state = serializers.ChoiceField(
+        State.choices, required=False, help_text="Default: every state except closed."
+    )
+    flagged = serializers.BooleanField(required=False, help_text="Only residents with a flag.")
+    review_due = serializers.BooleanField(
+        required=False, help_text="Only residents whose review is due today or earlier."
+    )
+    review_due_before = serializers.DateField(
+        required=False, help_text="Only residents whose review is due on or before this date."
+    )
+
+
+@extend_schema(
+    methods=["GET"],
+    parameters=[ResidentFilter],
+    responses=responses(s.ResidentPageSerializer, 400, 404),
+    summary="Residents you may see",
+    tags=["residents"],
+    operation_id="residents_list",
+)
+@extend_schema(
+    methods=["POST"],
+    request=s.SignalInputSerializer,
+    responses=responses(s.ResidentDetailSerializer, 400, 404, created=True),
+    summary="Signal a new resident to a team",
+    tags=["residents"],
+)
+@api_view(["GET", "POST"])
+def residents(request):
+    if request.method == "POST":
+        return _signal(request)
+    from steps.board import any_flag
+
+    query = parsed(ResidentFilter, request.query_params.dict())  # "?team=" is an error
+    today = timezone.localdate()
+    teams = member_teams(user=request.user)
+    if "team" in query:
+        teams = [member_team(request, query["team"])]
+    rows = visible_trajectories(user=request.user, teams=teams, today=today)
+    rows = rows.filter(state=query["state"]) if "state" in query else rows.exclude(state="closed")
+    if query.get("flagged"):
+        rows = rows.filter(any_flag(today=today))
+    if query.get("review_due"):
+        rows = rows.filter(review_due__lte=today)
+    if "review_due_before" in query:
+        rows = rows.filter(review_due__lte=query["review_due_before"])
+    paginator = Pages()
+    page = paginator.paginate_queryset(rows, request)
+    noted(request, [(row.resident.team, row.resident_id) for row in page])
+    data = s.ResidentSerializer(page, many=True, context={"today": today}).data
+    return paginator.get_paginated_response(data)
+
+
+def _signal(request):
+    data = parsed(s.SignalInputSerializer, request.data)
+    found = member_team(request, data.pop("team"))
+    resident = services.signal_resident(team=found, by=request.user, **data)
+    return _resident_response(request, resident.pk, status_code=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    responses=responses(s.ResidentDetailSerializer, 404),
+    summary="One resident, with the transitions you may take now",
+    tags=["residents"],
+)
+@api_view(["GET"])
+def resident(request, pk: int):
+    api_resident(request, pk)
+    return _resident_response(request, pk)
+
+
+def _resident_response(request, pk: int, *, status_code: int = status.HTTP_200_OK):
+    today = timezone.localdate()
+    row = visible_trajectories(
+        user=request.user, teams=member_teams(user=request.user), today=today
+    ).get(resident_id=pk)
+    move = Move(by=request.user, meeting=open_meeting_for(team=row.resident.team))
+    context = {
+        "today": today,
+        "available_transitions": services.available_moves(trajectory=row, move=move),
+    }
+    return Response(s.ResidentDetailSerializer(row, context=context).data, status=status_code)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=responses(s.StepChangeSerializer(many=True), 404),
+    summary="The resident's moves, oldest first",
+    tags=["transitions"],
+)
+@extend_schema(
+    methods=["POST"],
+    request=s.TransitionInputSerializer,
+    responses=responses(
+        s.ResidentDetailSerializer,
+        400,
+        403,
+        404,
+        409,
+        descriptions={
+            200: "Moved: the resident in the new state.",
+            400: "Bad input, or a guard that does not hold (messages per field; "
+            "`transition` for conditions on record).",
+            403: "Your role does not allow this transition.",
+            409: "The resident is no longer in `expected_state`: someone moved them first.",
+        },
+    ),
+    summary="Take a transition",
+    tags=["transitions"],
+)
+@api_view(["GET", "POST"])
+def transitions(request, pk: int):
+    subject = api_resident(request, pk)
+    if request.method == "GET":
+        history = subject.trajectory.history.select_related("actor").order_by("at", "pk")
+        return Response(s.StepChangeSerializer(history, many=True).data)
+    data = parsed(s.TransitionInputSerializer, request.data)
+    services.move_resident(
+        resident=subject,
+        transition=data["transition"],
+        expected_state=data["expected_state"],
+        by=request.user,
+        reason=data["reason"],
+        closure_reason=data["closure_reason"],
+        meeting=open_meeting_for(team=subject.team),
+    )
+    return _resident_response(request, pk)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=responses(s.AssessmentSerializer(many=True), 404),
+    summary="Instrument scores",
+    tags=["assessments"],
+)
+@extend_schema(
+    methods=["POST"],
+    request=s.AssessmentInputSerializer,
+    responses=responses(s.AssessmentSerializer, 400, 403, 404, created=True),
+    summary="Record a score",
+    tags=["assessments"],
+)
+@api_view(["GET", "POST"])
+def assessments(request, pk: int):
+    subject = api_resident(request, pk)
+    if request.method == "GET":
+        rows = subject.assessments.select_related("assessed_by").order_by("assessed_on", "pk")
+        return Response(s.AssessmentSerializer(rows, many=True).data)
+    data = parsed(s.AssessmentInputSerializer, request.data)
+    data.setdefault("assessed_on", timezone.localdate())
+    made = client_services.record_assessment(resident=subject, by=request.user, **data)
+    return Response(s.AssessmentSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=responses(s.GoalSerializer(many=True), 404),
+    summary="Goals",
+    tags=["goals"],
+)
+@extend_schema(
+    methods=["POST"],
+    request=s.GoalInputSerializer,
+    responses=responses(s.GoalSerializer, 400, 403, 404, created=True),
+    summary="Add a goal",
+    tags=["goals"],
+)
+@api_view(["GET", "POST"])
+def goals(request, pk: int):
+    subject = api_resident(request, pk)
+    if request.method == "GET":
+        rows = subject.goals.select_related("created_by")
+        return Response(s.GoalSerializer(rows, many=True).data)
+    data = parsed(s.GoalInputSerializer, request.data)
+    meeting = open_meeting_for(team=subject.team)
+    made = services.add_goal(resident=subject, by=request.user, meeting=meeting, **data)
+    return Response(s.GoalSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=responses(s.ActionSerializer(many=True), 404),
+    summary="Agreed actions",
+    tags=["actions"],
+)
+@extend_schema(
+    methods=["POST"],
+    request=s.ActionInputSerializer,
+    responses=responses(s.ActionSerializer, 400, 403, 404, created=True),
+    summary="Agree an action (an owner: a team member or a linked carer)",
+    tags=["actions"],
+)
+@api_view(["GET", "POST"])
+def actions(request, pk: int):
+    subject = api_resident(request, pk)
+    if request.method == "GET":
+        rows = subject.actions.select_related("owner_member", "owner_carer")
+        return Response(s.ActionSerializer(rows, many=True).data)
+    data = parsed(s.ActionInputSerializer, request.data)
+    made = services.agree_action(
+        resident=subject,
+        by=request.user,
+        description=data["description"],
+        due_on=data["due_on"],
+        owner_member=_member_of(subject, data["owner_member"]),
+        owner_carer=_linked_carer(subject, data["owner_carer"], field="owner_carer"),
+        shared_with_carers=data["shared_with_carers"],
+        goal=_goal_of(subject, data["goal"]),
+        meeting=open_meeting_for(team=subject.team),
+    )
+    return Response(s.ActionSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    request=None,
+    responses=responses(s.ActionSerializer, 400, 403, 404),
+    summary="Mark an action done",
+    tags=["actions"],
+)
+@api_view(["POST"])
+def action_done(request, pk: int):
+    action = get_object_or_404(AgreedAction.objects.only("resident_id"), pk=pk)
+    api_resident(request, action.resident_id)
+    done = services.complete_action(action=action, by=request.user)
+    return Response(s.ActionSerializer(done).data)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=responses(s.ConcernSerializer(many=True), 404),
+    summary="Carers' concerns",
+    tags=["concerns"],
+)
+@extend_schema(
+    methods=["POST"],
+    request=s.ConcernInputSerializer,
+    responses=responses(s.ConcernSerializer, 400, 403, 404, created=True),
+    summary="Record a concern a carer raised (by phone, at the door)",
+    tags=["concerns"],
+)
+@api_view(["GET", "POST"])
+def concerns(request, pk: int):
+    subject = api_resident(request, pk)
+    if request.method == "GET":
+        rows = subject.concerns.select_related("handled_by").order_by("raised_at", "pk")
+        return Response(s.ConcernSerializer(rows, many=True).data)
+    data = parsed(s.ConcernInputSerializer, request.data)
+    carer = _linked_carer(subject, data["carer"], field="carer")
+    made = client_services.raise_concern(
+        resident=subject, by=request.user, text=data["text"], carer=carer
+    )
+    return Response(s.ConcernSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    request=None,
+    responses=responses(s.ConcernSerializer, 403, 404),
+    summary="Mark a concern handled (in the meeting in progress, if any)",
+    tags=["concerns"],
+)
+@api_view(["POST"])
+def concern_handled(request, pk: int):
+    concern = get_object_or_404(Concern.objects.only("resident_id"), pk=pk)
+    subject = api_resident(request, concern.resident_id)
+    meeting = open_meeting_for(team=subject.team)
+    done = client_services.handle_concern(concern=concern, by=request.user, meeting=meeting)
+    return Response(s.ConcernSerializer(done).data)
+
+
+@extend_schema(
+    responses=responses(s.MeetingSerializer(many=True), 404),
+    summary="The team's meetings, latest first",
+    tags=["meetings"],
+)
+@api_view(["GET"])
+def meetings(request, slug: str):
+    found = member_team(request, slug)
+    rows = Meeting.objects.filter(team=found).select_related("team", "chair")
+    return Response(s.MeetingSerializer(rows.order_by("-scheduled_for"), many=True).data)
+
+
+@extend_schema(
+    responses=responses(s.MeetingDetailSerializer, 404),
+    summary="A meeting and its agenda",
+    tags=["meetings"],
+)
+@api_view(["GET"])
+def meeting(request, pk: int):
+    found = get_object_or_404(Meeting.objects.select_related("team", "chair"), pk=pk)
+    member_team(request, found.team.slug)
+    hidden = hidden_resident_ids(user=request.user, team=found.team)
+    found = Meeting.objects.prefetch_related("agenda__resident").get(pk=found.pk)
+    shown = [i.resident_id for i in found.agenda.all() if i.resident_id not in hidden]
+    noted(request, [(found.team, rid) for rid in shown])
+    return Response(s.MeetingDetailSerializer(found, context={"hidden": hidden}).data)
+
+
+@extend_schema(
+    request=None,
+    responses={
+        201: s.TokenSerializer,
+        401: STANDARD_ERRORS[401],
+        403: STANDARD_ERRORS[403],
+    },
+    summary="Create a personal API token (signed in through the browser only)",
+    description="Only from a browser session that completed the second factor. The token is "
+    "shown once; only its hash is stored. It expires (30 days by default).",
+    tags=["auth"],
+)
+@api_view(["POST"])
+def tokens(request):
+    from knox.models import AuthToken
+
+    from frontend.api.auth import SessionAuthentication
+
+    if not isinstance(request.successful_authenticator, SessionAuthentication):
+        return Response(
+            {"detail": "Create tokens from a signed-in browser session."},
+            status=status.HTTP_403_FORBIDDEN,
+        )
+    instance, token = AuthToken.objects.create(user=request.user)
+    return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_201_CREATED)
+
+
+FHIR_BUNDLE = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="A FHIR R4 Bundle of type collection."
+)
+
+
+@extend_schema(
+    responses={(200, "application/fhir+json"): FHIR_BUNDLE, **NOT_FOUND},
+    summary="FHIR R4 export of one resident",
+    tags=["fhir"],
+)
+@api_view(["GET"])
+def resident_fhir(request, pk: int):
+    from steps.fhir import export_bundle
+
+    subject = api_resident(request, pk, action=AccessLogEntry.Action.EXPORT)
+    bundle = export_bundle(
+        residents=Resident.objects.filter(pk=subject.pk), base_url=_base_url(request)
+    )
+    return Response(bundle, content_type="application/fhir+json")
+
+
+@extend_schema(
+    responses={(200, "application/fhir+json"): FHIR_BUNDLE, **NOT_FOUND},
+    summary="FHIR R4 export of every resident of the team you may see",
+    tags=["fhir"],
+)
+@api_view(["GET"])
+def team_fhir(request, slug: str):
+    from steps.fhir import export_bundle
+
+    found = member_team(request, slug)
+    chosen = Resident.objects.filter(team=found).filter(
+        visible_residents(user=request.user, team=found)
+    )
+    noted(
+        request,
+        [(found, pk) for pk in chosen.values_list("pk", flat=True)],
+        action=AccessLogEntry.Action.EXPORT,
+    )
+    bundle = export_bundle(residents=chosen, base_url=_base_url(request))
+    return Response(bundle, content_type="application/fhir+json")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/api/v1/")
+
+
+def _member_of(subject, user_id: int | None):
+    if user_id is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not roles_on(team=subject.team, user=user):
+        raise serializers.ValidationError(
+            {"owner_member": [str(_("The owner must be a member of the resident's team."))]}
+        )
+    return user
+
+
+def _linked_carer(subject, carer_id: int | None, *, field: str):
+    if carer_id is None:
+        return None
+    carer = Carer.objects.filter(
+        pk=carer_id, links__resident=subject, links__ended_on__isnull=True
+    ).first()
+    if carer is None:
+        raise serializers.ValidationError(
+            {field: [str(_("Choose a carer linked to this resident."))]}
+        )
+    return carer
+
+
+def _goal_of(subject, goal_id: int | None):
+    if goal_id is None:
+        return None
+    goal = Goal.objects.filter(pk=goal_id, resident=subject).first()
+    if goal is None:
+        raise serializers.ValidationError(
+            {"goal": [str(_("This goal belongs to another resident."))]}
+        )
+    return goal

@@ -1,0 +1,309 @@
+"""The REST API, read side: who gets in, what they see, and what the access log records.
+
+Personas: Daalhof's team (one member per role), Malberg's (another team), Thea (a carer)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from kernteam.models import AccessLogEntry
+from kernteam.roles import LOG_OFFICERS, Role
+from steps.models import Trajectory
+from tests.factories import ResidentFactory, carer_for, give_consent
+
+API = "/api/v1"
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        _, token = AuthToken.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def ids(response) -> set[int]:
+    return {row["id"] for row in response.json()["results"]}
+
+
+# --- who gets in -----------------------------------------------------------------------
+
+
+def test_without_a_token_the_api_answers_401(db):
+    response = APIClient().get(f"{API}/residents/")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
+
+
+def test_a_wrong_token_is_401(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef")
+    assert client.get(f"{API}/teams/").status_code == 401
+
+
+def test_an_expired_token_is_401(daalhof):
+    _, token = AuthToken.objects.create(user=daalhof.gp, expiry=datetime.timedelta(seconds=-1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(f"{API}/teams/").status_code == 401
+
+
+def test_a_carer_is_not_let_in(daalhof, resident_in):
+    resident = resident_in("step2")
+    carer = carer_for(resident, username="thea.api")
+    response = api_as(carer.user).get(f"{API}/residents/{resident.pk}/")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "De API is voor leden van een kernteam."
+
+
+def test_the_log_officer_without_a_team_is_not_let_in(db):
+    from tests.factories import UserFactory
+
+    officer = UserFactory(username="log.api")
+    officer.groups.add(Group.objects.get_or_create(name=LOG_OFFICERS)[0])
+    assert api_as(officer).get(f"{API}/teams/").status_code == 403
+
+
+def test_tokens_are_stored_hashed(daalhof):
+    instance, token = AuthToken.objects.create(user=daalhof.gp)
+    assert token not in instance.digest
+    assert token.startswith(instance.token_key) and len(token) > len(instance.token_key)
+
+
+# --- what they see -------------------------------------------------------------------------
+
+
+def test_teams_are_the_callers_own_with_their_roles(daalhof, malberg):
+    response = api_as(daalhof.gp).get(f"{API}/teams/")
+    assert response.status_code == 200
+    assert [(t["slug"], t["roles"]) for t in response.json()] == [(daalhof.team.slug, ["gp"])]
+    assert api_as(daalhof.gp).get(f"{API}/teams/{malberg.team.slug}/").status_code == 404
+
+
+def test_residents_are_those_of_the_callers_teams_that_their_discipline_may_see(
+    daalhof, malberg, resident_in
+):
+    consented = resident_in("step2")
+    unconsented = resident_in("signalled")
+    elsewhere = ResidentFactory(team=malberg.team, state="step2")
+    give_consent(elsewhere, malberg.poh)
+
+    assert ids(api_as(daalhof.gp).get(f"{API}/residents/")) == {consented.pk, unconsented.pk}
+    assert ids(api_as(daalhof.welfare).get(f"{API}/residents/")) == {consented.pk}
+    assert api_as(daalhof.welfare).get(f"{API}/residents/{unconsented.pk}/").status_code == 404
+    assert api_as(daalhof.gp).get(f"{API}/residents/{elsewhere.pk}/").status_code == 404
+
+
+def test_a_narrower_consent_hides_the_resident_from_the_discipline_at_once(daalhof, resident_in):
+    resident = resident_in("step2")
+    welfare = api_as(daalhof.welfare)
+    assert welfare.get(f"{API}/residents/{resident.pk}/").status_code == 200
+    give_consent(resident, daalhof.poh, disciplines=[Role.GP, Role.DISTRICT_NURSE])
+    assert welfare.get(f"{API}/residents/{resident.pk}/").status_code == 404
+    assert welfare.get(f"{API}/residents/{resident.pk}/transitions/").status_code == 404
+    assert welfare.get(f"{API}/residents/{resident.pk}/fhir/").status_code == 404
+
+
+def test_filters_team_state_flagged_and_review_due(daalhof, malberg, resident_in):
+    quiet = resident_in("step1")
+    overdue = resident_in("step2")
+    Trajectory.objects.filter(pk=overdue.trajectory.pk).update(
+        review_due=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    later = resident_in("step3")
+    Trajectory.objects.filter(pk=later.trajectory.pk).update(
+        review_due=timezone.localdate() + datetime.timedelta(days=20)
+    )
+    closed = resident_in("closed")
+    gp = api_as(daalhof.gp)
+
+    assert ids(gp.get(f"{API}/residents/")) == {quiet.pk, overdue.pk, later.pk}
+    assert ids(gp.get(f"{API}/residents/", {"state": "step2"})) == {overdue.pk}
+    assert ids(gp.get(f"{API}/residents/", {"state": "closed"})) == {closed.pk}
+    assert ids(gp.get(f"{API}/residents/", {"flagged": "true"})) == {overdue.pk}
+    assert ids(gp.get(f"{API}/residents/", {"review_due": "true"})) == {overdue.pk}
+    horizon = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    assert ids(gp.get(f"{API}/residents/", {"review_due_before": horizon})) == {
+        overdue.pk,
+        later.pk,
+    }
+    assert ids(gp.get(f"{API}/residents/", {"team": daalhof.team.slug})) == {
+        quiet.pk,
+        overdue.pk,
+        later.pk,
+    }
+    [row] = gp.get(f"{API}/residents/", {"state": "step2"}).json()["results"]
+    assert row["flags"] == ["review_overdue"]
+
+
+def test_bad_filters_get_field_messages_and_another_teams_slug_404(daalhof, malberg):
+    gp = api_as(daalhof.gp)
+    response = gp.get(f"{API}/residents/", {"state": "step9", "review_due_before": "gisteren"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"state", "review_due_before"}
+    assert gp.get(f"{API}/residents/", {"team": malberg.team.slug}).status_code == 404
+
+
+def test_residents_come_in_pages(daalhof, resident_in):
+    for _ in range(3):
+        resident_in("step1")
+    first = api_as(daalhof.gp).get(f"{API}/residents/", {"page_size": 2}).json()
+    assert first["count"] == 3 and len(first["results"]) == 2 and first["next"]
+    second = api_as(daalhof.gp).get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    assert api_as(daalhof.gp).get(f"{API}/residents/", {"page": 9}).status_code == 404
+
+
+def test_the_resident_lists_the_transitions_the_caller_may_take(daalhof, resident_in):
+    resident = resident_in("step2")
+    nurse = api_as(daalhof.district_nurse).get(f"{API}/residents/{resident.pk}/").json()
+    welfare = api_as(daalhof.welfare).get(f"{API}/residents/{resident.pk}/").json()
+    assert nurse["state"] == "step2"
+    assert {t["name"] for t in nurse["available_transitions"]} == {
+        "step_up_to_3",
+        "step_up_to_4",
+        "admit",
+    }
+    assert {t["name"] for t in welfare["available_transitions"]} == {
+        "step_up_to_3",
+        "step_up_to_4",
+    }
+    assert nurse["consent"]["share_with_carers"] is False
+
+
+def test_listing_as_many_residents_costs_the_same_queries(
+    daalhof, resident_in, django_assert_max_num_queries
+):
+    resident_in("step1")
+    gp = api_as(daalhof.gp)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert gp.get(f"{API}/residents/").status_code == 200
+    for _ in range(15):
+        resident_in("step2")
+    with CaptureQueriesContext(connection) as many:
+        assert len(gp.get(f"{API}/residents/").json()["results"]) == 16
+    assert len(many) == len(few)
+
+
+# --- the access log ---------------------------------------------------------------------------
+
+
+def test_every_resident_read_through_the_api_is_logged(daalhof, resident_in):
+    one, two = resident_in("step1"), resident_in("step2")
+    gp = api_as(daalhof.gp)
+    gp.get(f"{API}/residents/")
+    gp.get(f"{API}/residents/{one.pk}/transitions/")
+    gp.get(f"{API}/residents/{two.pk}/fhir/")
+    rows = list(
+        AccessLogEntry.objects.filter(user=daalhof.gp).values_list("what", "resident_id", "action")
+    )
+    assert sorted(rows) == sorted(
+        [
+            ("api-residents", one.pk, "read"),
+            ("api-residents", two.pk, "read"),
+            ("api-transitions", one.pk, "read"),
+            ("api-resident-fhir", two.pk, "export"),
+        ]
+    )
+    assert set(AccessLogEntry.objects.values_list("role", flat=True)) == {"gp"}
+
+
+def test_a_refused_read_logs_nothing(daalhof, resident_in):
+    hidden = resident_in("signalled")
+    assert api_as(daalhof.welfare).get(f"{API}/residents/{hidden.pk}/").status_code == 404
+    assert not AccessLogEntry.objects.exists()
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+
+def test_meeting_agenda_names_only_residents_the_reader_may_see(daalhof, resident_in):
+    from steps.meetings import add_to_agenda, plan_meeting
+
+    seen, unseen = resident_in("step2"), resident_in("signalled")
+    meeting = plan_meeting(
+        team=daalhof.team,
+        by=daalhof.coordinator,
+        scheduled_for=timezone.now() + datetime.timedelta(days=1),
+    )
+    add_to_agenda(meeting=meeting, resident=seen, by=daalhof.gp, question="Valrisico?")
+    add_to_agenda(meeting=meeting, resident=unseen, by=daalhof.gp, question="Nieuw")
+
+    listed = api_as(daalhof.welfare).get(f"{API}/teams/{daalhof.team.slug}/meetings/").json()
+    assert [m["id"] for m in listed] == [meeting.pk]
+    agenda = api_as(daalhof.welfare).get(f"{API}/meetings/{meeting.pk}/").json()["agenda"]
+    assert [(i["resident"], i["question"]) for i in agenda] == [
+        (seen.pk, "Valrisico?"),
+        (None, ""),
+    ]
+    assert list(AccessLogEntry.objects.values_list("resident_id", flat=True)) == [seen.pk]
+
+
+def test_another_teams_meeting_is_404(daalhof, malberg):
+    from steps.meetings import plan_meeting
+
+    meeting = plan_meeting(team=malberg.team, by=malberg.coordinator, scheduled_for=timezone.now())
+    assert api_as(daalhof.gp).get(f"{API}/meetings/{meeting.pk}/").status_code == 404
+    assert api_as(daalhof.gp).get(f"{API}/meetings/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
+def test_the_schema_and_docs_are_served_from_our_own_origin(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "cdn." not in body and "unpkg" not in body
+
+
+# --- FHIR ---------------------------------------------------------------------------------
+
+
+def test_the_fhir_export_of_a_resident_is_a_valid_bundle_and_logged_as_export(daalhof, resident_in):
+    from fhir.resources.R4B.bundle import Bundle
+
+    resident = resident_in("step2")
+    response = api_as(daalhof.district_nurse).get(f"{API}/residents/{resident.pk}/fhir/")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/fhir+json")
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    patients = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert [p["resource"]["id"] for p in patients] == [f"resident-{resident.pk}"]
+    assert patients[0]["fullUrl"].startswith("http://testserver/api/v1/fhir/Patient/")
+    entry = AccessLogEntry.objects.get()
+    assert (entry.action, entry.resident_id, entry.role) == (
+        "export",
+        resident.pk,
+        "district_nurse",
+    )
+
+
+def test_the_team_export_holds_only_the_residents_the_caller_may_see(daalhof, malberg, resident_in):
+    consented, unconsented = resident_in("step1"), resident_in("signalled")
+    ResidentFactory(team=malberg.team, state="step1")
+
+    def patients(user) -> set[str]:
+        bundle = api_as(user).get(f"{API}/teams/{daalhof.team.slug}/fhir/").json()
+        entries = bundle["entry"]
+        return {e["resource"]["id"] for e in entries if e["resource"]["resourceType"] == "Patient"}
+
+    assert patients(daalhof.gp) == {f"resident-{consented.pk}", f"resident-{unconsented.pk}"}
+    assert patients(daalhof.welfare) == {f"resident-{consented.pk}"}
+    exported = AccessLogEntry.objects.filter(user=daalhof.welfare, action="export")
+    assert list(exported.values_list("resident_id", flat=True)) == [consented.pk]
+    assert api_as(daalhof.gp).get(f"{API}/teams/{malberg.team.slug}/fhir/").status_code == 404
+
+
+def test_an_unknown_api_address_answers_json_404(daalhof):
+    response = api_as(daalhof.gp).get(f"{API}/residents/abc/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Niet gevonden."}
