@@ -226,7 +226,6 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(days=env.int("KERNTEAM_API_TOKEN_DAYS", default=30)),
     "AUTO_REFRESH": False,
-    "TOKEN_LIMIT_PER_USER": 5,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kernteam API",
@@ -242,6 +241,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {"name": t}
+        for t in ["teams", "residents", "transitions", "assessments", "goals", "actions"]
+        + ["concerns", "meetings", "fhir", "auth"]
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StateEnum": "steps.states.State.choices",
         "RoleEnum": "kernteam.roles.Role.choices",
