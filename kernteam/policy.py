@@ -14,12 +14,12 @@ from __future__ import annotations
 import functools
 import operator
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kernteam.models import Team
-from kernteam.roles import LOG_OFFICERS, Role
+from kernteam.models import Membership, Team
+from kernteam.roles import LOG_OFFICERS, PROGRAMME_OFFICE, Role
 
 DIRECTLY_INVOLVED = frozenset({Role.GP, Role.POH})
 
@@ -146,13 +146,17 @@ def resident_for_carer(*, user, pk: int) -> tuple:
 
 
 def needs_second_factor(user) -> bool:
-    """Professionals (and administrators) confirm their sign-in with a code where the setting
-    asks for it (always in production); carers do not."""
+    """Professionals, administrators, log officers and the programme office confirm their
+    sign-in with a code where the setting asks for it (always in production); carers do not."""
     from django.conf import settings
 
     if not settings.KERNTEAM_REQUIRE_2FA or not getattr(user, "is_authenticated", False):
         return False
-    return user.is_staff or user.memberships.filter(ended_on__isnull=True).exists()
+    return (
+        user.is_staff
+        or user.memberships.filter(ended_on__isnull=True).exists()
+        or user.groups.filter(name__in=[LOG_OFFICERS, PROGRAMME_OFFICE]).exists()
+    )
 
 
 def member_team_id(*, user, slug: str, second_factor: bool = True) -> int | None:
@@ -164,3 +168,72 @@ def member_team_id(*, user, slug: str, second_factor: bool = True) -> int | None
         return team_for_member(user=user, slug=slug).pk
     except Http404:
         return None
+
+
+# --- the KPI dashboard ------------------------------------------------------------------------
+# Its pages show aggregates only (counts, shares, medians over groups of residents), never one
+# resident's data: they write no access-log entries (NEN 7513 logs access to a resident's data).
+
+
+def is_programme_office(user) -> bool:
+    """A member of the regional programme office (asked once per user instance: one request)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    found = getattr(user, "_programme_office", None)  # (request.user is a lazy proxy)
+    if found is None:
+        found = user._programme_office = user.groups.filter(name=PROGRAMME_OFFICE).exists()
+    return found
+
+
+def may_see_region(user) -> bool:
+    """The region's totals: the programme office only (superusers are not let in by status)."""
+    return is_programme_office(user)
+
+
+def kpi_teams(user) -> QuerySet[Team]:
+    """The teams whose KPIs `user` may see: every team for the programme office, else the teams
+    they are an active member of, in any role. None for carers, a log officer without a
+    membership, or anyone signed out."""
+    if not getattr(user, "is_authenticated", False):
+        return Team.objects.none()
+    if is_programme_office(user):
+        return Team.objects.all()
+    member = Membership.objects.active().filter(team=OuterRef("pk"), user=user)
+    return Team.objects.filter(Exists(member))
+
+
+def may_see_kpis(user) -> bool:
+    """Whether the navigation offers the KPI dashboard: an active member of a team, or the
+    programme office. One query per user instance (one request), none when signed out."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    found = getattr(user, "_may_see_kpis", None)
+    if found is None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+
+        member = Membership.objects.active().filter(user=OuterRef("pk"))
+        office = Group.objects.filter(name=PROGRAMME_OFFICE, user=OuterRef("pk"))
+        users = get_user_model().objects.filter(pk=user.pk)
+        found = user._may_see_kpis = users.filter(Q(Exists(member)) | Q(Exists(office))).exists()
+    return found
+
+
+def kpi_selection(
+    *, user, slug: str = "", region: bool = False
+) -> tuple[list[Team], list[Team], bool]:
+    """(the teams `user` may choose from, the teams one KPI view adds up, whether that is the
+    whole region). With `region`, every team (the programme office only); with `slug`, that
+    team if `user` may see its KPIs; with neither, the region for the programme office and the
+    user's first team for anyone else. Anything else is a 404, so that nobody learns which
+    teams exist. Two queries at most (the user's groups, the teams)."""
+    choices = list(kpi_teams(user).order_by("name"))
+    office = may_see_region(user)
+    if region or (not slug and office):
+        if not office:
+            raise Http404
+        return choices, choices, True
+    selected = [team for team in choices if team.slug == slug] if slug else choices[:1]
+    if not selected:
+        raise Http404
+    return choices, selected, False

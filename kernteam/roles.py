@@ -41,3 +41,8 @@ def role_list(codes) -> str:
 # Not a team role: the log officer (NEN 7513) reads the access log of the whole organisation.
 # Membership of this Django group grants it; nobody else, superusers included, reads the log.
 LOG_OFFICERS = "log officers"
+
+# Not a team role either: the regional programme office (PlusWIJken) follows the KPIs of every
+# team and of the region as a whole. Membership of this Django group grants it; aggregates
+# only, never a resident's data.
+PROGRAMME_OFFICE = "programme office"

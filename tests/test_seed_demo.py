@@ -441,3 +441,13 @@ def test_the_demo_has_a_log_officer_and_only_one():
     users = get_user_model().objects.all()
     assert [u.username for u in users if is_log_officer(u)] == ["logfunctionaris"]
     assert "logfunctionaris" in output
+
+
+def test_the_demo_has_a_programme_office_login_for_the_kpis():
+    from kernteam.policy import may_see_region
+
+    output = seed_demo("--teams", "1")
+    users = get_user_model().objects.all()
+    assert [u.username for u in users if may_see_region(u)] == ["programmabureau"]
+    assert "programmabureau" in output
+    assert not Membership.objects.filter(user__username="programmabureau").exists()

@@ -72,6 +72,23 @@ def test_carers_are_not_asked_for_a_second_factor(client, thea):
 
 
 @required
+@pytest.mark.django_db
+@pytest.mark.parametrize("group", ["log officers", "programme office"])
+def test_the_log_officer_and_the_programme_office_need_the_second_factor(client, group):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=f"{group.split()[0]}.2fa")
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
+    sign_in(client, user)
+    page = "/log/" if group == "log officers" else "/kpi/"
+    response = client.get(page)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("two_factor"))
+
+
+@required
 @pytest.mark.django_db(transaction=True)
 async def test_a_live_board_needs_the_second_factor_too(daalhof):
     board = await socket("daalhof", user=daalhof.poh)  # signed in with a password only

@@ -35,7 +35,7 @@ from kernteam.demo.data import (
 from kernteam.demo.drafts import Draft
 from kernteam.demo.helpers import User, local_datetime, weighted
 from kernteam.models import Membership, Team
-from kernteam.roles import LOG_OFFICERS, Role
+from kernteam.roles import LOG_OFFICERS, PROGRAMME_OFFICE, Role
 
 # --- teams, users, memberships --------------------------------------------------------------
 
@@ -74,7 +74,8 @@ class People:
     def ensure_staff(self, specs: Sequence[TeamSpec], teams: dict[str, Team]) -> None:
         wanted = staff_plan(specs)
         usernames = [w.username for w in wanted]
-        extra = ["admin", "logfunctionaris"] + (["thea"] if SCENARIO_TEAM in teams else [])
+        extra = ["admin", "logfunctionaris", "programmabureau"]
+        extra += ["thea"] if SCENARIO_TEAM in teams else []
         self.users = {
             u.username: u for u in self.user_model.objects.filter(username__in=usernames + extra)
         }
@@ -118,15 +119,17 @@ class People:
             },
             "thea": {"first": "Thea", "last": "Ramakers", "email": "thea.ramakers@example.nl"},
             "logfunctionaris": {"first": "Lotte", "last": "Logman"},
+            "programmabureau": {"first": "Paula", "last": "Wijkman"},
         }
+        groups = {"logfunctionaris": LOG_OFFICERS, "programmabureau": PROGRAMME_OFFICE}
         for username in usernames:
             if username in self.users:
                 continue
             options = dict(specials[username])
             user = self._new_user(username, options.pop("first"), options.pop("last"), **options)
             user.save()
-            if username == "logfunctionaris":
-                user.groups.add(Group.objects.get_or_create(name=LOG_OFFICERS)[0])
+            if username in groups:
+                user.groups.add(Group.objects.get_or_create(name=groups[username])[0])
             self.users[username] = user
             self.created["user"] += 1
 

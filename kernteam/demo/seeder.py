@@ -92,6 +92,7 @@ def demo_logins(specs: Sequence[TeamSpec]) -> list[tuple[str, str, str]]:
     )
     rows.insert(0, ("admin", "superuser", "—"))
     rows.insert(1, ("logfunctionaris", "log officer (access log, /log/)", "—"))
+    rows.insert(2, ("programmabureau", "programme office (KPIs, /kpi/)", "—"))
     if slug == SCENARIO_TEAM:
         team_name = next(s.name for s in specs if s.slug == slug)
         rows.append(("thea", "mantelzorger van Mijnheer Ramakers", team_name))

@@ -1,0 +1,135 @@
+"""The KPIs of the Kernteam Ouderen programme, per team or for the region (a set of teams).
+
+The regional funding is paid against KPI milestones, so every figure has an exact definition:
+it is written in the docstring of the class that holds the figure. In short:
+
+- `StatesOverTime`: residents per state at the end of each month (last history row on or before
+  that day);
+- `StepMoves`: step-ups and step-downs per month (moves, not residents);
+- `TimeInStep`: median calendar days of the periods in each step that ended in the window; an
+  admission does not end a period; still-running periods are counted apart, not in the median;
+- `CarePlanCoverage`: residents now in step 2-4 (or admitted from it) with an active care
+  coordinator and a care plan (an open goal and an open agreed action);
+- `ReviewsOnTime`: at each month's end, residents in a step whose latest review (a step
+  assignment or a team decision in a meeting) is within the step's review interval;
+- `OpenActions`: open agreed actions of active residents now, and how many are overdue;
+- `CarerBurden`: carers of active residents whose latest CSI/EDIZ-plus is at/above the cut-off;
+- `MeetingsAndDecisions`: meetings opened per month and the decisions recorded with them.
+
+The window is the 12 calendar months up to and including `today` (the current month counts up
+to `today`); days are local days (Europe/Amsterdam). Every selector takes the teams and `today`
+(default: the local date) as keywords and runs a constant number of queries, whatever the
+number of teams or residents; `dashboard` computes them all from one shared fetch (7 queries).
+
+Aggregates only: no selector returns anything about one resident.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from kernteam.models import Team
+from steps.kpi.care import (
+    CarePlanCoverage,
+    CarerBurden,
+    OpenActions,
+    care_plan_coverage,
+    care_plan_coverage_in,
+    carer_burden,
+    carer_burden_in,
+    open_actions,
+    open_actions_in,
+)
+from steps.kpi.history import (
+    ReviewsOnTime,
+    StatesOverTime,
+    StepMoves,
+    StepTime,
+    TimeInStep,
+    residents_per_state,
+    reviews_on_time,
+    reviews_on_time_in,
+    states_over_time_in,
+    step_label,
+    step_moves,
+    step_moves_in,
+    time_in_step,
+    time_in_step_in,
+)
+from steps.kpi.meetings import (
+    MeetingsAndDecisions,
+    meetings_and_decisions,
+    meetings_and_decisions_in,
+)
+from steps.kpi.scope import Month, Scope, Table, months_up_to, share
+
+# Every KPI by name (the names are also the CSV downloads': /kpi/<name>.csv).
+KPIS: dict[str, Callable[[Scope], object]] = {
+    "states": states_over_time_in,
+    "moves": step_moves_in,
+    "time_in_step": time_in_step_in,
+    "care_plans": care_plan_coverage_in,
+    "reviews": reviews_on_time_in,
+    "actions": open_actions_in,
+    "carers": carer_burden_in,
+    "meetings": meetings_and_decisions_in,
+}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: datetime.date
+    months: Sequence[Month]
+    states: StatesOverTime
+    moves: StepMoves
+    time_in_step: TimeInStep
+    care_plans: CarePlanCoverage
+    reviews: ReviewsOnTime
+    actions: OpenActions
+    carers: CarerBurden
+    meetings: MeetingsAndDecisions
+
+
+def dashboard(*, teams: Iterable[Team], today: datetime.date | None = None) -> Dashboard:
+    """Every KPI for `teams`, sharing one fetch of the history."""
+    scope = Scope(teams=teams, today=today)
+    figures = {name: compute(scope) for name, compute in KPIS.items()}
+    return Dashboard(today=scope.today, months=scope.months, **figures)
+
+
+def kpi(name: str, *, teams: Iterable[Team], today: datetime.date | None = None):
+    """One KPI by its name (KeyError for an unknown name)."""
+    return KPIS[name](Scope(teams=teams, today=today))
+
+
+__all__ = [
+    "KPIS",
+    "CarePlanCoverage",
+    "CarerBurden",
+    "Dashboard",
+    "MeetingsAndDecisions",
+    "Month",
+    "OpenActions",
+    "ReviewsOnTime",
+    "Scope",
+    "StatesOverTime",
+    "StepMoves",
+    "StepTime",
+    "Table",
+    "TimeInStep",
+    "care_plan_coverage",
+    "carer_burden",
+    "dashboard",
+    "kpi",
+    "meetings_and_decisions",
+    "months_up_to",
+    "open_actions",
+    "residents_per_state",
+    "reviews_on_time",
+    "share",
+    "step_label",
+    "step_moves",
+    "time_in_step",
+]

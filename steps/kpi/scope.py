@@ -1,0 +1,130 @@
+"""What one set of KPIs is about: a set of teams and the 12 months up to a day; and the rows that
+several KPIs share, fetched once per scope.
+
+Days are local days (settings.TIME_ZONE, Europe/Amsterdam): a move recorded at 00:30 on the
+1st of March in Maastricht counts in March, whatever the UTC time.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from clients.models import Concern
+from kernteam.models import AgendaItem, Team
+from steps.models import AgreedAction, Goal, Kind, StepChange
+from steps.states import add_months
+
+MONTHS = 12
+
+# One history row as the KPIs read it: (local day, kind, from state, to state, in a meeting).
+HistoryRow = tuple[datetime.date, str, str, str, bool]
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month of the window; `last` is its last day, or `today` in the current one."""
+
+    first: datetime.date
+    last: datetime.date
+    current: bool = False  # the month of `today`
+
+
+def months_up_to(today: datetime.date, count: int = MONTHS) -> list[Month]:
+    """The `count` calendar months ending with today's (which runs up to and including today)."""
+    this_month = today.replace(day=1)
+    months = []
+    for back in range(count - 1, -1, -1):
+        first = add_months(this_month, -back)
+        last = today if back == 0 else add_months(first, 1) - datetime.timedelta(days=1)
+        months.append(Month(first, last, current=back == 0))
+    return months
+
+
+def start_of(day: datetime.date) -> datetime.datetime:
+    """Local midnight at the start of `day`, as an aware datetime."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A KPI's figures as rows: what the page shows beneath a chart and what its CSV holds."""
+
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` as a percentage of `whole`, to one decimal (None when there is nothing to share)."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+class Scope:
+    """The teams and months of one KPI view, with the rows several KPIs read (fetched on first
+    use, once). `today` defaults to the local date."""
+
+    def __init__(self, *, teams: Iterable[Team], today: datetime.date | None = None) -> None:
+        self.team_ids: list[int] = sorted({team.pk for team in teams})
+        self.today = today or timezone.localdate()
+        self.months: Sequence[Month] = months_up_to(self.today)
+        self.first_day = self.months[0].first
+        self.since = start_of(self.first_day)
+        self.until = start_of(self.today + datetime.timedelta(days=1))  # exclusive
+
+    def month_index(self, day: datetime.date) -> int | None:
+        """The position of `day`'s month in the window, or None outside it."""
+        if not self.first_day <= day <= self.today:
+            return None
+        return (day.year - self.first_day.year) * 12 + day.month - self.first_day.month
+
+    @cached_property
+    def histories(self) -> dict[int, list[HistoryRow]]:
+        """Per resident, in the order they were written, their history rows up to and including
+        today that can concern a step: every kind but "signalled" and "screening started" (those
+        come before any step; a reopened record's row to "signalled" is kept). One query."""
+        rows = (
+            StepChange.objects.filter(
+                trajectory__resident__team_id__in=self.team_ids, at__lt=self.until
+            )
+            .exclude(kind__in=(Kind.SIGNAL, Kind.SCREEN))
+            .order_by("trajectory_id", "at", "pk")
+            .annotate(day=TruncDate("at"))
+            .values_list(
+                "trajectory__resident_id", "day", "kind", "from_state", "to_state", "meeting"
+            )
+        )
+        found: dict[int, list[HistoryRow]] = defaultdict(list)
+        for resident_id, day, kind, from_state, to_state, meeting in rows:
+            found[resident_id].append((day, kind, from_state, to_state, meeting is not None))
+        return found
+
+    @cached_property
+    def meeting_reviews(self) -> dict[int, list[datetime.date]]:
+        """Per resident, the days (up to today) the team decided about them in a meeting other
+        than by a history row: a goal or an agreed action recorded with a meeting, their agenda
+        item discussed, a carer's concern handled in a meeting. One query (a UNION)."""
+        team = {"resident__team_id__in": self.team_ids}
+
+        def days(queryset, moment: str):
+            return (
+                queryset.filter(**team, **{f"{moment}__lt": self.until})
+                .order_by()
+                .annotate(day=TruncDate(moment))
+                .values_list("resident_id", "day")
+            )
+
+        union = days(Goal.objects.filter(meeting__isnull=False), "created_at").union(
+            days(AgreedAction.objects.filter(meeting__isnull=False), "created_at"),
+            days(AgendaItem.objects.filter(discussed_at__isnull=False), "discussed_at"),
+            days(Concern.objects.filter(handled_in__isnull=False), "handled_at"),
+        )
+        found: dict[int, list[datetime.date]] = defaultdict(list)
+        for resident_id, day in union:
+            found[resident_id].append(day)
+        return found

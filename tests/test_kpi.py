@@ -1,0 +1,511 @@
+"""KPI figures against a small hand-built dataset whose answers were counted by hand.
+
+The dataset: team Daalhof (A) with eleven residents and four meetings held, team Malberg (B) with
+one resident. Today is Wednesday 18 March 2026, so the window runs from April 2025 up to and
+including 18 March 2026 (twelve months; March counts up to today). All times are local
+(Europe/Amsterdam). History rows are written directly with explicit times (they are
+append-only: creating is allowed), the way `steps.services.move_resident` would have written them.
+
+Team A, resident by resident (state now in brackets):
+- R1 Janssen (step 1): step 1 on 20-09-2025; up to step 2 on 03-02-2026 (urgent) and down to
+  step 1 on 24-02-2026: up and down in one month.
+- R2 Ramakers (step 3): step 2 on 20-05-2025 in meeting M1; admitted 03-11 and home 17-11-2025;
+  up to step 3 on 13-01-2026 in M3. Coordinator: the POH. Carers C1, C6, C7.
+- R3 Peters (closed): step 3 on 01-07-2025, closed (deceased) on 15-12-2025.
+- R4 Hendriks (admitted from step 4): step 2 on 16-12-2025, up to step 4 on 13-01-2026 in M3,
+  admitted 02-03-2026. Coordinator: a former member (membership ended).
+- R5 Wouters (signalled on 17-03-2026).
+- R6 Nieuwenhuis (screening since 12-02-2026).
+- R7 Signaal (step 1 since 10-03-2025, before the window); discussed in M4 on 10-03-2026.
+- R8 Urgent (step 3): step 2 on 05-01-2026; urgent step-up to 3 at 00:30 on 01-03-2026 (still
+  28 February in UTC); confirmed in M4. Coordinator: the POH.
+- R10 Laag (step 2): step 2 on 07-10-2025 in M2; no coordinator.
+- R11 Verhuisd (closed): step 2 on 20-01-2025, closed (moved) on 25-03-2025, before the window.
+Team B: R9 Zorg (step 1): step 2 on 19-08-2025, down to step 1 on 04-11-2025 in meeting MB1.
+Meetings of A: M0 11-03-2025 (before the window), M1 20-05-2025, M2 07-10-2025, M3 13-01-2026,
+M4 10-03-2026, and M5 on 16-03-2026 still planned (never opened: not held).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from clients.models import Assessment, Carer, CarerLink, Concern, Resident
+from kernteam.models import AgendaItem, Meeting, Membership
+from steps import kpi
+from steps.kpi.history import earliest_review
+from steps.models import AgreedAction, Goal, StepChange, Trajectory
+from steps.states import review_due
+from tests.factories import UserFactory
+
+TODAY = datetime.date(2026, 3, 18)
+D = datetime.date
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    """A local (Europe/Amsterdam) moment."""
+    return timezone.make_aware(datetime.datetime(year, month, day, hour, minute))
+
+
+def resident(team, name: str, state: str, *, coordinator=None, before_admission: str = ""):
+    r = Resident.objects.create(
+        team=team,
+        first_name="Maria",
+        last_name=name,
+        date_of_birth=D(1938, 3, 14),
+        neighbourhood=team.neighbourhood,
+        coordinator=coordinator,
+    )
+    Trajectory.objects.create(resident=r, state=state, step_before_admission=before_admission)
+    return r
+
+
+def history(r: Resident, by, *rows) -> list[StepChange]:
+    """Rows of (kind, from, to, moment[, meeting])."""
+    written = []
+    for kind, source, target, moment, *meeting in rows:
+        written.append(
+            StepChange.objects.create(
+                trajectory=r.trajectory,
+                kind=kind,
+                from_state=source,
+                to_state=target,
+                actor=by,
+                at=moment,
+                meeting=meeting[0] if meeting else None,
+                reason="…",
+            )
+        )
+    return written
+
+
+def held(team, chair, moment: datetime.datetime) -> Meeting:
+    return Meeting.objects.create(
+        team=team,
+        scheduled_for=moment,
+        status=Meeting.Status.CLOSED,
+        chair=chair,
+        opened_at=moment,
+        closed_at=moment + datetime.timedelta(minutes=90),
+    )
+
+
+def action(r, by, due: datetime.date, status: str = "open", meeting=None, created=None):
+    return AgreedAction.objects.create(
+        resident=r,
+        description="Huisbezoek",
+        owner_member=by,
+        due_on=due,
+        status=status,
+        created_by=by,
+        meeting=meeting,
+        created_at=created or timezone.now(),
+        done_at=timezone.now() if status == "done" else None,
+    )
+
+
+def goal(r, by, status: str = "open", meeting=None, created=None) -> Goal:
+    return Goal.objects.create(
+        resident=r,
+        domain="functional",
+        description="Veilig thuis",
+        status=status,
+        created_by=by,
+        meeting=meeting,
+        created_at=created or timezone.now(),
+    )
+
+
+def carer(name: str, *links, ended: bool = False) -> Carer:
+    c = Carer.objects.create(first_name="Mantel", last_name=name)
+    for r in links:
+        CarerLink.objects.create(
+            carer=c, resident=r, relationship="child", ended_on=TODAY if ended else None
+        )
+    return c
+
+
+def burden(c: Carer, r: Resident, instrument: str, score: int, day: datetime.date, by):
+    return Assessment.objects.create(
+        resident=r, carer=c, instrument=instrument, score=score, assessed_on=day, assessed_by=by
+    )
+
+
+@pytest.fixture
+def region(daalhof, malberg):
+    """The dataset described at the top of this module."""
+    a, b = daalhof.team, malberg.team
+    poh, gp, nurse = daalhof.poh, daalhof.gp, daalhof.district_nurse
+    former = UserFactory(username="oud-lid")
+    Membership.objects.create(team=a, user=former, role="welfare", ended_on=D(2026, 1, 31))
+
+    m0 = held(a, daalhof.coordinator, at(2025, 3, 11, 14))
+    m1 = held(a, daalhof.coordinator, at(2025, 5, 20, 14))
+    m2 = held(a, daalhof.coordinator, at(2025, 10, 7, 14))
+    m3 = held(a, daalhof.coordinator, at(2026, 1, 13, 14))
+    m4 = held(a, daalhof.coordinator, at(2026, 3, 10, 14))
+    Meeting.objects.create(team=a, scheduled_for=at(2026, 3, 16, 14))  # M5: planned, not held
+    mb1 = held(b, malberg.coordinator, at(2025, 11, 4, 14))
+
+    r1 = resident(a, "Janssen", "step1")
+    history(
+        r1,
+        poh,
+        ("signal", "", "signalled", at(2025, 9, 1)),
+        ("screen", "signalled", "screening", at(2025, 9, 5)),
+        ("enter", "screening", "step1", at(2025, 9, 20)),
+        ("step_up", "step1", "step2", at(2026, 2, 3)),
+        ("step_down", "step2", "step1", at(2026, 2, 24)),
+    )
+    r2 = resident(a, "Ramakers", "step3", coordinator=poh)
+    history(
+        r2,
+        poh,
+        ("signal", "", "signalled", at(2025, 5, 2)),
+        ("screen", "signalled", "screening", at(2025, 5, 6)),
+        ("enter", "screening", "step2", at(2025, 5, 20, 14, 20), m1),
+        ("admit", "step2", "admitted", at(2025, 11, 3)),
+        ("return", "admitted", "step2", at(2025, 11, 17)),
+        ("step_up", "step2", "step3", at(2026, 1, 13, 14, 30), m3),
+    )
+    r3 = resident(a, "Peters", "closed")
+    history(
+        r3,
+        gp,
+        ("signal", "", "signalled", at(2025, 6, 2)),
+        ("screen", "signalled", "screening", at(2025, 6, 10)),
+        ("enter", "screening", "step3", at(2025, 7, 1)),
+        ("close", "step3", "closed", at(2025, 12, 15)),
+    )
+    r4 = resident(a, "Hendriks", "admitted", coordinator=former, before_admission="step4")
+    history(
+        r4,
+        nurse,
+        ("signal", "", "signalled", at(2025, 12, 1)),
+        ("screen", "signalled", "screening", at(2025, 12, 3)),
+        ("enter", "screening", "step2", at(2025, 12, 16)),
+        ("step_up", "step2", "step4", at(2026, 1, 13, 14, 40), m3),
+        ("admit", "step4", "admitted", at(2026, 3, 2)),
+    )
+    r5 = resident(a, "Wouters", "signalled")
+    history(r5, nurse, ("signal", "", "signalled", at(2026, 3, 17)))
+    r6 = resident(a, "Nieuwenhuis", "screening")
+    history(
+        r6,
+        poh,
+        ("signal", "", "signalled", at(2026, 2, 10)),
+        ("screen", "signalled", "screening", at(2026, 2, 12)),
+    )
+    r7 = resident(a, "Signaal", "step1")
+    history(
+        r7,
+        poh,
+        ("signal", "", "signalled", at(2025, 3, 3)),
+        ("screen", "signalled", "screening", at(2025, 3, 5)),
+        ("enter", "screening", "step1", at(2025, 3, 10)),
+    )
+    AgendaItem.objects.create(
+        meeting=m4, resident=r7, position=1, reasons=["review"], discussed_at=at(2026, 3, 10, 14, 5)
+    )
+    r8 = resident(a, "Urgent", "step3", coordinator=poh)
+    *_, up = history(
+        r8,
+        nurse,
+        ("signal", "", "signalled", at(2025, 12, 20)),
+        ("screen", "signalled", "screening", at(2025, 12, 22)),
+        ("enter", "screening", "step2", at(2026, 1, 5)),
+        ("step_up", "step2", "step3", at(2026, 3, 1, 0, 30)),  # 28 Feb 23:30 UTC
+    )
+    StepChange.objects.create(
+        trajectory=r8.trajectory,
+        kind="confirm",
+        from_state="step3",
+        to_state="step3",
+        actor=poh,
+        at=at(2026, 3, 10, 14, 15),
+        meeting=m4,
+        confirms=up,
+    )
+    r10 = resident(a, "Laag", "step2")
+    history(
+        r10,
+        poh,
+        ("signal", "", "signalled", at(2025, 10, 1)),
+        ("screen", "signalled", "screening", at(2025, 10, 2)),
+        ("enter", "screening", "step2", at(2025, 10, 7, 14, 10), m2),
+    )
+    r11 = resident(a, "Verhuisd", "closed")
+    history(
+        r11,
+        poh,
+        ("signal", "", "signalled", at(2025, 1, 6)),
+        ("screen", "signalled", "screening", at(2025, 1, 8)),
+        ("enter", "screening", "step2", at(2025, 1, 20)),
+        ("close", "step2", "closed", at(2025, 3, 25)),
+    )
+    r9 = resident(b, "Zorg", "step1", coordinator=malberg.poh)
+    history(
+        r9,
+        malberg.poh,
+        ("signal", "", "signalled", at(2025, 8, 1)),
+        ("screen", "signalled", "screening", at(2025, 8, 4)),
+        ("enter", "screening", "step2", at(2025, 8, 19)),
+        ("step_down", "step2", "step1", at(2025, 11, 4, 14, 30), mb1),
+    )
+
+    # Goals: R2 achieved (M1) and open (M2); R4 and R8 open; R10 achieved only.
+    goal(r2, poh, "achieved", m1, at(2025, 5, 20, 14, 25))
+    goal(r2, poh, "open", m2, at(2025, 10, 7, 14, 30))
+    goal(r4, nurse)
+    goal(r8, nurse)
+    goal(r10, poh, "achieved")
+    # Agreed actions (due dates against today, 18-03-2026).
+    action(r2, poh, D(2026, 3, 31))  # not yet due
+    action(r2, poh, D(2026, 2, 4))  # 42 days late
+    action(r4, poh, D(2026, 2, 1), meeting=m3, created=at(2026, 1, 13, 14, 45))  # 45 days late
+    action(r10, poh, D(2026, 3, 10), meeting=m2, created=at(2025, 10, 7, 14, 40))  # 8 days late
+    action(r10, poh, D(2026, 3, 4))  # 14 days late
+    action(r1, poh, D(2026, 3, 18), meeting=m4, created=at(2026, 3, 10, 14, 20))  # due today
+    action(r1, poh, D(2026, 2, 25))  # 21 days late
+    action(r1, poh, D(2026, 1, 10), status="cancelled")
+    action(r3, poh, D(2025, 12, 1))  # open, but the record is closed
+    action(r8, poh, D(2026, 2, 10), status="done")
+
+    # Carers and their burden scores (CSI cut-off 7, EDIZ-plus 9).
+    c1 = carer("Een", r2)
+    burden(c1, r2, "csi", 8, D(2025, 6, 1), poh)
+    burden(c1, r2, "csi", 5, D(2026, 1, 20), poh)  # latest: dropped below the cut-off
+    c2 = carer("Twee", r4)
+    burden(c2, r4, "ediz_plus", 12, D(2025, 12, 20), nurse)
+    burden(c2, r4, "ediz_plus", 9, D(2026, 2, 2), nurse)  # latest: at the cut-off
+    c3 = carer("Drie", r1)
+    burden(c3, r1, "csi", 9, D(2026, 4, 1), poh)  # after "today": not yet known
+    c4 = carer("Vier", r3)  # the resident's record is closed
+    high_for_closed = Assessment(
+        resident=r3,
+        carer=c4,
+        instrument="csi",
+        score=10,
+        assessed_on=D(2025, 11, 1),
+        assessed_by=gp,
+    )
+    high_for_closed.derive_outcome()
+    Assessment.objects.bulk_create([high_for_closed])  # (a closed record takes no new scores)
+    c5 = carer("Vijf", r8, ended=True)  # the link has ended
+    burden(c5, r8, "csi", 11, D(2026, 1, 10), nurse)
+    c6 = carer("Zes", r2, r10)  # two residents of A: counts once
+    burden(c6, r2, "csi", 3, D(2026, 3, 1), poh)
+    burden(c6, r10, "csi", 12, D(2026, 3, 1), poh)  # same day, recorded later: the latest
+    c7 = carer("Zeven", r2, r9)  # on both teams: once in the region
+    burden(c7, r9, "csi", 2, D(2025, 12, 1), malberg.poh)
+    # A concern handled in M2.
+    Concern.objects.create(
+        resident=r2,
+        carer=c1,
+        text="Vader is verwarder",
+        raised_at=at(2025, 10, 1),
+        recorded_by=poh,
+        handled_at=at(2025, 10, 7, 14, 50),
+        handled_by=poh,
+        handled_in=m2,
+    )
+    assert m0.pk  # (held before the window)
+    return a, b
+
+
+MONTHS = [
+    D(2025, 4, 1), D(2025, 5, 1), D(2025, 6, 1), D(2025, 7, 1), D(2025, 8, 1), D(2025, 9, 1),
+    D(2025, 10, 1), D(2025, 11, 1), D(2025, 12, 1), D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1),
+]  # fmt: skip
+
+
+def test_the_window_is_twelve_calendar_months_up_to_today():
+    months = kpi.months_up_to(TODAY)
+    assert [m.first for m in months] == MONTHS
+    assert months[0].last == D(2025, 4, 30) and months[10].last == D(2026, 2, 28)
+    assert months[-1].last == TODAY and months[-1].current and not months[-2].current
+
+
+def test_residents_per_state_at_each_months_end(region):
+    a, _b = region
+    states = kpi.residents_per_state(teams=[a], today=TODAY)
+    c = states.counts
+    # Apr-Aug 2025: R7 in step 1 throughout; R2 in step 2 from 20 May; R3 screening at the end
+    # of June, step 3 from July; R11 closed before the window.
+    assert c["step1"][:5] == [1, 1, 1, 1, 1]
+    assert c["step2"][:5] == [0, 1, 1, 1, 1]
+    assert c["screening"][:5] == [0, 0, 1, 0, 0]
+    assert c["step3"][:5] == [0, 0, 0, 1, 1]
+    # Step 1: R7; R1 from 20 Sep 2025 (its month in step 2, February, ends in step 1 again).
+    assert c["step1"] == [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2]
+    # Step 2: R2 (May-Dec; home again by the end of November), R10 (from Oct), R4 (Dec),
+    # R8 (Jan-Feb: its step-up at 00:30 on 1 March is March, local time).
+    assert c["step2"] == [0, 1, 1, 1, 1, 1, 2, 2, 3, 2, 2, 1]
+    # Step 3: R3 (Jul-Nov), R2 (from Jan), R8 (Mar).
+    assert c["step3"] == [0, 0, 0, 1, 1, 1, 1, 1, 0, 1, 1, 2]
+    assert c["step4"] == [0] * 9 + [1, 1, 0]  # R4, Jan and Feb; admitted in March
+    assert c["admitted"] == [0] * 11 + [1]  # R4 (R2's stay in November ended within it)
+    # Screening: R3 (Jun), R8 (Dec), R6 (Feb, Mar). Signalled: R5 (Mar).
+    assert c["screening"] == [0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1]
+    assert c["signalled"] == [0] * 11 + [1]
+    assert c["closed"] == [1] * 8 + [2, 2, 2, 2]  # R11 throughout, R3 from December
+    assert [states.active(i) for i in range(12)] == [1, 2, 3, 3, 3, 4, 5, 5, 6, 6, 7, 8]
+
+
+def test_step_ups_and_step_downs_per_month(region):
+    a, b = region
+    moves = kpi.step_moves(teams=[a], today=TODAY)
+    # Ups: R2 and R4 in January, R1 in February, R8 in March (00:30 on 1 March, local time);
+    # down: R1 in February (up and down in one month: one of each).
+    assert moves.up == [0] * 9 + [2, 1, 1]
+    assert moves.down == [0] * 10 + [1, 0]
+    both = kpi.step_moves(teams=[a, b], today=TODAY)
+    assert both.down == [0] * 7 + [1, 0, 0, 1, 0]  # + R9 in November 2025
+    assert sum(both.up) == 4
+
+
+def test_median_time_in_each_step(region):
+    a, b = region
+    steps = {s.step: s for s in kpi.time_in_step(teams=[a], today=TODAY).steps}
+    # Step 1: R1 20-09-2025 to 03-02-2026 = 136 days; R1 (since 24-02) and R7 still running.
+    assert (steps["step1"].median_days, steps["step1"].ended, steps["step1"].running) == (136, 1, 2)
+    # Step 2: R1 21 days (03-02 to 24-02), R4 28 (16-12 to 13-01), R8 55 (05-01 to 01-03),
+    # R2 238 (20-05 to 13-01; the admission in November does not end it): median (28+55)/2.
+    # R11's period ended on 25-03-2025, before the window: not counted. R10 still running.
+    assert (steps["step2"].median_days, steps["step2"].ended, steps["step2"].running) == (
+        41.5,
+        4,
+        1,
+    )
+    # Step 3: R3 01-07 to its closure on 15-12-2025 = 167 days; R2 and R8 still running.
+    assert (steps["step3"].median_days, steps["step3"].ended, steps["step3"].running) == (167, 1, 2)
+    # Step 4: R4 is admitted from step 4 and keeps it: running, nothing ended.
+    assert (steps["step4"].median_days, steps["step4"].ended, steps["step4"].running) == (
+        None,
+        0,
+        1,
+    )
+    region_steps = {s.step: s for s in kpi.time_in_step(teams=[a, b], today=TODAY).steps}
+    # + R9: step 2 from 19-08 to 04-11-2025 = 77 days: [21, 28, 55, 77, 238] -> 55.
+    assert (region_steps["step2"].median_days, region_steps["step2"].ended) == (55, 5)
+    assert region_steps["step1"].running == 3  # + R9
+
+
+def test_frail_residents_with_a_care_plan_and_a_coordinator(region):
+    a, b = region
+    care = kpi.care_plan_coverage(teams=[a], today=TODAY)
+    # Frail: R2 (step 3), R4 (admitted from step 4), R8 (step 3), R10 (step 2) = 4.
+    # Coordinator (active member): R2, R8 (R4's coordinator left the team; R10 has none) = 2.
+    # Care plan (open goal and open action): R2, R4 (R8 has only a done action; R10 only an
+    # achieved goal) = 2. Both: R2 = 1 of 4.
+    assert care == kpi.CarePlanCoverage(frail=4, with_coordinator=2, with_care_plan=2, with_both=1)
+    assert care.share == 25.0
+    assert kpi.care_plan_coverage(teams=[b], today=TODAY).share is None  # R9 is in step 1
+
+
+def test_reviews_on_time_at_each_months_end(region):
+    a, b = region
+    reviews = kpi.reviews_on_time(teams=[a], today=TODAY)
+    # In a step at each month's end (admitted residents left out):
+    # Apr R7 | May-Jun +R2 | Jul-Aug +R3 | Sep +R1 | Oct-Nov +R10 | Dec -R3 (closed) +R4 |
+    # Jan-Feb +R8 | Mar -R4 (admitted).
+    assert reviews.in_step == [1, 2, 2, 3, 3, 4, 5, 5, 5, 6, 6, 5]
+    # Late: R3 at the end of Oct and Nov (step 3 since 01-07: due 01-10); R4 at the end of Feb
+    # (step 4 since 13-01: due 24-02). R7 (step 1 since 10-03-2025, due 10-03-2026) is on time
+    # in March only because the team discussed it in M4 on 10-03-2026. R2 is on time in Oct-Dec
+    # through the goal set and the concern handled in M2 (07-10), not its admission.
+    assert reviews.on_time == [1, 2, 2, 3, 3, 4, 4, 4, 5, 6, 5, 5]
+    assert reviews.share(6) == 80.0 and reviews.share(11) == 100.0
+    region_reviews = kpi.reviews_on_time(teams=[a, b], today=TODAY)
+    # + R9 from August (step 2, then step 1 after its review in MB1 on 04-11): always on time.
+    assert region_reviews.in_step == [1, 2, 2, 3, 4, 5, 6, 6, 6, 7, 7, 6]
+    assert region_reviews.on_time == [1, 2, 2, 3, 4, 5, 5, 5, 6, 7, 6, 6]
+
+
+def test_a_review_discussed_in_a_meeting_counts(region):
+    """Without the agenda item of M4, R7 (step 1 since 10-03-2025) is late on 18-03-2026."""
+    a, _b = region
+    AgendaItem.objects.filter(resident__last_name="Signaal").update(discussed_at=None)
+    assert kpi.reviews_on_time(teams=[a], today=TODAY).on_time[-1] == 4
+
+
+def test_open_and_overdue_actions(region):
+    a, b = region
+    actions = kpi.open_actions(teams=[a], today=TODAY)
+    # Open, record not closed: R2 (due 31-03 and 04-02), R4 (01-02), R10 (10-03 and 04-03),
+    # R1 (18-03, due today: not overdue; and 25-02) = 7. Not counted: R1's cancelled action,
+    # R8's done action, R3's open action (closed record).
+    # Late: R10 8 and 14 days (1-14); R1 21 and R2 42 days (15-42); R4 45 days (> 42).
+    assert actions == kpi.OpenActions(
+        open=7, overdue=5, late_up_to_14=2, late_15_to_42=2, late_over_42=1
+    )
+    assert actions.not_yet_due == 2
+    assert kpi.open_actions(teams=[b], today=TODAY).open == 0
+
+
+def test_carers_with_a_high_burden(region):
+    a, b = region
+    carers = kpi.carer_burden(teams=[a], today=TODAY)
+    # Carers of active residents of A: C1, C2, C3, C6, C7 = 5 (C4's resident is closed, C5's
+    # link ended; C6 is linked to two residents and counts once).
+    # Latest scores: C1 CSI 5 (dropped below 7: not high), C2 EDIZ-plus 9 (at the cut-off:
+    # high), C6 CSI 12 (same day as a 3, recorded later: high), C7 CSI 2; C3's only score is
+    # dated after today: never assessed.
+    assert carers == kpi.CarerBurden(carers=5, assessed=4, high=2)
+    assert carers.high_share == 50.0 and carers.not_assessed == 1
+    assert kpi.carer_burden(teams=[b], today=TODAY) == kpi.CarerBurden(1, 1, 0)  # C7
+    assert kpi.carer_burden(teams=[a, b], today=TODAY) == kpi.CarerBurden(5, 4, 2)  # C7 once
+
+
+def test_meetings_held_and_decisions_taken(region):
+    a, b = region
+    meetings = kpi.meetings_and_decisions(teams=[a], today=TODAY)
+    # Held in the window: M1 (May), M2 (Oct), M3 (Jan), M4 (Mar); M0 was before it, M5 was
+    # never opened.
+    assert meetings.meetings == [0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1]
+    # M1: R2's step + R2's goal = 2. M2: R10's step, R2's goal, R10's action, C1's concern = 4.
+    # M3: R2's and R4's step-ups + R4's action = 3. M4: R8's confirmation + R1's action = 2.
+    assert meetings.step_decisions == [0, 1, 0, 0, 0, 0, 1, 0, 0, 2, 0, 1]
+    assert meetings.goals == [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+    assert meetings.actions == [0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1]
+    assert meetings.concerns == [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+    assert [meetings.decisions(i) for i in range(12)] == [0, 2, 0, 0, 0, 0, 4, 0, 0, 3, 0, 2]
+    assert (meetings.total_meetings, meetings.total_decisions) == (4, 11)
+    both = kpi.meetings_and_decisions(teams=[a, b], today=TODAY)
+    assert (both.total_meetings, both.total_decisions) == (5, 12)  # + MB1 with R9's step-down
+
+
+def test_the_dashboard_holds_the_same_figures(region, django_assert_num_queries):
+    a, b = region
+    with django_assert_num_queries(7):
+        board = kpi.dashboard(teams=[a, b], today=TODAY)
+    assert board.moves == kpi.step_moves(teams=[a, b], today=TODAY)
+    assert board.reviews == kpi.reviews_on_time(teams=[a, b], today=TODAY)
+    assert board.carers == kpi.carer_burden(teams=[a, b], today=TODAY)
+    # March, region: signalled R5, screening R6, step 1 R1 R7 R9, step 2 R10, step 3 R2 R8,
+    # admitted R4, closed R3 R11; active 9.
+    assert board.states.table().rows[-1][1:] == [1, 1, 3, 1, 2, 0, 1, 2, 9]
+
+
+def test_a_team_without_data_has_zeros_and_no_shares(daalhof):
+    board = kpi.dashboard(teams=[daalhof.team], today=TODAY)
+    assert board.states.active(11) == 0 and board.reviews.share(11) is None
+    assert all(s.median_days is None for s in board.time_in_step.steps)
+    assert board.care_plans.share is None and board.carers.high_share is None
+
+
+@pytest.mark.parametrize(
+    "step, day, earliest",
+    [
+        ("step1", D(2026, 3, 18), D(2025, 3, 18)),
+        ("step2", D(2026, 8, 31), D(2026, 3, 1)),  # 28/29 Feb + 6 months is the end of August
+        ("step3", D(2026, 5, 31), D(2026, 3, 1)),  # 28 Feb + 3 months is 28 May
+        ("step4", D(2026, 3, 18), D(2026, 2, 4)),  # 6 weeks
+    ],
+)
+def test_the_earliest_review_that_is_still_on_time(step, day, earliest):
+    assert earliest_review(step, day) == earliest
+    assert review_due(step, earliest) >= day > review_due(step, earliest - datetime.timedelta(1))
