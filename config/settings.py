@@ -242,9 +242,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "TAGS": [
-        {"name": t}
-        for t in ["teams", "residents", "transitions", "assessments", "goals", "actions"]
-        + ["concerns", "meetings", "fhir", "auth"]
+        {"name": tag}
+        for tag in (
+            *("teams", "residents", "transitions", "assessments", "goals", "actions"),
+            *("concerns", "meetings", "fhir", "auth"),
+        )
     ],
     "ENUM_NAME_OVERRIDES": {
         "StateEnum": "steps.states.State.choices",

@@ -3,7 +3,7 @@ errors, and the documented answers (every status code a view can give)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 
 from kernteam.access_log import note
@@ -46,6 +46,27 @@ def responses(
             answer = OpenApiResponse(answer.response, description=descriptions[code])
         answers[code] = answer
     return answers
+
+
+def list_and_create(output, input, *, tag: str, listing: str, creating: str):
+    """The schema of a view that lists a resident's records (GET) and adds one (POST)."""
+
+    def decorate(view):
+        view = extend_schema(
+            methods=["POST"],
+            request=input,
+            responses=responses(output, 400, 403, 404, created=True),
+            summary=creating,
+            tags=[tag],
+        )(view)
+        return extend_schema(
+            methods=["GET"],
+            responses=responses(output(many=True), 404),
+            summary=listing,
+            tags=[tag],
+        )(view)
+
+    return decorate
 
 
 def parsed(serializer_class, data) -> dict:

@@ -20,6 +20,7 @@ from frontend.api.access import (
     NOT_FOUND,
     STANDARD_ERRORS,
     api_resident,
+    list_and_create,
     member_team,
     noted,
     parsed,
@@ -188,18 +189,12 @@ def transitions(request, pk: int):
     return _resident_response(request, pk)
 
 
-@extend_schema(
-    methods=["GET"],
-    responses=responses(s.AssessmentSerializer(many=True), 404),
-    summary="Instrument scores",
-    tags=["assessments"],
-)
-@extend_schema(
-    methods=["POST"],
-    request=s.AssessmentInputSerializer,
-    responses=responses(s.AssessmentSerializer, 400, 403, 404, created=True),
-    summary="Record a score",
-    tags=["assessments"],
+@list_and_create(
+    s.AssessmentSerializer,
+    s.AssessmentInputSerializer,
+    tag="assessments",
+    listing="Instrument scores",
+    creating="Record a score",
 )
 @api_view(["GET", "POST"])
 def assessments(request, pk: int):
@@ -213,18 +208,12 @@ def assessments(request, pk: int):
     return Response(s.AssessmentSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(
-    methods=["GET"],
-    responses=responses(s.GoalSerializer(many=True), 404),
-    summary="Goals",
-    tags=["goals"],
-)
-@extend_schema(
-    methods=["POST"],
-    request=s.GoalInputSerializer,
-    responses=responses(s.GoalSerializer, 400, 403, 404, created=True),
-    summary="Add a goal",
-    tags=["goals"],
+@list_and_create(
+    s.GoalSerializer,
+    s.GoalInputSerializer,
+    tag="goals",
+    listing="Goals",
+    creating="Add a goal",
 )
 @api_view(["GET", "POST"])
 def goals(request, pk: int):
@@ -238,18 +227,12 @@ def goals(request, pk: int):
     return Response(s.GoalSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(
-    methods=["GET"],
-    responses=responses(s.ActionSerializer(many=True), 404),
-    summary="Agreed actions",
-    tags=["actions"],
-)
-@extend_schema(
-    methods=["POST"],
-    request=s.ActionInputSerializer,
-    responses=responses(s.ActionSerializer, 400, 403, 404, created=True),
-    summary="Agree an action (an owner: a team member or a linked carer)",
-    tags=["actions"],
+@list_and_create(
+    s.ActionSerializer,
+    s.ActionInputSerializer,
+    tag="actions",
+    listing="Agreed actions",
+    creating="Agree an action (an owner: a team member or a linked carer)",
 )
 @api_view(["GET", "POST"])
 def actions(request, pk: int):
@@ -286,18 +269,12 @@ def action_done(request, pk: int):
     return Response(s.ActionSerializer(done).data)
 
 
-@extend_schema(
-    methods=["GET"],
-    responses=responses(s.ConcernSerializer(many=True), 404),
-    summary="Carers' concerns",
-    tags=["concerns"],
-)
-@extend_schema(
-    methods=["POST"],
-    request=s.ConcernInputSerializer,
-    responses=responses(s.ConcernSerializer, 400, 403, 404, created=True),
-    summary="Record a concern a carer raised (by phone, at the door)",
-    tags=["concerns"],
+@list_and_create(
+    s.ConcernSerializer,
+    s.ConcernInputSerializer,
+    tag="concerns",
+    listing="Carers' concerns",
+    creating="Record a concern a carer raised (by phone, at the door)",
 )
 @api_view(["GET", "POST"])
 def concerns(request, pk: int):
