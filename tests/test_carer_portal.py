@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from clients.models import CarerInvitation, Concern
 from clients.services import invite_carer, record_consent, withdraw_consent
@@ -72,7 +73,7 @@ def test_thea_sees_what_was_agreed_in_plain_dutch(portal, daalhof, ramakers, the
     assert "Uw naaste heeft meer hulp nodig." in html
     assert "Personenalarmering aanvragen" in html and "Dit doet u" in html
     assert "Huisbezoek valrisico" in html
-    assert daalhof.poh.get_full_name() in html and "043 123 45 67" in html
+    assert escape(daalhof.poh.get_full_name()) in html and "043 123 45 67" in html
     assert "Het team bespreekt uw naaste weer vóór 1 maart 2027." in html
     # never scores, unshared actions or other carers
     assert "Medicatie herzien" not in html and "GFI" not in html and "kwetsbaar" not in html
