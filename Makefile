@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install setup run test lint format diagram messages clean
+.PHONY: install setup run test bench lint format diagram messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Kernteam needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -27,6 +27,12 @@ run: setup
 
 test: install
 	$(PY) -m pytest
+
+# Benchmarks on PostgreSQL + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; see docs/performance.md).
+# BENCH_SIZE=tiny only proves they still run (CI); the region data is seeded on first use.
+BENCH_SIZE ?= region
+bench: install
+	$(PY) -m bench.all --size $(BENCH_SIZE)
 
 lint: install
 	$(VENV)/bin/ruff check .

