@@ -42,6 +42,9 @@ def environment(size: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",
+        # Redis pub/sub channels ignore the database number: a prefix of this run's own keeps
+        # benchmarks running side by side from hearing each other's events.
+        "BENCH_CHANNEL_PREFIX": os.environ.get("BENCH_CHANNEL_PREFIX", f"bench{os.getpid()}"),
     }
 
 

@@ -4,16 +4,14 @@ environment; a missing SECRET_KEY or DATABASE_URL stops the start instead of fal
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings import *  # noqa: F403
-from config.settings import env
+from config.settings import env, pooled
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 50 characters.")
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # ASGI
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": pooled(env.db("DATABASE_URL"))}
 
 KERNTEAM_DEMO_ALLOWED = False
 KERNTEAM_REQUIRE_2FA = True  # professionals always use a second factor in production

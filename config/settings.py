@@ -92,6 +92,23 @@ TEMPLATES = [
     },
 ]
 
+
+def pooled(database: dict) -> dict:
+    """PostgreSQL with a connection pool per worker process. Under ASGI Django advises against
+    persistent connections; a pool keeps a few open instead (opening one cost a live board's
+    connect ~40% of its time, and every request a few ms: docs/performance.md). Keep
+    workers × KERNTEAM_DB_POOL_MAX under PostgreSQL's max_connections (100 by default).
+    KERNTEAM_DB_POOL=0 turns it off."""
+    database["CONN_MAX_AGE"] = 0  # (the pool requires it)
+    if env.bool("KERNTEAM_DB_POOL", default=True):
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("KERNTEAM_DB_POOL_MIN", default=2),
+            "max_size": env.int("KERNTEAM_DB_POOL_MAX", default=10),
+            "timeout": 10,
+        }
+    return database
+
+
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -103,9 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # Under ASGI Django's docs advise against persistent connections (default 0).
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"] = pooled(DATABASES["default"])
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:

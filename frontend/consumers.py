@@ -4,6 +4,8 @@ own columns (with its own filters and permissions). Events are thin; data never 
 
 from __future__ import annotations
 
+import contextlib
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
@@ -19,24 +21,39 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
-        team_id = await database_sync_to_async(self._team_id)()
+        team_id = await database_sync_to_async(self._subscribe)()
         if team_id is None:
             await self.close(code=4403)
             return
         self.group = team_group(team_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await database_sync_to_async(log_subscription)(
-            user=self.scope["user"], team_id=team_id, path=self.scope["path"], ip=_ip(self.scope)
-        )
 
-    def _team_id(self) -> int | None:
+    def _subscribe(self) -> int | None:
+        """One trip to the database thread: may this session follow the team's board? If so,
+        the subscription is logged (NEN 7513) before anything is sent: no live board without
+        its log entry. Returns the team's id, or None."""
         session = self.scope.get("session")  # read here: loading it queries the database
-        return member_team_id(
-            user=self.scope.get("user"),
+        user = self.scope.get("user")
+        team_id = member_team_id(
+            user=user,
             slug=self.slug,
             second_factor=bool(session and session.get(DEVICE_ID_SESSION_KEY)),
         )
+        if team_id is not None:
+            log_subscription(
+                user=user, team_id=team_id, path=self.scope["path"], ip=_ip(self.scope)
+            )
+        return team_id
+
+    async def dispatch(self, message: dict) -> None:
+        """Live events never touch the database: hand them over directly, without channels'
+        detour through the database thread (closing old connections) that every other message
+        takes. After a reconnect storm that thread is busy, and events would queue behind it."""
+        if message["type"] == "board.event":
+            await self.board_event(message)
+            return
+        await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -49,7 +66,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         html = render_to_string(
             "frontend/live_signal.html", {"slug": self.slug, "event": message["event"]}
         )
-        await self.send(text_data=html)
+        with contextlib.suppress(RuntimeError, OSError):  # closed while the event was on its way
+            await self.send(text_data=html)
 
 
 def _ip(scope) -> str | None:
