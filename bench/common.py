@@ -160,7 +160,8 @@ class Server:
     """uvicorn with `workers` ASGI worker processes on the benchmark database and Redis (the
     production path: several workers share live events through Redis)."""
 
-    def __init__(self, *, size: str, workers: int = 2) -> None:
+    def __init__(self, *, size: str, workers: int | None = None) -> None:
+        workers = workers or int(os.environ.get("BENCH_WORKERS", "2"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"

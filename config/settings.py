@@ -54,8 +54,13 @@ INSTALLED_APPS = [
     "frontend",
 ]
 
+# The middleware that can run async comes first, then all that runs sync only: under ASGI a
+# request then crosses from the event loop to the sync thread once. (With the access log's
+# sync middleware between async-capable ones, every API call crossed four times.)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # (wraps everything inside: sees every sign-in)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "frontend.middleware.DutchFirstLocaleMiddleware",
@@ -68,8 +73,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kernteam.access_log.AccessLogMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

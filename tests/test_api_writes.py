@@ -29,9 +29,14 @@ def test_a_transition_answers_200_with_the_new_state_and_writes_history(daalhof,
     response = move(api_as(daalhof.district_nurse), resident, "step_up_to_3", "step2")
     assert response.status_code == 200
     body = response.json()
-    assert body["state"] == "step3" and body["urgent_step_up_to_confirm"] is True
-    assert "urgent" in body["flags"]
+    assert (body["resident"], body["previous_state"], body["state"]) == (
+        resident.pk,
+        "step2",
+        "step3",
+    )
+    assert body["urgent_step_up_to_confirm"] is True
     change = StepChange.objects.get(trajectory__resident=resident)
+    assert body["change"]["id"] == change.pk and body["change"]["kind"] == "step_up"
     assert (change.from_state, change.to_state, change.actor) == (
         "step2",
         "step3",
@@ -39,6 +44,10 @@ def test_a_transition_answers_200_with_the_new_state_and_writes_history(daalhof,
     )
     entry = AccessLogEntry.objects.get()
     assert (entry.action, entry.what, entry.role) == ("write", "api-transitions", "district_nurse")
+    # What may be done next is on the resident.
+    after = api_as(daalhof.district_nurse).get(f"{API}/residents/{resident.pk}/").json()
+    assert "urgent" in after["flags"]
+    assert {t["name"] for t in after["available_transitions"]} == {"step_up_to_4", "admit"}
 
 
 def test_the_history_lists_every_move(daalhof, resident_in):

@@ -135,6 +135,21 @@ class StepChangeSerializer(serializers.ModelSerializer):
         ]
 
 
+class MovedSerializer(serializers.Serializer):
+    """The answer to a move: the resident's new state and the history row it wrote. (The
+    transitions available next are on the resident: GET /api/v1/residents/<id>/.)"""
+
+    resident = serializers.IntegerField(source="trajectory.resident_id")
+    state = serializers.ChoiceField(State.choices, source="trajectory.state")
+    previous_state = serializers.ChoiceField(State.choices, source="change.from_state")
+    review_due = serializers.DateField(source="trajectory.review_due", allow_null=True)
+    urgent_step_up_to_confirm = serializers.SerializerMethodField()
+    change = StepChangeSerializer()
+
+    def get_urgent_step_up_to_confirm(self, moved) -> bool:
+        return moved["trajectory"].pending_confirmation_id is not None
+
+
 class TransitionInputSerializer(serializers.Serializer):
     transition = serializers.ChoiceField(TRANSITIONS)
     expected_state = serializers.ChoiceField(

@@ -154,13 +154,13 @@ def _resident_response(request, pk: int, *, status_code: int = status.HTTP_200_O
     methods=["POST"],
     request=s.TransitionInputSerializer,
     responses=responses(
-        s.ResidentDetailSerializer,
+        s.MovedSerializer,
         400,
         403,
         404,
         409,
         descriptions={
-            200: "Moved: the resident in the new state.",
+            200: "Moved: the new state and the history row of the move.",
             400: "Bad input, or a guard that does not hold (messages per field; "
             "`transition` for conditions on record).",
             403: "Your role does not allow this transition.",
@@ -177,7 +177,7 @@ def transitions(request, pk: int):
         history = subject.trajectory.history.select_related("actor").order_by("at", "pk")
         return Response(s.StepChangeSerializer(history, many=True).data)
     data = parsed(s.TransitionInputSerializer, request.data)
-    services.move_resident(
+    change = services.move_resident(
         resident=subject,
         transition=data["transition"],
         expected_state=data["expected_state"],
@@ -186,7 +186,7 @@ def transitions(request, pk: int):
         closure_reason=data["closure_reason"],
         meeting=open_meeting_for(team=subject.team),
     )
-    return _resident_response(request, pk)
+    return Response(s.MovedSerializer({"trajectory": change.trajectory, "change": change}).data)
 
 
 @list_and_create(
