@@ -58,6 +58,7 @@ def setup(size: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages as production serves
     _seed(size)
 
 
