@@ -1,6 +1,7 @@
 """Transitions under contention: concurrent API clients moving residents, then a consistency check.
 
-What is measured, on uvicorn with two workers on PostgreSQL and Redis (`bench.common.Server`):
+What is measured, on uvicorn with two workers (`BENCH_WORKERS`) on PostgreSQL and Redis
+(`bench.common.Server`):
 
 - **spread**: each of 20 clients owns its own residents (in step 2 or 3, across every team) and
   moves them in turn through `POST /api/v1/residents/<id>/transitions/`, signed in with a token
@@ -652,14 +653,14 @@ SERVER_LOG = Path(tempfile.gettempdir()) / "bench-transitions-server.log"
 
 @contextmanager
 def server_writing_to(log: Path, size: str) -> Iterator[Server]:
-    """`Server(size=size, workers=2)` with its stderr in `log`: Django logs every 409 as a
-    warning, thousands of lines here."""
+    """`Server(size=size)` (2 workers unless BENCH_WORKERS says otherwise) with its stderr in
+    `log`: Django logs every 409 as a warning, thousands of lines here."""
     sys.stderr.flush()
     saved = os.dup(2)
     with open(log, "wb") as f:
         os.dup2(f.fileno(), 2)
     try:
-        server = Server(size=size, workers=2)
+        server = Server(size=size)
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -276,7 +276,9 @@ def _require_member(resident: Resident, by) -> None:
 
 def _locked_trajectory(resident: Resident) -> Trajectory:
     return (
-        Trajectory.objects.select_for_update()
+        # Only the trajectory's row: a plain FOR UPDATE would also lock the joined resident and
+        # team rows, and every move in the team would wait for this one.
+        Trajectory.objects.select_for_update(of=("self",))
         .select_related("resident__team")
         .get(resident_id=resident.pk)
     )
