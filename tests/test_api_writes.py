@@ -247,6 +247,20 @@ def test_signalling_a_resident(daalhof, malberg):
     assert future.status_code == 400 and "date_of_birth" in future.json()
 
 
+def test_a_discipline_without_consent_signals_and_gets_its_signal_back_not_500(daalhof):
+    welfare = api_as(daalhof.welfare)
+    body = {
+        "team": daalhof.team.slug,
+        "first_name": "Jo",
+        "last_name": "Kessels",
+        "date_of_birth": "1940-02-01",
+        "reason": "Valt vaak",
+    }
+    made = welfare.post(f"{API}/residents/", body, format="json")
+    assert made.status_code == 201 and made.json()["state"] == "signalled"
+    assert welfare.get(f"{API}/residents/{made.json()['id']}/").status_code == 404  # no consent
+
+
 def test_writes_to_a_closed_record_are_refused_not_500(daalhof, resident_in):
     resident = resident_in("closed")
     gp = api_as(daalhof.gp)

@@ -132,10 +132,12 @@ def resident(request, pk: int):
 
 
 def _resident_response(request, pk: int, *, status_code: int = status.HTTP_200_OK):
+    """The resident as the caller sees them. The caller has checked access (or just signalled
+    the resident: a discipline without consent still gets back what it entered)."""
+    from steps.board import flagged_trajectories
+
     today = timezone.localdate()
-    row = visible_trajectories(
-        user=request.user, teams=member_teams(user=request.user), today=today
-    ).get(resident_id=pk)
+    row = flagged_trajectories(today=today).select_related("resident__team").get(resident_id=pk)
     move = Move(by=request.user, meeting=open_meeting_for(team=row.resident.team))
     context = {
         "today": today,
