@@ -31,7 +31,8 @@ class Team(Undeletable, models.Model):
         """The roles `user` currently holds on this team (empty for non-members)."""
         if user is None or not user.is_authenticated:
             return set()
-        return set(self.memberships.active().filter(user=user).values_list("role", flat=True))
+        active = self.memberships.active().filter(user=user).order_by()  # (no join for order)
+        return set(active.values_list("role", flat=True))
 
     def has_active_role(self, role: str) -> bool:
         return self.memberships.active().filter(role=role).exists()

@@ -24,8 +24,29 @@ from kernteam.roles import LOG_OFFICERS, PROGRAMME_OFFICE, Role
 DIRECTLY_INVOLVED = frozenset({Role.GP, Role.POH})
 
 
+def member_roles(user) -> dict[int, frozenset[str]]:
+    """The user's roles per team (active memberships), read once and kept on this user
+    instance. For a caller that holds the user for one request only (the API, which lets in
+    members only: `IsProfessional`); `roles_on` then needs no query of its own."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    known = getattr(user, "_member_roles", None)
+    if known is None:
+        roles: dict[int, set[str]] = {}
+        rows = Membership.objects.active().filter(user=user).order_by()
+        for team_id, role in rows.values_list("team_id", "role"):
+            roles.setdefault(team_id, set()).add(role)
+        known = {team_id: frozenset(held) for team_id, held in roles.items()}
+        user._member_roles = known
+    return known
+
+
 def roles_on(*, team: Team, user) -> set[str]:
-    """The user's roles on the team, asked once per team instance (one request)."""
+    """The user's roles on the team, asked once per team instance (one request), or known
+    already for this user (`member_roles`)."""
+    known = getattr(user, "_member_roles", None)
+    if known is not None:
+        return set(known.get(team.pk, ()))
     cache = team.__dict__.setdefault("_policy_roles", {})
     key = getattr(user, "pk", None)
     if key not in cache:

@@ -11,6 +11,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from clients.models import Carer, Resident
 from kernteam.models import Meeting, primary_role
+from kernteam.policy import roles_on
 from kernteam.roles import Role
 from kernteam.undeletable import AppendOnly, ProtectedRecord, Undeletable, UndeletableQuerySet
 from steps import rules
@@ -86,9 +87,11 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """Queued effects of a transition (its history row, …) are written in the same
-        transaction as the new state; see `_log`."""
+        transaction as the new state; see `_log`. Inside a caller's transaction no savepoint
+        of its own: like Django's own saves, a failure (ConcurrentTransition) leaves that
+        transaction to roll back; a caller that wants to carry on wraps the save in atomic()."""
         effects = self.__dict__.pop("_effects", [])
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             for effect in effects:
                 effect()
             super().save(*args, **kwargs)
@@ -98,12 +101,9 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         return self.state == S.CLOSED
 
     def roles_of(self, user) -> set[str]:
-        """Roles `user` holds on the resident's team (cached per user on this instance)."""
-        cache = self.__dict__.setdefault("_roles_cache", {})
-        key = getattr(user, "pk", None)
-        if key not in cache:
-            cache[key] = self.resident.team.roles_of(user)
-        return cache[key]
+        """Roles `user` holds on the resident's team, asked once per team instance: the
+        request that checked who may see the resident already knows (`policy.roles_on`)."""
+        return roles_on(team=self.resident.team, user=user)
 
     # --- transitions: source → target, who may, what must hold, what follows ---------------
 

@@ -107,21 +107,22 @@ def move_resident(
     StateConflict (the resident is no longer in `expected_state`). Guards raise
     TransitionRefused with every missing condition."""
     move = Move(by=by, reason=reason or "", meeting=meeting, closure_reason=closure_reason or "")
-    with transaction.atomic():
-        trajectory = _locked_trajectory(resident)
-        if trajectory.state != expected_state:
-            raise _conflict(trajectory)
-        method = transition_method(trajectory, transition)
-        try:
-            method(move)
-        except TransitionNotAllowed as exc:
-            raise TransitionRefused([_not_from_here(trajectory)]) from exc
-        try:
+    try:
+        with transaction.atomic():
+            trajectory = _locked_trajectory(resident)
+            if trajectory.state != expected_state:
+                raise _conflict(trajectory)
+            method = transition_method(trajectory, transition)
+            try:
+                method(move)
+            except TransitionNotAllowed as exc:
+                raise TransitionRefused([_not_from_here(trajectory)]) from exc
             trajectory.save()
-        except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
-            raise _conflict(Trajectory.objects.get(pk=trajectory.pk)) from exc
-        change = trajectory.last_change
-        _announce(trajectory, change)
+            change = trajectory.last_change
+            _announce(trajectory, change)
+    except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
+        # (after the rollback: the history row written before the state went with it)
+        raise _conflict(Trajectory.objects.get(resident_id=resident.pk)) from exc
     return change
 
 
@@ -275,13 +276,13 @@ def _require_member(resident: Resident, by) -> None:
 
 
 def _locked_trajectory(resident: Resident) -> Trajectory:
-    return (
-        # Only the trajectory's row: a plain FOR UPDATE would also lock the joined resident and
-        # team rows, and every move in the team would wait for this one.
-        Trajectory.objects.select_for_update(of=("self",))
-        .select_related("resident__team")
-        .get(resident_id=resident.pk)
-    )
+    """The resident's trajectory as it is now, its row locked until the transaction ends (only
+    that row: other moves in the team need not wait). It hangs on `resident`, so the checks of
+    the move see the team the caller's access was checked on, and their roles on it are asked
+    once (`Team.roles_of`)."""
+    trajectory = Trajectory.objects.select_for_update().get(resident_id=resident.pk)
+    trajectory.resident = resident
+    return trajectory
 
 
 def _confirmation_conflict(trajectory: Trajectory, step_up: StepChange) -> StateConflict:

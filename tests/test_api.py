@@ -8,6 +8,8 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -47,11 +49,34 @@ def test_a_wrong_token_is_401(db):
     assert client.get(f"{API}/teams/").status_code == 401
 
 
-def test_an_expired_token_is_401(daalhof):
-    _, token = AuthToken.objects.create(user=daalhof.gp, expiry=datetime.timedelta(seconds=-1))
+def test_an_expired_token_is_401_and_deleted(daalhof):
+    expired, token = AuthToken.objects.create(
+        user=daalhof.gp, expiry=datetime.timedelta(seconds=-1)
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get(f"{API}/teams/").status_code == 401
+    assert not AuthToken.objects.filter(pk=expired.pk).exists()
+
+
+def test_a_token_request_looks_up_only_its_own_token(daalhof):
+    """Knox would read all the user's tokens on every call to delete expired ones; here the
+    user's other expired tokens go when a new token is issued."""
+    from frontend.api.auth import issue_token
+
+    other_expired, _ = AuthToken.objects.create(
+        user=daalhof.gp, expiry=datetime.timedelta(seconds=-1)
+    )
+    client = api_as(daalhof.gp)
+    client.get(f"{API}/teams/")  # (warm-up)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"{API}/teams/")
+    assert sum("knox_authtoken" in q["sql"] for q in queries.captured_queries) == 1
+    assert AuthToken.objects.filter(pk=other_expired.pk).exists()
+    still_valid, _ = AuthToken.objects.create(user=daalhof.gp)
+    issue_token(user=daalhof.gp)
+    assert not AuthToken.objects.filter(pk=other_expired.pk).exists()
+    assert AuthToken.objects.filter(pk=still_valid.pk).exists()
 
 
 def test_a_carer_is_not_let_in(daalhof, resident_in):

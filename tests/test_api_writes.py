@@ -128,6 +128,57 @@ def test_a_move_during_an_open_meeting_is_a_team_decision(daalhof, resident_in):
     assert StepChange.objects.get(trajectory__resident=resident).meeting == meeting
 
 
+def test_a_move_asks_the_database_each_thing_once(daalhof, resident_in):
+    """A move is the API's busiest write (docs/performance.md): the token, the caller's
+    memberships (who may use the API, see the resident and take the transition), the resident,
+    the open meeting; then in one transaction the lock, the history row and the new state; then
+    the access-log entry. (Inside the test's transaction BEGIN/COMMIT are a savepoint.)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resident = resident_in("step2")
+    client = api_as(daalhof.gp)
+    with CaptureQueriesContext(connection) as queries:
+        assert move(client, resident, "step_up_to_3", "step2").status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    for table in ["knox_authtoken", "kernteam_membership", "clients_resident", "kernteam_meeting"]:
+        assert sum(f'FROM "{table}"' in q for q in sql) == 1, (table, sql)
+    assert sum(q.startswith("SAVEPOINT") for q in sql) == 1, sql
+    assert len(sql) == 10, sql
+
+
+@pytest.mark.parametrize(
+    ("state", "transition", "extra", "in_meeting"),
+    [
+        ("step2", "step_up_to_3", {}, False),  # urgent, review date kept
+        ("step3", "step_down_to_2", {}, True),  # in a meeting: a new review date
+        ("step1", "close", {"closure_reason": "moved"}, True),  # no review date
+    ],
+)
+def test_a_moves_answer_says_what_its_serializer_fields_say(
+    daalhof, resident_in, state, transition, extra, in_meeting
+):
+    """The answer is written out by hand (the API's busiest write); this keeps it equal to the
+    fields the schema documents."""
+    from rest_framework import serializers
+
+    from frontend.api.serializers import MovedSerializer
+
+    resident = resident_in(state)
+    if in_meeting:
+        open_meeting(daalhof.team, daalhof.coordinator)
+    with timezone.override("Europe/Amsterdam"):
+        response = move(api_as(daalhof.gp), resident, transition, state, **extra)
+        assert response.status_code == 200, response.json()
+        change = StepChange.objects.select_related("trajectory", "actor").get(
+            trajectory__resident=resident
+        )
+        moved = {"trajectory": change.trajectory, "change": change}
+        by_the_fields = serializers.Serializer.to_representation(MovedSerializer(), moved)
+    assert response.json() == MovedSerializer(moved).data == by_the_fields
+    assert bool(by_the_fields["change"]["meeting"]) == in_meeting
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_callers_racing_on_one_resident_one_200_one_409(daalhof):
     resident = ResidentFactory(team=daalhof.team, state="step2")

@@ -84,7 +84,7 @@ def test_a_stale_transition_leaves_no_history(daalhof, resident_in):
     first.step_up_to_3(Move(by=daalhof.district_nurse, reason="Gevallen"))
     first.save()
     stale.step_up_to_4(Move(by=daalhof.gp, reason="Oud scherm"))
-    with pytest.raises(ConcurrentTransition):
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
         stale.save()
     assert list(first.history.values_list("to_state", flat=True)) == ["step3"]
     assert Trajectory.objects.get(pk=first.pk).state == "step3"

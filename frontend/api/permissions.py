@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from kernteam.policy import member_roles
+
 
 class IsProfessional(BasePermission):
     message = _("The API is for members of a kernteam.")
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return user.memberships.filter(ended_on__isnull=True).exists()
+        # (read once for the whole request: the checks after this one need no query)
+        return bool(member_roles(request.user))

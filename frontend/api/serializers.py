@@ -135,6 +135,9 @@ class StepChangeSerializer(serializers.ModelSerializer):
         ]
 
 
+_DATE, _MOMENT = serializers.DateField(), serializers.DateTimeField()  # (as the API writes them)
+
+
 class MovedSerializer(serializers.Serializer):
     """The answer to a move: the resident's new state and the history row it wrote. (The
     transitions available next are on the resident: GET /api/v1/residents/<id>/.)"""
@@ -148,6 +151,35 @@ class MovedSerializer(serializers.Serializer):
 
     def get_urgent_step_up_to_confirm(self, moved) -> bool:
         return moved["trajectory"].pending_confirmation_id is not None
+
+    # A move's answer is the API's busiest write: written out here, it skips building this
+    # serializer's and StepChangeSerializer's fields for every answer (about a tenth of a
+    # move's time, docs/performance.md). tests/test_api_writes.py checks that it says exactly
+    # what the fields above say.
+    def to_representation(self, moved) -> dict:
+        trajectory, change = moved["trajectory"], moved["change"]
+        review_due = trajectory.review_due
+        return {
+            "resident": trajectory.resident_id,
+            "state": trajectory.state,
+            "previous_state": change.from_state,
+            "review_due": _DATE.to_representation(review_due) if review_due else None,
+            "urgent_step_up_to_confirm": trajectory.pending_confirmation_id is not None,
+            "change": {
+                "id": change.pk,
+                "kind": change.kind,
+                "from_state": change.from_state,
+                "to_state": change.to_state,
+                "at": _MOMENT.to_representation(change.at),
+                "actor": {"id": change.actor_id, "name": person_name(change.actor)},
+                "actor_role": change.actor_role,
+                "reason": change.reason,
+                "meeting": change.meeting_id,
+                "confirms": change.confirms_id,
+                "closure_reason": change.closure_reason,
+                "urgent": change.urgent,
+            },
+        }
 
 
 class TransitionInputSerializer(serializers.Serializer):

@@ -349,16 +349,14 @@ def meeting(request, pk: int):
 )
 @api_view(["POST"])
 def tokens(request):
-    from knox.models import AuthToken
-
-    from frontend.api.auth import SessionAuthentication
+    from frontend.api.auth import SessionAuthentication, issue_token
 
     if not isinstance(request.successful_authenticator, SessionAuthentication):
         return Response(
             {"detail": "Create tokens from a signed-in browser session."},
             status=status.HTTP_403_FORBIDDEN,
         )
-    instance, token = AuthToken.objects.create(user=request.user)
+    instance, token = issue_token(user=request.user)
     return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_201_CREATED)
 
 

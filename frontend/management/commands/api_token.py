@@ -11,7 +11,8 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from knox.models import AuthToken
+
+from frontend.api.auth import issue_token
 
 
 class Command(BaseCommand):
@@ -29,6 +30,6 @@ class Command(BaseCommand):
             raise CommandError(f"{username} is not on a kernteam: the API would refuse them.")
         if not 1 <= days <= 366:
             raise CommandError("--days must be between 1 and 366.")
-        instance, token = AuthToken.objects.create(user=user, expiry=datetime.timedelta(days=days))
+        instance, token = issue_token(user=user, valid_for=datetime.timedelta(days=days))
         self.stdout.write(token)
         self.stderr.write(f"Valid until {instance.expiry:%Y-%m-%d %H:%M}; only its hash is kept.")
