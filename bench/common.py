@@ -112,8 +112,23 @@ def machine() -> str:
     redis = _redis_version()
     return (
         f"machine: {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python "
-        f"{platform.python_version()}; PostgreSQL {pg}; Redis {redis}"
+        f"{platform.python_version()}; PostgreSQL {pg}; Redis {redis}; "
+        f"speed check {speed_check():.0f} ms"
     )
+
+
+def speed_check(rounds: int = 5) -> float:
+    """Milliseconds for a fixed pure-Python loop (2 million additions; the fastest of
+    `rounds`). Machines of one kind differ, and a shared one varies from hour to hour: this
+    puts figures from different runs side by side (docs/performance.md)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 def _redis_version() -> str:

@@ -9,6 +9,10 @@ What is measured, on uvicorn with two workers (`BENCH_WORKERS`) on PostgreSQL an
   meetings) and back down to step 2 (`step_down_to_2`, which the GP may take alone), always
   with the right `expected_state`. Nobody else touches those residents, so every answer must
   be 200. Target: 200 moves/s or more.
+- **floor**: the same clients and residents against `bench.baseline.baseline_move`, which
+  writes the same rows in one transaction and sends the same event, with none of our logic
+  (no sign-in, access rules, guards, meeting, access log or DRF): what this machine, Django and
+  PostgreSQL manage at all; the spread phase is also given as a share of it.
 - **one resident**: the 20 clients all move the same resident, each from the state it last saw
   (its own last move, or the `current_state` of its last 409). Every answer must be 200 or a
   409 that carries `current_state`; exactly one of the simultaneous moves from a state wins.
@@ -36,6 +40,7 @@ afterwards and kept only when the check fails, for inspection.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import http.client
 import json
@@ -135,6 +140,7 @@ class Tally:
     actions: list[tuple[int, int, str]] = field(default_factory=list)  # (id, resident, text)
     failures: list[str] = field(default_factory=list)
     overtaken: int = 0  # 200 answers showing a state other than the move's target
+    last_seen: dict[int, str] = field(default_factory=dict)  # resident: state, at the end
 
 
 class Client:
@@ -188,6 +194,7 @@ class Worker:
     subjects: list[Subject]
     contended: bool
     name: str
+    floor: bool = False  # move through the floor view instead (no actions)
     tally: Tally = field(default_factory=Tally)
     stop: float = float("inf")
 
@@ -202,9 +209,10 @@ class Worker:
             turn += 1
             if self.move(subject):
                 moves += 1
-                if moves % ACTION_EVERY == 1:
+                if moves % ACTION_EVERY == 1 and not self.floor:
                     self.agree_action(subject, moves)
         self.client.close()
+        self.tally.last_seen = dict(self.seen)
 
     def move(self, subject: Subject) -> bool:
         rid = subject.resident_id
@@ -216,6 +224,8 @@ class Worker:
         transition, target = NEXT[state]
         body = {"transition": transition, "expected_state": state, "reason": "bench: contention"}
         path = f"/api/v1/residents/{rid}/transitions/"
+        if self.floor:
+            path = f"/bench/baseline/residents/{rid}/move/"
         status, answer, ms, end = self.client.post(path, body, subject.token)
         self.tally.samples.append(Sample(end, "move", status, ms))
         if status == 200:
@@ -425,6 +435,7 @@ def run_phase(
     contended: bool,
     warmup: float,
     seconds: float,
+    floor: bool = False,
 ) -> Phase:
     """Every client in its own thread, from a common start; figures from the window after
     the warm-up. The clients stop starting requests at the window's end."""
@@ -432,7 +443,7 @@ def run_phase(
     clients = [Client(server.port) for _ in assignments]
     connections = balance(clients, server.port, pids)
     workers = [
-        Worker(client, subjects, contended, f"{name} {i}")
+        Worker(client, subjects, contended, f"{name} {i}", floor)
         for i, (client, subjects) in enumerate(zip(clients, assignments, strict=True))
     ]
     go = threading.Barrier(len(workers) + 1)
@@ -693,26 +704,44 @@ def run(size: str, *, clients: int = CLIENTS, seconds: float | None = None) -> d
         with server_writing_to(SERVER_LOG, size) as server:
             args = {"warmup": warmup, "seconds": seconds}
             spread = run_phase("spread", server, assignments, contended=False, **args)
-            print_phase(spread, assignments)
+            after = _after(spread, assignments)
+            floor = run_phase("floor", server, after, contended=False, **args, floor=True)
+            print_phase(spread, assignments, floor=floor)
+            print_phase(floor, assignments)
             everyone = [[contended]] * clients
             one = run_phase("one resident", server, everyone, contended=True, **args)
             print_phase(one, [[contended]])
         subjects = [s for group in assignments for s in group] + [contended]
-        moved = sum((t.moved for t in spread.tallies + one.tallies), Counter())
-        actions = [a for t in spread.tallies + one.tallies for a in t.actions]
+        phases = [spread, floor, one]
+        moved = sum((t.moved for p in phases for t in p.tallies), Counter())
+        actions = [a for p in phases for t in p.tallies for a in t.actions]
         problems = inconsistencies(
             marks, {s.resident_id: s.state for s in subjects}, moved, actions
         )
-        failures = spread.failures + one.failures
+        failures = [f for p in phases for f in p.failures]
         scratch.keep = bool(problems)
         print_check(moved, actions, problems, failures, scratch)
         print_server_log(SERVER_LOG)
-    return figures(size, clients, spread, one, problems, failures)
+    return figures(size, clients, spread, one, problems, failures, floor=floor)
 
 
-def print_phase(phase: Phase, assignments: list[list[Subject]]) -> None:
+def _after(phase: Phase, assignments: list[list[Subject]]) -> list[list[Subject]]:
+    """The same residents, in the states the phase left them in."""
+    seen: dict[int, str] = {}
+    for tally in phase.tallies:
+        seen |= tally.last_seen
+    return [
+        [dataclasses.replace(s, state=seen.get(s.resident_id, s.state)) for s in group]
+        for group in assignments
+    ]
+
+
+def print_phase(
+    phase: Phase, assignments: list[list[Subject]], *, floor: Phase | None = None
+) -> None:
     residents = len({s.resident_id for group in assignments for s in group})
-    heading(f"{phase.name}: {len(phase.tallies)} clients, {residents} resident(s)")
+    what = " (the floor: same rows and event, none of our logic)" if phase.name == "floor" else ""
+    heading(f"{phase.name}: {len(phase.tallies)} clients, {residents} resident(s){what}")
     statuses = ", ".join(
         f"{code or 'no answer'} × {n}" for code, n in sorted(phase.statuses.items())
     )
@@ -721,7 +750,10 @@ def print_phase(phase: Phase, assignments: list[list[Subject]]) -> None:
         met = "met" if phase.moves_per_s >= TARGET_MOVES_PER_S else "MISSED"
         ratio = phase.moves_per_s / TARGET_MOVES_PER_S
         print(f"  target      ≥ {TARGET_MOVES_PER_S} moves/s: {met} ({ratio:.2f} × the target)")
-    else:
+        if floor is not None and floor.moves_per_s:
+            share = phase.moves_per_s / floor.moves_per_s
+            print(f"  floor       {floor.moves_per_s:7.1f}/s   the API manages {share:.2f} × it")
+    elif phase.name != "floor":
         print(
             f"  answers     {phase.answers_per_s:7.1f}/s   "
             f"{100 * phase.conflict_share:.0f} % of them 409"
@@ -734,7 +766,8 @@ def print_phase(phase: Phase, assignments: list[list[Subject]]) -> None:
             "(the view reads the resident again after the commit)"
         )
     actions = phase.of("action")
-    print(f"  actions     {len(actions):5d}      {summary(actions).ms()}")
+    if phase.name != "floor":
+        print(f"  actions     {len(actions):5d}      {summary(actions).ms()}")
     opened, balanced = (" + ".join(map(str, n)) for n in phase.connections)
     print(f"  connections per worker: {balanced} (as opened: {opened})")
     cpu = phase.cpu
@@ -774,7 +807,14 @@ def print_check(
 
 
 def figures(
-    size: str, clients: int, spread: Phase, one: Phase, problems: list[str], failures: list[str]
+    size: str,
+    clients: int,
+    spread: Phase,
+    one: Phase,
+    problems: list[str],
+    failures: list[str],
+    *,
+    floor: Phase,
 ) -> dict:
     def phase_figures(phase: Phase) -> dict:
         ok = summary(phase.of("move", 200))
@@ -800,6 +840,8 @@ def figures(
         "seconds": spread.seconds,
         "spread": phase_figures(spread),
         "one_resident": phase_figures(one),
+        "floor": phase_figures(floor),
+        "share_of_floor": round(spread.moves_per_s / max(floor.moves_per_s, 1e-9), 2),
         "target_moves_per_s": TARGET_MOVES_PER_S,
         "target_met": spread.moves_per_s >= TARGET_MOVES_PER_S,
         "inconsistencies": len(problems),
