@@ -60,7 +60,7 @@ def selection_for(request: HttpRequest) -> Selection:
 @login_required
 def kpi(request: HttpRequest) -> HttpResponse:
     selection = selection_for(request)
-    figures = kpis.dashboard(teams=selection.teams)
+    figures = kpis.dashboard(teams=selection.teams, region=selection.region)
     charts = charts_for(figures)
     query = urlencode({"team": selection.token})
     for chart in charts:
@@ -84,7 +84,7 @@ def kpi_csv(request: HttpRequest, name: str) -> HttpResponse:
     if name not in kpis.KPIS:
         raise Http404
     selection = selection_for(request)
-    table = kpis.kpi(name, teams=selection.teams).table()
+    table = kpis.kpi(name, teams=selection.teams, region=selection.region).table()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"kpi-{name.replace('_', '-')}-{selection.token}-{timezone.localdate():%Y%m%d}"
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

@@ -34,7 +34,7 @@ import pytest
 from django.utils import timezone
 
 from clients.models import Assessment, Carer, CarerLink, Concern, Resident
-from kernteam.models import AgendaItem, Meeting, Membership
+from kernteam.models import AgendaItem, Meeting, Membership, Team
 from steps import kpi
 from steps.kpi.history import earliest_review
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
@@ -488,6 +488,17 @@ def test_the_dashboard_holds_the_same_figures(region, django_assert_num_queries)
     # March, region: signalled R5, screening R6, step 1 R1 R7 R9, step 2 R10, step 3 R2 R8,
     # admitted R4, closed R3 R11; active 9.
     assert board.states.table().rows[-1][1:] == [1, 1, 3, 1, 2, 0, 1, 2, 9]
+
+
+def test_the_region_is_every_team_added_up(region, django_assert_num_queries):
+    """For the region the queries leave the team filter out (docs/performance.md): the same
+    figures as every team's, with the same number of queries."""
+    teams = list(Team.objects.all())
+    assert len(teams) == 2
+    with django_assert_num_queries(7):
+        whole = kpi.dashboard(teams=teams, today=TODAY, region=True)
+    assert whole == kpi.dashboard(teams=teams, today=TODAY)
+    assert whole.states.table().rows[-1][-1] == 9  # (as above: not a region of zeros)
 
 
 def test_a_team_without_data_has_zeros_and_no_shares(daalhof):

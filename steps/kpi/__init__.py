@@ -92,16 +92,21 @@ class Dashboard:
     meetings: MeetingsAndDecisions
 
 
-def dashboard(*, teams: Iterable[Team], today: datetime.date | None = None) -> Dashboard:
-    """Every KPI for `teams`, sharing one fetch of the history."""
-    scope = Scope(teams=teams, today=today)
+def dashboard(
+    *, teams: Iterable[Team], today: datetime.date | None = None, region: bool = False
+) -> Dashboard:
+    """Every KPI for `teams` (`region`: they are every team), sharing one fetch of the
+    history."""
+    scope = Scope(teams=teams, today=today, region=region)
     figures = {name: compute(scope) for name, compute in KPIS.items()}
     return Dashboard(today=scope.today, months=scope.months, **figures)
 
 
-def kpi(name: str, *, teams: Iterable[Team], today: datetime.date | None = None):
+def kpi(
+    name: str, *, teams: Iterable[Team], today: datetime.date | None = None, region: bool = False
+):
     """One KPI by its name (KeyError for an unknown name)."""
-    return KPIS[name](Scope(teams=teams, today=today))
+    return KPIS[name](Scope(teams=teams, today=today, region=region))
 
 
 __all__ = [

@@ -75,6 +75,7 @@ def care_plan_coverage_in(scope: Scope) -> CarePlanCoverage:
             team=OuterRef("resident__team"), user=OuterRef("resident__coordinator")
         )
     )
+    # (filtered by team also for the region: without it PostgreSQL's plan took twice as long)
     frail = Trajectory.objects.filter(resident__team_id__in=scope.team_ids).filter(
         Q(state__in=FRAIL_STEPS) | Q(state=State.ADMITTED, step_before_admission__in=FRAIL_STEPS)
     )
@@ -141,7 +142,7 @@ def open_actions_in(scope: Scope) -> OpenActions:
         return today - datetime.timedelta(days=days)
 
     actions = AgreedAction.objects.filter(
-        resident__team_id__in=scope.team_ids,
+        **scope.of_teams("resident__team_id"),
         resident__trajectory__state__in=OPEN_STATES,
         status=AgreedAction.Status.OPEN,
     )
@@ -199,7 +200,7 @@ def carer_burden_in(scope: Scope) -> CarerBurden:
     linked = CarerLink.objects.filter(
         carer=OuterRef("pk"),
         ended_on__isnull=True,
-        resident__team_id__in=scope.team_ids,
+        **scope.of_teams("resident__team_id"),
         resident__trajectory__state__in=OPEN_STATES,
     )
     latest = Assessment.objects.filter(

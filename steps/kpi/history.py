@@ -127,7 +127,7 @@ def states_over_time_in(scope: Scope) -> StatesOverTime:
     moves: list[Counter[str]] = [Counter() for _ in range(n)]
     rows = (
         StepChange.objects.filter(
-            trajectory__resident__team_id__in=scope.team_ids, at__lt=scope.until
+            **scope.of_teams("trajectory__resident__team_id"), at__lt=scope.until
         )
         .order_by()
         .annotate(month=TruncMonth("at", output_field=DateField()))

@@ -96,7 +96,7 @@ def meetings_and_decisions_in(scope: Scope) -> MeetingsAndDecisions:
     meetings, changes, goals, actions, concerns = ([0] * n for _ in range(5))
     rows = (
         Meeting.objects.filter(
-            team_id__in=scope.team_ids, opened_at__gte=scope.since, opened_at__lt=scope.until
+            **scope.of_teams("team_id"), opened_at__gte=scope.since, opened_at__lt=scope.until
         )
         .order_by()
         .annotate(
