@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from steps.models import AgreedAction
 from steps.services import move_resident
@@ -37,9 +38,9 @@ def nurse(client, daalhof):
 
 def test_the_panel_shows_actions_goals_scores_and_moves(nurse, janssen):
     html = nurse.get(reverse("resident", args=[janssen.pk])).content.decode()
-    assert janssen.display_name in html
+    assert escape(janssen.display_name) in html  # (names such as "van 't Wel" are escaped)
     assert "Valrisico-huisbezoek" in html
-    assert daalhof_nurse_name(janssen) in html  # the owner by name, not username
+    assert escape(daalhof_nurse_name(janssen)) in html  # the owner by name, not username
     assert "Functioneel" in html and "Veilig thuis blijven wonen" in html
     assert "GFI</strong> 7 (kwetsbaar" in html and "↑ hoger dan eerder" in html and "5 → 7" in html
     assert "Opschalen naar stap 3" in html and "Tijdelijke opname vastleggen" in html
