@@ -57,7 +57,6 @@ def write(*, user, rows: list[Row], path: str, ip: str | None) -> None:
     if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
         _copy(table, user=user, rows=rows, path=path, ip=ip)
         return
-    columns = COLUMNS
     values = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
     now = timezone.now()
     several = len(rows) > CHUNK  # one statement is atomic by itself: no BEGIN/COMMIT needed
@@ -68,7 +67,7 @@ def write(*, user, rows: list[Row], path: str, ip: str | None) -> None:
             for team, resident_id, action, what, role in chunk:
                 params += [now, user.pk, role, team.pk if team else None, resident_id]
                 params += [action, what, path[:300], ip]
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))}"
+            sql = f"INSERT INTO {table} ({COLUMNS}) VALUES {', '.join([values] * len(chunk))}"
             cursor.execute(sql, params)
 
 

@@ -279,15 +279,19 @@ def test_a_concern_phoned_in_and_handled(daalhof, resident_in):
     assert Concern.objects.count() == 1
 
 
-def test_signalling_a_resident(daalhof, malberg):
-    gp = api_as(daalhof.gp)
-    body = {
-        "team": daalhof.team.slug,
+def signal_body(team) -> dict:
+    return {
+        "team": team.slug,
         "first_name": "Jo",
         "last_name": "Kessels",
         "date_of_birth": "1940-02-01",
         "reason": "Valt vaak",
     }
+
+
+def test_signalling_a_resident(daalhof, malberg):
+    gp = api_as(daalhof.gp)
+    body = signal_body(daalhof.team)
     made = gp.post(f"{API}/residents/", body, format="json")
     assert made.status_code == 201 and made.json()["state"] == "signalled"
     assert (
@@ -300,13 +304,7 @@ def test_signalling_a_resident(daalhof, malberg):
 
 def test_a_discipline_without_consent_signals_and_gets_its_signal_back_not_500(daalhof):
     welfare = api_as(daalhof.welfare)
-    body = {
-        "team": daalhof.team.slug,
-        "first_name": "Jo",
-        "last_name": "Kessels",
-        "date_of_birth": "1940-02-01",
-        "reason": "Valt vaak",
-    }
+    body = signal_body(daalhof.team)
     made = welfare.post(f"{API}/residents/", body, format="json")
     assert made.status_code == 201 and made.json()["state"] == "signalled"
     assert welfare.get(f"{API}/residents/{made.json()['id']}/").status_code == 404  # no consent
