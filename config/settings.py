@@ -220,9 +220,13 @@ KERNTEAM_GFI_CUTOFF = env.int("KERNTEAM_GFI_CUTOFF", default=4)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"not_a_conflict": {"()": "config.log_filters.NotAConflict"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["not_a_conflict"]},
+    },
 }
 
 # --- API (/api/v1/): session sign-in (browser, with CSRF) or a personal token ------------------

@@ -16,6 +16,7 @@ handler404 = "frontend.api.errors.not_found"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("teams/<slug:slug>/board/", views.board, name="board"),
     path("teams/<slug:slug>/signal/", views.board_signal, name="board_signal"),
     path("teams/<slug:slug>/closed/", views.board_closed, name="board_closed"),

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -26,7 +27,7 @@ from frontend.forms import (
     MoveForm,
     SignalForm,
 )
-from kernteam.access_log import note
+from kernteam.access_log import note, nothing_changed
 from kernteam.policy import (
     can_see_resident,
     is_log_officer,
@@ -65,6 +66,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """For pages without our <link rel="icon"> (the admin, the API docs) and for bookmarks."""
+    return redirect(static("frontend/favicon.svg"), permanent=True)
 
 
 @login_required
@@ -169,6 +175,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_form(request, subject, form)
     form = MoveForm(request.POST)
     if not form.is_valid():
+        nothing_changed(request)
         return _move_form(request, subject, form)
     data = form.cleaned_data
     try:
@@ -182,6 +189,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             meeting=open_meeting_for(team=subject.team),
         )
     except (TransitionRefused, StateConflict) as exc:
+        nothing_changed(request)
         problems = exc.problems if isinstance(exc, TransitionRefused) else [str(exc)]
         return _move_form(request, subject, form, problems=problems)
     subject.trajectory.refresh_from_db()
@@ -225,6 +233,7 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         complete_action(action=action, by=request.user)
     except TransitionRefused as exc:
+        nothing_changed(request)
         messages.error(request, " ".join(exc.problems))
     return board_changed(panel_response(request, subject))
 
@@ -243,6 +252,7 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             raise TransitionRefused([_("There is no urgent step-up to confirm in a meeting.")])
         confirm_step_up(resident=subject, by=request.user, meeting=meeting, step_up=step_up)
     except (TransitionRefused, StateConflict) as exc:
+        nothing_changed(request)
         messages.error(request, str(exc))
     return board_changed(panel_response(request, subject))
 
@@ -297,6 +307,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return board_changed(panel_response(request, subject), target="#resident-panel")
+    nothing_changed(request)  # the form (again): nothing was added
     context = {"resident": subject, "form": form, "what": what, "title": ADD_TITLES[what]}
     return render(request, "frontend/add_form.html", context)
 

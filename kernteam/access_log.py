@@ -3,8 +3,11 @@ resident, what, when, from where.
 
 Entry points note what they showed or changed on the request (`note`); the middleware writes
 the notes once the response is ready, in one INSERT whatever the number of residents (a board
-of 300 cards costs one query). A response that fails (4xx/5xx) showed nothing and logs nothing.
-If the log cannot be written, the request fails: no access without its trace.
+of 300 cards costs one query). A change refused after the resident was found (a 4xx, or a form
+shown again with the reasons) still showed something, the state it conflicted with or the
+guard's reasons: its notes are written as reads. A 404 comes before any note, and a 5xx showed
+nothing: neither logs anything. If the log cannot be written, the request fails: no access
+without its trace.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ def note(
     request.__dict__.setdefault("_access_notes", []).append(
         (team, list(residents), action, what or (match.url_name if match else ""), role)
     )
+
+
+def nothing_changed(request) -> None:
+    """The request's change was refused: what it noted is written as reads, not writes."""
+    notes = request.__dict__.get("_access_notes", [])
+    write = AccessLogEntry.Action.WRITE
+    for i, (team, residents, action, what, role) in enumerate(notes):
+        if action == write:
+            notes[i] = (team, residents, AccessLogEntry.Action.READ, what, role)
 
 
 Row = tuple  # (team, resident id or None, action, what, role)
@@ -129,8 +141,10 @@ class AccessLogMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if 400 <= response.status_code < 500:
+            nothing_changed(request)
         notes = request.__dict__.pop("_access_notes", None)
-        if notes and response.status_code < 400:
+        if notes and response.status_code < 500:
             rows = [
                 (team, resident_id, action, what, role or role_for(team, request.user))
                 for team, residents, action, what, role in notes

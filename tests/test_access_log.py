@@ -73,6 +73,44 @@ def test_a_refused_access_shows_nothing_and_logs_nothing(client, malberg, reside
     assert entries() == []
 
 
+def test_a_move_that_lost_the_race_logs_what_it_showed_as_a_read(daalhof, resident_in):
+    """The 409 names the state the resident is in now and who moved them: that was a look."""
+    from tests.test_api import api_as
+    from tests.test_api_writes import move
+
+    janssen = resident_in("step3", last_name="Janssen")
+    response = move(api_as(daalhof.district_nurse), janssen, "step_up_to_4", "step2")
+    assert response.status_code == 409 and response.json()["current_state"] == "step3"
+    nurse = ("district_nurse.daalhof", "district_nurse", "daalhof")
+    assert entries() == [(*nurse, "Janssen", "read", "api-transitions")]
+
+
+def test_a_refused_move_logs_a_read_not_a_write(nurse, daalhof, resident_in):
+    """The guard's reasons are about the resident; nothing changed. In the API and on the page."""
+    from tests.test_api import api_as
+    from tests.test_api_writes import move
+
+    janssen = resident_in("step3", last_name="Janssen")
+    response = move(api_as(daalhof.district_nurse), janssen, "step_down_to_2", "step3")
+    assert response.status_code in (400, 403), response.json()
+    page = nurse.post(
+        reverse("resident_move", args=[janssen.pk]),
+        {"transition": "step_down_to_2", "expected_state": "step3", "reason": "Beter"},
+    )
+    assert page.status_code == 200 and janssen.trajectory.history.count() == 0
+    assert [(e[0], e[4], e[5]) for e in entries()] == [
+        ("district_nurse.daalhof", "read", "api-transitions"),
+        ("district_nurse.daalhof", "read", "resident_move"),
+    ]
+
+
+def test_a_form_shown_again_with_its_errors_logs_a_read(nurse, daalhof, resident_in):
+    janssen = resident_in("step2", last_name="Janssen")
+    page = nurse.post(reverse("resident_add", args=[janssen.pk, "goal"]), {"domain": "nope"})
+    assert page.status_code == 200 and not janssen.goals.exists()
+    assert [(e[4], e[5]) for e in entries()] == [("read", "resident_add")]
+
+
 def test_the_agenda_logs_the_residents_it_names_to_the_reader(client, daalhof, resident_in):
     janssen = resident_in("step2", last_name="Janssen")
     janssen.trajectory.review_due = timezone.localdate()

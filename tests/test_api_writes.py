@@ -179,6 +179,20 @@ def test_a_moves_answer_says_what_its_serializer_fields_say(
     assert bool(by_the_fields["change"]["meeting"]) == in_meeting
 
 
+def test_a_lost_race_is_an_answer_not_a_warning_in_the_server_log(
+    daalhof, malberg, resident_in, caplog
+):
+    """Under contention thousands of 409s would bury the warnings that matter; a refusal
+    (here 404) is still logged."""
+    resident = resident_in("step3")
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert move(api_as(daalhof.gp), resident, "step_up_to_4", "step2").status_code == 409
+        assert not caplog.records
+        stranger = ResidentFactory(team=malberg.team, state="step3")
+        assert move(api_as(daalhof.gp), stranger, "step_up_to_4", "step3").status_code == 404
+    assert [r.status_code for r in caplog.records] == [404]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_callers_racing_on_one_resident_one_200_one_409(daalhof):
     resident = ResidentFactory(team=daalhof.team, state="step2")

@@ -37,3 +37,11 @@ def test_home_lists_own_teams_with_counts(client, daalhof, malberg):
 
 def test_health_check(client, db):
     assert client.get(reverse("healthz")).json() == {"status": "ok"}
+
+
+def test_the_browser_finds_an_icon_without_signing_in(client, db):
+    """Pages link the icon; the admin and API docs don't, so /favicon.ico leads there too."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    login = client.get(reverse("login")).content.decode()
+    assert f'<link rel="icon" href="{response["Location"]}"' in login
