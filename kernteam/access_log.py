@@ -47,9 +47,8 @@ def note(
 def nothing_changed(request) -> None:
     """The request's change was refused: what it noted is written as reads, not writes."""
     notes = request.__dict__.get("_access_notes", [])
-    write = AccessLogEntry.Action.WRITE
     for i, (team, residents, action, what, role) in enumerate(notes):
-        if action == write:
+        if action == AccessLogEntry.Action.WRITE:
             notes[i] = (team, residents, AccessLogEntry.Action.READ, what, role)
 
 
