@@ -5,9 +5,9 @@ Entry points note what they showed or changed on the request (`note`); the middl
 the notes once the response is ready, in one INSERT whatever the number of residents (a board
 of 300 cards costs one query). A change refused after the resident was found (a 4xx, or a form
 shown again with the reasons) still showed something, the state it conflicted with or the
-guard's reasons: its notes are written as reads. A 404 comes before any note, and a 5xx showed
-nothing: neither logs anything. If the log cannot be written, the request fails: no access
-without its trace.
+guard's reasons: its notes are written as reads. A resident one may not see answers 404 before
+anything is noted, and a 5xx showed nothing: neither logs anything. If the log cannot be
+written, the request fails: no access without its trace.
 """
 
 from __future__ import annotations
