@@ -111,6 +111,13 @@ def test_a_form_shown_again_with_its_errors_logs_a_read(nurse, daalhof, resident
     assert [(e[4], e[5]) for e in entries()] == [("read", "resident_add")]
 
 
+def test_a_confirmation_refused_outside_a_meeting_logs_a_read(nurse, daalhof, resident_in):
+    janssen = resident_in("step3", last_name="Janssen")
+    page = nurse.post(reverse("resident_confirm", args=[janssen.pk]), {"step_up": "0"})
+    assert "Er is geen urgente opschaling om in een MDO te bevestigen." in page.content.decode()
+    assert [(e[4], e[5]) for e in entries()] == [("read", "resident_confirm")]
+
+
 def test_the_agenda_logs_the_residents_it_names_to_the_reader(client, daalhof, resident_in):
     janssen = resident_in("step2", last_name="Janssen")
     janssen.trajectory.review_due = timezone.localdate()
