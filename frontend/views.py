@@ -175,7 +175,6 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_form(request, subject, form)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        nothing_changed(request)
         return _move_form(request, subject, form)
     data = form.cleaned_data
     try:
@@ -189,7 +188,6 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             meeting=open_meeting_for(team=subject.team),
         )
     except (TransitionRefused, StateConflict) as exc:
-        nothing_changed(request)
         problems = exc.problems if isinstance(exc, TransitionRefused) else [str(exc)]
         return _move_form(request, subject, form, problems=problems)
     subject.trajectory.refresh_from_db()
@@ -210,6 +208,8 @@ def board_changed(
 
 
 def _move_form(request, subject, form, problems=()) -> HttpResponse:
+    if request.method == "POST":
+        nothing_changed(request)  # the form again, with why: the move was not taken
     context = _move_context(subject, form, problems)
     return render(request, "frontend/move_form.html", context)
 

@@ -279,7 +279,7 @@ def _locked_trajectory(resident: Resident) -> Trajectory:
     """The resident's trajectory as it is now, its row locked until the transaction ends (only
     that row: other moves in the team need not wait). It hangs on `resident`, so the checks of
     the move see the team the caller's access was checked on, and their roles on it are asked
-    once (`Team.roles_of`)."""
+    once (`policy.roles_on`)."""
     trajectory = Trajectory.objects.select_for_update().get(resident_id=resident.pk)
     trajectory.resident = resident
     return trajectory
