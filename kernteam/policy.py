@@ -19,9 +19,18 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kernteam.models import Membership, Team
+from kernteam.prepared import Prepared
 from kernteam.roles import LOG_OFFICERS, PROGRAMME_OFFICE, Role
 
 DIRECTLY_INVOLVED = frozenset({Role.GP, Role.POH})
+
+_memberships = Prepared(
+    lambda user_id: Membership.objects.active()
+    .filter(user_id=user_id)
+    .order_by()
+    .values_list("team_id", "role"),
+    user_id=0,
+)
 
 
 def member_roles(user) -> dict[int, frozenset[str]]:
@@ -33,8 +42,7 @@ def member_roles(user) -> dict[int, frozenset[str]]:
     known = getattr(user, "_member_roles", None)
     if known is None:
         roles: dict[int, set[str]] = {}
-        rows = Membership.objects.active().filter(user=user).order_by()
-        for team_id, role in rows.values_list("team_id", "role"):
+        for team_id, role in _memberships.rows(user_id=user.pk):
             roles.setdefault(team_id, set()).add(role)
         known = {team_id: frozenset(held) for team_id, held in roles.items()}
         user._member_roles = known
@@ -77,13 +85,21 @@ def can_see_resident(*, user, resident) -> bool:
     return may_see(roles=roles, disciplines=consent.disciplines if consent else None)
 
 
-def resident_for_member(*, user, pk: int):
-    """The resident, if `user` may see them (team and consent); else 404."""
+def _resident_by_pk(pk: int) -> QuerySet:
     from clients.models import Resident
 
-    resident = get_object_or_404(
-        Resident.objects.select_related("team", "coordinator", "trajectory"), pk=pk
-    )
+    return Resident.objects.select_related("team", "coordinator", "trajectory").filter(pk=pk)
+
+
+_resident = Prepared(_resident_by_pk, pk=0)
+
+
+def resident_for_member(*, user, pk: int):
+    """The resident, if `user` may see them (team and consent); else 404."""
+    found = _resident.objects(pk=pk)
+    if not found:
+        raise Http404
+    resident = found[0]
     if not can_see_resident(user=user, resident=resident):
         raise Http404
     return resident

@@ -7,11 +7,18 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import (
+    RETURN_VALUE,
+    ConcurrentTransition,
+    ConcurrentTransitionMixin,
+    FSMField,
+    transition,
+)
 
 from clients.models import Carer, Resident
 from kernteam.models import Meeting, primary_role
 from kernteam.policy import roles_on
+from kernteam.prepared import update_row
 from kernteam.roles import Role
 from kernteam.undeletable import AppendOnly, ProtectedRecord, Undeletable, UndeletableQuerySet
 from steps import rules
@@ -95,6 +102,22 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
             for effect in effects:
                 effect()
             super().save(*args, **kwargs)
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        """What django-fsm's ConcurrentTransitionMixin sends (UPDATE … WHERE the row still has
+        the state it was read with; else ConcurrentTransition), with its SQL made once: every
+        move writes the same columns (`kernteam.prepared.update_row`)."""
+        if not values or any(hasattr(value, "resolve_expression") for _, _, value in values):
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        read_in = self._ConcurrentTransitionMixin__initial_states["state"]
+        where = {"id": pk_val, "state": read_in}
+        if update_row(model=Trajectory, using=using, values=values, where=where):
+            return True
+        if Trajectory.objects.using(using).filter(pk=pk_val).exists():
+            raise ConcurrentTransition(
+                "Cannot save object! The state has been changed since fetched from the database!"
+            )
+        return False
 
     @property
     def is_closed(self) -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from clients.instruments import Instrument
 from clients.models import Assessment, Concern, Consent, Resident
 from kernteam.models import Meeting
+from kernteam.prepared import Prepared
 from kernteam.roles import Role
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
 from steps.rules import Move, problems_for
@@ -54,10 +55,18 @@ class Panel:
     today: object = field(default_factory=timezone.localdate)
 
 
+_open_meetings = Prepared(
+    lambda team_id: Meeting.objects.filter(team_id=team_id, status=Meeting.Status.OPEN).order_by(
+        "-opened_at"
+    ),
+    team_id=0,
+)
+
+
 def open_meeting_for(*, team) -> Meeting | None:
     """The team's meeting in progress today, if any: moves taken now are team decisions."""
-    meetings = Meeting.objects.filter(team=team, status=Meeting.Status.OPEN)
-    return next((m for m in meetings.order_by("-opened_at") if m.takes_decisions), None)
+    meetings = _open_meetings.objects(team_id=team.pk)
+    return next((m for m in meetings if m.takes_decisions), None)
 
 
 def resident_panel(*, resident: Resident, user) -> Panel:

@@ -19,6 +19,8 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from clients.models import Carer, Resident
 from kernteam.events import send_team_event_on_commit
 from kernteam.models import Meeting, Team
+from kernteam.policy import roles_on
+from kernteam.prepared import Prepared
 from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.rules import Move, TransitionRefused, problems_for, refusal_for
@@ -269,10 +271,16 @@ def _is_owning_carer(action: AgreedAction, by) -> bool:
 
 
 def _require_member(resident: Resident, by) -> None:
-    if not resident.team.roles_of(by):
+    if not roles_on(team=resident.team, user=by):  # (known already to a request that checked)
         raise TransitionRefused(
             [_("Only members of this resident's kernteam can do this.")], forbidden=True
         )
+
+
+_trajectory_locked = Prepared(
+    lambda resident_id: Trajectory.objects.select_for_update().filter(resident_id=resident_id),
+    resident_id=0,
+)
 
 
 def _locked_trajectory(resident: Resident) -> Trajectory:
@@ -280,7 +288,7 @@ def _locked_trajectory(resident: Resident) -> Trajectory:
     that row: other moves in the team need not wait). It hangs on `resident`, so the checks of
     the move see the team the caller's access was checked on, and their roles on it are asked
     once (`policy.roles_on`)."""
-    trajectory = Trajectory.objects.select_for_update().get(resident_id=resident.pk)
+    (trajectory,) = _trajectory_locked.objects(resident_id=resident.pk)
     trajectory.resident = resident
     return trajectory
 

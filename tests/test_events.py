@@ -118,3 +118,46 @@ def test_the_layer_matches_the_environment():
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
         assert not IN_CI or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_view_does_not_wait_for_its_event_to_be_published(monkeypatch, daalhof):
+    """Under the ASGI server a view's thread hands the publish to the server's loop and
+    answers; the event goes out right after (a slow Redis does not hold up the answer)."""
+    from kernteam.events import send_team_event_on_commit
+
+    release, sent = asyncio.Event(), []
+
+    class SlowLayer:
+        async def group_send(self, group: str, message: dict) -> None:
+            await release.wait()
+            sent.append((group, message["event"]["type"]))
+
+    monkeypatch.setattr("kernteam.events.get_channel_layer", SlowLayer)
+
+    def view() -> str:
+        with transaction.atomic():
+            send_team_event_on_commit(team_id=daalhof.team.pk, event={"type": "resident.moved"})
+        return "answered"
+
+    assert await asyncio.wait_for(sync_to_async(view)(), timeout=5) == "answered"
+    assert sent == []
+    release.set()
+    for _ in range(50):
+        if sent:
+            break
+        await asyncio.sleep(0.01)
+    assert sent == [(team_group(daalhof.team.pk), "resident.moved")]
+
+
+async def test_an_event_that_could_not_be_published_is_logged(caplog):
+    from kernteam.events import _publish
+
+    class BrokenLayer:
+        async def group_send(self, group: str, message: dict) -> None:
+            raise ConnectionError("Redis is gone")
+
+    _publish(BrokenLayer(), "team-1", {"type": "board.event", "event": {}})
+    await asyncio.sleep(0.05)
+    assert "A live event was not sent" in caplog.text
+    assert "Redis is gone" in caplog.text

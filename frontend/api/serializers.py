@@ -3,6 +3,8 @@ access policy); input serializers only parse, the domain services decide."""
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -182,7 +184,22 @@ class MovedSerializer(serializers.Serializer):
         }
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class FlatInput(serializers.Serializer):
+    """Input of plain fields only (no nested serializers or list children). DRF deep-copies
+    every declared field for each request, which for a move cost more than reading its
+    token; a shallow copy gives each request its own field objects all the same."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, field in cls._declared_fields.items():
+            if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child"):
+                raise TypeError(f"{cls.__name__}.{name}: FlatInput is for plain fields only")
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+class TransitionInputSerializer(FlatInput):
     transition = serializers.ChoiceField(TRANSITIONS)
     expected_state = serializers.ChoiceField(
         State.choices, help_text="The state you saw the resident in; 409 if it changed meanwhile."
@@ -193,7 +210,7 @@ class TransitionInputSerializer(serializers.Serializer):
     )
 
 
-class SignalInputSerializer(serializers.Serializer):
+class SignalInputSerializer(FlatInput):
     team = serializers.SlugField()
     first_name = serializers.CharField(max_length=80)
     last_name = serializers.CharField(max_length=120)
@@ -230,7 +247,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssessmentInputSerializer(serializers.Serializer):
+class AssessmentInputSerializer(FlatInput):
     instrument = serializers.ChoiceField(Instrument.choices)
     score = serializers.DecimalField(max_digits=4, decimal_places=1)
     assessed_on = serializers.DateField(required=False, help_text="Default: today.")
@@ -246,7 +263,7 @@ class GoalSerializer(serializers.ModelSerializer):
         fields = ["id", "domain", "description", "status", "created_at", "created_by", "meeting"]
 
 
-class GoalInputSerializer(serializers.Serializer):
+class GoalInputSerializer(FlatInput):
     domain = serializers.ChoiceField(Domain.choices)
     description = serializers.CharField(max_length=2000)
 
@@ -288,7 +305,7 @@ class ActionSerializer(serializers.ModelSerializer):
         return action.is_overdue()
 
 
-class ActionInputSerializer(serializers.Serializer):
+class ActionInputSerializer(FlatInput):
     description = serializers.CharField(max_length=2000)
     due_on = serializers.DateField()
     owner_member = serializers.IntegerField(
@@ -311,7 +328,7 @@ class ConcernSerializer(serializers.ModelSerializer):
         fields += ["open"]
 
 
-class ConcernInputSerializer(serializers.Serializer):
+class ConcernInputSerializer(FlatInput):
     text = serializers.CharField(max_length=4000)
     carer = serializers.IntegerField(help_text="The linked carer who raised it (their id).")
 
