@@ -55,7 +55,7 @@ class _Compiled:
     sql: str
     params: tuple  # the compiled parameters: constants, and markers where values go
     slots: tuple[tuple[int, str], ...]  # (position in params, name of the value)
-    compiler: Any  # the first compile's compiler: what each column is, and its converters
+    compiler: Any  # the first compile's: what each column is (runs use the caller's connection)
     converters: dict
     models: bool  # rows become model instances (else tuples, as values_list gives)
     locks: bool  # SELECT … FOR UPDATE: only inside a transaction
