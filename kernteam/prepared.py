@@ -39,8 +39,8 @@ def marker_for(example: Any) -> Any:
     n = next(_markers)
     if isinstance(example, bool):
         raise TypeError("a boolean cannot be told apart from others: make it part of the query")
-    if isinstance(example, int):
-        return -(10**15) - n
+    if isinstance(example, int):  # (within every integer column's range: the ORM checks)
+        return 2**31 - 1 - n
     if isinstance(example, str):
         return f"\x1fprepared-{n}\x1f"
     if isinstance(example, datetime.datetime):

@@ -133,3 +133,12 @@ def test_each_parse_has_fields_of_its_own():
         type(
             "Nested", (FlatInput,), {"items": serializers.ListField(child=serializers.CharField())}
         )
+
+
+def test_a_key_of_any_integer_column_can_be_prepared(daalhof):
+    """The marker fits a 32-bit id (auth's users): the ORM refuses a value out of a column's
+    range while compiling."""
+    from django.contrib.auth import get_user_model
+
+    users = Prepared(lambda pk: get_user_model().objects.filter(pk=pk), pk=0)
+    assert users.objects(pk=daalhof.gp.pk) == [daalhof.gp]
