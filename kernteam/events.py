@@ -64,5 +64,7 @@ def _publish(layer, group: str, message: dict) -> None:
 
 def _published(task: asyncio.Task) -> None:
     _pending.discard(task)
-    if not task.cancelled() and task.exception() is not None:
+    if task.cancelled():  # (the loop ended first: a server shutting down)
+        logger.warning("A live event was not sent: its loop ended first")
+    elif task.exception() is not None:
         logger.error("A live event was not sent", exc_info=task.exception())

@@ -11,7 +11,7 @@ fresh compile with real values.
 
 Only for querysets whose SQL does not change with the values (no None, no lists for `__in`)
 and whose values are compared for equality: a value is a parameter of the SQL, never part of
-its text.
+its text. Anything else in the queryset is fixed at the first compile (never today's date).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 _markers = itertools.count(1)
@@ -97,6 +97,10 @@ class Prepared:
         with _lock:
             markers = {name: marker_for(example) for name, example in self.examples.items()}
             queryset = self.build(**markers)
+            if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+                raise TypeError("only model instances or values_list() tuples (not flat, named)")
+            if queryset._known_related_objects:
+                raise TypeError("build from the model's manager, not a related manager")
             compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
             slots = []
@@ -143,6 +147,9 @@ class Prepared:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
+        width = compiled.compiler.col_count
+        if rows and len(rows[0]) > width:  # (columns only for ordering: as Django drops them)
+            rows = [row[:width] for row in rows]
         if compiled.converters:
             rows = _converted(rows, compiled.converters, connection)
         return rows

@@ -103,12 +103,15 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
                 effect()
             super().save(*args, **kwargs)
 
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *more, **kw):
         """What django-fsm's ConcurrentTransitionMixin sends (UPDATE … WHERE the row still has
         the state it was read with; else ConcurrentTransition), with its SQL made once: every
         move writes the same columns (`kernteam.prepared.update_row`)."""
-        if not values or any(hasattr(value, "resolve_expression") for _, _, value in values):
-            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        expressions = any(hasattr(value, "resolve_expression") for _, _, value in values)
+        if not values or expressions or more or kw:  # (more, kw: Django 6's returning_fields)
+            return super()._do_update(
+                base_qs, using, pk_val, values, update_fields, forced_update, *more, **kw
+            )
         read_in = self._ConcurrentTransitionMixin__initial_states["state"]
         where = {"id": pk_val, "state": read_in}
         if update_row(model=Trajectory, using=using, values=values, where=where):

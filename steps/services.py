@@ -288,7 +288,10 @@ def _locked_trajectory(resident: Resident) -> Trajectory:
     that row: other moves in the team need not wait). It hangs on `resident`, so the checks of
     the move see the team the caller's access was checked on, and their roles on it are asked
     once (`policy.roles_on`)."""
-    (trajectory,) = _trajectory_locked.objects(resident_id=resident.pk)
+    found = _trajectory_locked.objects(resident_id=resident.pk)
+    if not found:
+        raise Trajectory.DoesNotExist(f"resident {resident.pk} has no trajectory")
+    trajectory = found[0]
     trajectory.resident = resident
     return trajectory
 

@@ -97,6 +97,12 @@ def test_an_integer_no_column_can_hold_finds_nothing(daalhof):
     assert api_as(daalhof.gp).get(f"/api/v1/residents/{2**70}/").status_code == 404
 
 
+def test_only_instances_or_tuples_can_be_prepared(db):
+    names = Prepared(lambda pk: Team.objects.filter(pk=pk).values_list("name", flat=True), pk=0)
+    with pytest.raises(TypeError, match="not flat"):
+        names.rows(pk=1)
+
+
 def test_a_query_whose_sql_holds_the_value_cannot_be_prepared(db):
     """`icontains` puts the value inside a pattern: a marker would not be found, so it fails
     at once instead of running with the wrong value."""
@@ -129,10 +135,13 @@ def test_each_parse_has_fields_of_its_own():
     for name in ["transition", "expected_state", "reason"]:
         assert one.fields[name] is not other.fields[name]
         assert one.fields[name].parent is one and other.fields[name].parent is other
-    with pytest.raises(TypeError, match="plain fields only"):
-        type(
-            "Nested", (FlatInput,), {"items": serializers.ListField(child=serializers.CharField())}
-        )
+    nested = [
+        serializers.ListField(child=serializers.CharField()),
+        serializers.PrimaryKeyRelatedField(many=True, queryset=Team.objects.all()),
+    ]
+    for field in nested:
+        with pytest.raises(TypeError, match="plain fields only"):
+            type("Nested", (FlatInput,), {"items": field})
 
 
 def test_a_key_of_any_integer_column_can_be_prepared(daalhof):

@@ -192,7 +192,8 @@ class FlatInput(serializers.Serializer):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name, field in cls._declared_fields.items():
-            if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child"):
+            nested = hasattr(field, "child") or hasattr(field, "child_relation")
+            if isinstance(field, serializers.BaseSerializer) or nested:
                 raise TypeError(f"{cls.__name__}.{name}: FlatInput is for plain fields only")
 
     def get_fields(self):
