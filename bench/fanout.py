@@ -161,6 +161,8 @@ class Arrivals:
         self.waiting[probe.marker].remove(probe)
 
     def received(self, board: int, text: str, now: float) -> None:
+        if text.startswith("{"):  # the live channel's status (a heartbeat), not an event
+            return
         at = attribute(text, "data-at")
         for probe in self.waiting.get(attribute(text, "data-resident"), ()):
             if board not in probe.arrivals:
@@ -273,8 +275,12 @@ def layer_name() -> str:
 async def publish(team_id: int, marker: str) -> None:
     from channels.layers import get_channel_layer
 
+    from kernteam.roles import Role
+
     event = {"type": "bench.ping", "resident": marker, "at": time.time()}
-    await get_channel_layer().group_send(f"team-{team_id}", {"type": "board.event", "event": event})
+    # (as an event about a resident whose consent names every discipline: every board hears it)
+    message = {"type": "board.event", "event": event, "disciplines": list(Role.values)}
+    await get_channel_layer().group_send(f"team-{team_id}", message)
 
 
 async def floor(
@@ -328,13 +334,18 @@ class Mover:
 
 def movers(per_team: int = 2) -> list[Mover]:
     """A GP of every team (with an API token) and `per_team` of its residents in step 2 with
-    consent (the lowest ids, so that runs reuse the same residents)."""
+    consent for every discipline (the lowest ids, so that runs reuse the same residents)."""
     from django.db.models import Exists, OuterRef
 
     from clients.models import Consent, Resident
     from kernteam.models import Membership, Team
+    from kernteam.roles import Role
 
+    # Consent for every discipline: every board of the team (whoever it is signed in as) hears
+    # which resident moved (a board that may not see them hears only that the board changed).
     consent = Consent.objects.filter(resident=OuterRef("pk"), withdrawn_at__isnull=True)
+    for role in Role.values:
+        consent = consent.filter(disciplines__icontains=f'"{role}"')
     made = []
     for team in Team.objects.order_by("pk"):
         gp = Membership.objects.active().filter(team=team, role="gp").select_related("user")[0]

@@ -24,9 +24,7 @@ class ResidentAdmin(ResidentDataAdmin):
     so that every resident has a trajectory and a history from the first moment."""
 
     list_display = ["display_name", "team", "date_of_birth", "coordinator", "state"]
-
-    def resident_of(self, obj: Resident) -> Resident:
-        return obj
+    listed_residents = ("",)  # the record is the resident
 
     list_filter = ["team", "trajectory__state"]
     search_fields = ["first_name", "last_name"]
@@ -55,6 +53,7 @@ class CarerAdmin(NoDeleteAdmin):
     list_display = ["__str__", "email", "phone"]
     search_fields = ["first_name", "last_name", "email"]
     inlines = [CarerLinkInline]
+    shown_residents = ("links__resident",)  # the carer's page lists their residents
 
 
 @admin.register(CarerLink)

@@ -12,12 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, Purpose, spec
-from kernteam.models import Team
+from kernteam.models import RemembersLoaded, Team, limited_text, shown_date, years_later
 from kernteam.roles import Role
 from kernteam.undeletable import Undeletable, UndeletableQuerySet
 
 
-class Resident(Undeletable, models.Model):
+class Resident(RemembersLoaded, Undeletable, models.Model):
+    typed_fields = ("date_of_birth",)
+    # Kernteams look after older people: a date of birth gives an age in this range.
+    AGES = (50, 120)
+
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="residents")
     first_name = models.CharField(_("first name"), max_length=80)
     last_name = models.CharField(_("last name"), max_length=120)
@@ -55,9 +59,43 @@ class Resident(Undeletable, models.Model):
         born = self.date_of_birth
         return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
+    @classmethod
+    def born_between(
+        cls, today: datetime.date | None = None
+    ) -> tuple[datetime.date, datetime.date]:
+        """The dates of birth that give an age within `AGES` today."""
+        today = today or timezone.localdate()
+        youngest, oldest = cls.AGES
+        first = years_later(today, -(oldest + 1)) + datetime.timedelta(days=1)
+        return first, years_later(today, -youngest)
+
+    @classmethod
+    def date_of_birth_problem(cls, born: datetime.date) -> str | None:
+        """Why `born` cannot be a resident's date of birth (None when it can)."""
+        if born > timezone.localdate():
+            return _("The date of birth lies in the future.")
+        first, last = cls.born_between()
+        if not first <= born <= last:
+            youngest, oldest = cls.AGES
+            return _(
+                "The date of birth must lie between %(first)s and %(last)s: "
+                "an age of %(youngest)d to %(oldest)d years."
+            ) % {
+                "first": shown_date(first),
+                "last": shown_date(last),
+                "youngest": youngest,
+                "oldest": oldest,
+            }
+        return None
+
     def clean(self) -> None:
-        if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            raise ValidationError({"date_of_birth": _("The date of birth lies in the future.")})
+        born = self.date_of_birth
+        if (
+            born
+            and self.is_typed("date_of_birth")
+            and (problem := self.date_of_birth_problem(born))
+        ):
+            raise ValidationError({"date_of_birth": problem})
         if self.coordinator_id and self.team_id and not self.team.roles_of(self.coordinator):
             raise ValidationError(
                 {"coordinator": _("The care coordinator must be a member of the resident's team.")}
@@ -144,6 +182,20 @@ class CarerLink(Undeletable, models.Model):
     def __str__(self) -> str:
         return f"{self.carer} ({self.get_relationship_display()}) → {self.resident}"
 
+    def clean(self) -> None:
+        errors = {}
+        today = timezone.localdate()
+        if self.since and self.since > today:
+            errors["since"] = _("The date lies in the future.")
+        if self.ended_on and self.ended_on > today:
+            errors["ended_on"] = _("The date lies in the future.")
+        elif self.ended_on and self.since and self.ended_on < self.since:
+            errors["ended_on"] = _("The link cannot end before it began (%(since)s).") % {
+                "since": shown_date(self.since)
+            }
+        if errors:
+            raise ValidationError(errors)
+
 
 class Consent(Undeletable, models.Model):
     """Consent to share data, with its scope. Withdrawal is recorded, never erased."""
@@ -195,8 +247,8 @@ class Consent(Undeletable, models.Model):
             errors["disciplines"] = _("Unknown discipline: %(roles)s.") % {
                 "roles": ", ".join(unknown)
             }
-        if self.given_on and self.given_on > timezone.localdate():
-            errors["given_on"] = _("The date lies in the future.")
+        if self.given_on and (problem := self.given_on_problem(self.given_on)):
+            errors["given_on"] = problem
         if (
             self.resident_id
             and self.recorded_by_id
@@ -205,6 +257,21 @@ class Consent(Undeletable, models.Model):
             errors["__all__"] = _("Consent is recorded by a member of the resident's team.")
         if errors:
             raise ValidationError(errors)
+
+    # Consent the team relies on is recent: recorded when given, or soon after.
+    OLDEST_YEARS = 2
+
+    @classmethod
+    def given_on_problem(cls, day: datetime.date) -> str | None:
+        today = timezone.localdate()
+        if day > today:
+            return _("The date lies in the future.")
+        first = years_later(today, -cls.OLDEST_YEARS)
+        if day < first:
+            return _(
+                "Consent given before %(first)s is too old to rely on: ask the resident again."
+            ) % {"first": shown_date(first)}
+        return None
 
     def withdraw(self, *, by) -> None:
         if self.withdrawn_at is None:
@@ -266,6 +333,25 @@ class Assessment(Undeletable, models.Model):
         """Set the stored outcome from the score; call after validation."""
         self.above_cutoff = spec(self.instrument).is_positive(Decimal(self.score))
 
+    # A score can be transcribed from earlier records (the screening that led to the signal),
+    # but not from long before the team knew the resident.
+    YEARS_BEFORE_SIGNAL = 5
+
+    def earliest_assessment_day(self) -> datetime.date:
+        known = self.resident.created_at if self.resident_id else timezone.now()
+        return years_later(timezone.localdate(known), -self.YEARS_BEFORE_SIGNAL)
+
+    def assessed_on_problem(self) -> str | None:
+        if self.assessed_on > timezone.localdate():
+            return _("The assessment date lies in the future.")
+        first = self.earliest_assessment_day()
+        if self.assessed_on < first:
+            return _(
+                "The assessment date lies before %(first)s, five years before the resident "
+                "was signalled."
+            ) % {"first": shown_date(first)}
+        return None
+
     def clean(self) -> None:
         errors = {}
         if self.resident_id:
@@ -276,8 +362,8 @@ class Assessment(Undeletable, models.Model):
             problem := spec(self.instrument).range_error(Decimal(self.score))
         ):
             errors["score"] = problem
-        if self.assessed_on and self.assessed_on > timezone.localdate():
-            errors["assessed_on"] = _("The assessment date lies in the future.")
+        if self.assessed_on and (problem := self.assessed_on_problem()):
+            errors["assessed_on"] = problem
         if (
             self.carer_id
             and self.instrument in Instrument.values
@@ -301,7 +387,7 @@ class Concern(Undeletable, models.Model):
     carer = models.ForeignKey(
         Carer, on_delete=models.PROTECT, related_name="concerns", verbose_name=_("informal carer")
     )
-    text = models.TextField(_("concern"))
+    text = limited_text(_("concern"), max_length=4000)
     raised_at = models.DateTimeField(default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,8 @@ def record_assessment(
         assessed_by=by,
     )
     with transaction.atomic():
+        lock_record(resident)
+        _as_it_is_now(resident).check_writable()  # (closed meanwhile?)
         assessment.save()  # validates and derives the outcome
         _announce(resident, "assessed")
     return assessment
@@ -51,17 +53,18 @@ def record_consent(
     """Record the resident's consent and its scope. It replaces the consent in force (so a
     narrower scope takes effect at once); the earlier one is kept, withdrawn."""
     _require_member(resident, by)
-    consent = Consent(
-        resident=resident,
-        given_on=given_on,
-        disciplines=sorted(set(disciplines)),
-        share_with_carers=share_with_carers,
-        recorded_by=by,
-    )
-    consent.full_clean(validate_constraints=False)  # the consent in force is replaced below
     with transaction.atomic():
-        Resident.objects.select_for_update().get(pk=resident.pk)  # one change of scope at a time
-        for earlier in resident.consents.filter(withdrawn_at__isnull=True):
+        lock_record(resident)  # one change of scope at a time, and none once closed
+        locked = _as_it_is_now(resident)
+        consent = Consent(
+            resident=locked,
+            given_on=given_on,
+            disciplines=sorted(set(disciplines)),
+            share_with_carers=share_with_carers,
+            recorded_by=by,
+        )
+        consent.full_clean(validate_constraints=False)  # the consent in force is replaced below
+        for earlier in locked.consents.filter(withdrawn_at__isnull=True):
             earlier.withdraw(by=by)
         consent.save()
         _announce(resident, "consent_changed")
@@ -73,10 +76,28 @@ def withdraw_consent(*, resident: Resident, by) -> None:
     carers lose access. (Closing the record for this reason is a separate step.)"""
     _require_member(resident, by)
     with transaction.atomic():
-        Resident.objects.select_for_update().get(pk=resident.pk)
+        lock_record(resident)
         for consent in resident.consents.filter(withdrawn_at__isnull=True):
             consent.withdraw(by=by)
         _announce(resident, "consent_changed")
+
+
+def lock_record(resident: Resident) -> None:
+    """Lock the resident's row until the transaction ends.
+
+    Whatever changes consent takes this lock first, and so does closing the record (before it
+    locks the trajectory: `steps.services.move_resident`), which withdraws the consent in force.
+    Whichever of the two commits first, the other sees it: a consent recorded meanwhile is
+    withdrawn by the closing, or finds the record closed and is refused. (SQLite runs one
+    writing transaction at a time: there, the order alone does it.)"""
+    list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
+
+
+def _as_it_is_now(resident: Resident) -> Resident:
+    """The resident and its trajectory (is the record closed?) read afresh. After
+    `lock_record`, not in the same query: on PostgreSQL, a row joined to the locked one comes
+    from the query's snapshot, taken before it waited for the lock."""
+    return Resident.objects.select_related("team", "trajectory").get(pk=resident.pk)
 
 
 def linked_carer(*, resident: Resident, user) -> Carer | None:
@@ -105,6 +126,8 @@ def raise_concern(*, resident: Resident, by, text: str, carer: Carer | None = No
     if not (text or "").strip():
         raise ValidationError({"text": _("Write down the concern.")})
     with transaction.atomic():
+        lock_record(resident)
+        _as_it_is_now(resident).check_writable()  # (closed meanwhile?)
         concern = Concern.objects.create(
             resident=resident, carer=carer, text=text.strip(), recorded_by=by
         )
@@ -149,6 +172,7 @@ def invite_carer(*, resident: Resident, carer: Carer, by) -> str:
         raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
     if not carer.email:
         raise ValidationError({"carer": _("Record the carer's email address first.")})
+    check_carer_address(carer)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -182,20 +206,54 @@ def accept_invitation(*, invitation: CarerInvitation, password: str):
             raise ValidationError(_("This invitation has been used or has expired."))
         user = carer.user
         if user is None:
+            # (Another carer with this address may accept first: only their account counts.)
+            check_carer_address(carer, other_carers=False)
             user = get_user_model()(
-                username=carer.email.lower(),
+                username=carer.email.strip().lower(),
                 email=carer.email,
                 first_name=carer.first_name,
                 last_name=carer.last_name,
             )
         user.set_password(password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:  # that other carer accepted at the same moment
+            raise _address_in_use(carer.email.strip()) from exc
         if carer.user_id != user.pk:
             carer.user = user
             carer.save(update_fields=["user"])
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
     return user
+
+
+class AddressInUse(ValidationError):
+    """The carer's email address is another carer's, or another account's name."""
+
+
+def check_carer_address(carer: Carer, *, other_carers: bool = True) -> None:
+    """A carer signs in with their email address, whatever its capitals, so it must be theirs
+    alone: no other account has it as its name, and (when inviting) no other carer has it."""
+    address = carer.email.strip()
+    accounts = get_user_model().objects.filter(username__iexact=address)
+    if carer.user_id is not None:
+        accounts = accounts.exclude(pk=carer.user_id)
+    others = Carer.objects.filter(email__iexact=address).exclude(pk=carer.pk)
+    if accounts.exists() or (other_carers and others.exists()):
+        raise _address_in_use(address)
+
+
+def _address_in_use(address: str) -> AddressInUse:
+    return AddressInUse(
+        {
+            "carer": _(
+                "Another carer or account already uses the email address %(email)s. Each carer "
+                "signs in with an address of their own: record a different one first."
+            )
+            % {"email": address}
+        }
+    )
 
 
 def _hash(token: str) -> str:

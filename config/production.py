@@ -17,7 +17,11 @@ KERNTEAM_DEMO_ALLOWED = False
 KERNTEAM_REQUIRE_2FA = True  # professionals always use a second factor in production
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-KERNTEAM_TRUSTED_PROXIES = env.int("KERNTEAM_TRUSTED_PROXIES", default=1)  # the TLS proxy
+# The client's address (access log, sign-in throttling, live boards) is the one uvicorn hands
+# over: run it with `--proxy-headers --forwarded-allow-ips=<the proxy's address>`, so that it
+# believes X-Forwarded-For from the proxy only. Django then reads no X-Forwarded-For itself: if
+# it did, a request that reached uvicorn directly could name any address it liked.
+KERNTEAM_TRUSTED_PROXIES = env.int("KERNTEAM_TRUSTED_PROXIES", default=0)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -26,5 +30,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # (set by the server's language switch; no script reads it)
 X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
     "kernteam",
     "clients",
     "steps",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "frontend.middleware.DutchFirstLocaleMiddleware",
+    "frontend.input_guard.RefuseNulMiddleware",  # (after the language: it answers in Dutch)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -127,14 +129,23 @@ else:
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ConstantBackoff
+
+    # After an outage, reconnect within a second of Redis being back (redis-py's default
+    # backs off for up to 10 s between tries, which boards would wait for).
+    _redis_retry = Retry(ConstantBackoff(0.5), 2)
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "retry": _redis_retry}]},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Seconds between the "live" heartbeats an open board hears (kernteam.events.Heartbeat); a
+# board that hears none for this long plus a few seconds says it is offline and reconnects.
+KERNTEAM_LIVE_HEARTBEAT = env.float("KERNTEAM_LIVE_HEARTBEAT", default=10.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -149,10 +160,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # counts failed sign-ins, locks out after a few
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env.int("KERNTEAM_LOGIN_ATTEMPTS", default=5)
+# Failures block a name at one address after 5, and an address for every name after 20 (many
+# names tried from one place): kernteam/throttle.py.
+KERNTEAM_LOGIN_ATTEMPTS = env.int("KERNTEAM_LOGIN_ATTEMPTS", default=5)
+KERNTEAM_LOGIN_ATTEMPTS_PER_ADDRESS = env.int("KERNTEAM_LOGIN_ATTEMPTS_PER_ADDRESS", default=20)
+AXES_FAILURE_LIMIT = "kernteam.throttle.failure_limit"
+AXES_HANDLER = "kernteam.throttle.SignInThrottle"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("KERNTEAM_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True  # (that name at that address only: SignInThrottle)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "kernteam.access_log.client_ip"
@@ -163,6 +179,7 @@ KERNTEAM_TRUSTED_PROXIES = env.int("KERNTEAM_TRUSTED_PROXIES", default=0)
 # by config.production; off by default for the embedded demo.
 KERNTEAM_REQUIRE_2FA = env.bool("KERNTEAM_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "Kernteam"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 
 # Signed-in sessions end after this much inactivity (every request renews them), and when the
 # browser closes.
@@ -220,12 +237,16 @@ KERNTEAM_GFI_CUTOFF = env.int("KERNTEAM_GFI_CUTOFF", default=4)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"not_a_conflict": {"()": "config.log_filters.NotAConflict"}},
+    "filters": {
+        "not_a_conflict": {"()": "config.log_filters.NotAConflict"},
+        "live_outage": {"()": "kernteam.events.OutageLogFilter"},  # one warning per outage
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django.request": {"filters": ["not_a_conflict"]},
+        "channels_redis.pubsub": {"filters": ["live_outage"]},
     },
 }
 
@@ -240,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "frontend.api.pagination.Pages",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["frontend.api.parsers.JSONParser"],  # (with limits)
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "frontend.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -19,16 +19,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from clients.models import Carer
+from clients.models import Carer, Concern
 from clients.services import (
+    AddressInUse,
     NotAMember,
     accept_invitation,
+    check_carer_address,
     invitation_for,
     invite_carer,
     raise_concern,
 )
 from frontend.views import board_changed, panel_response
 from kernteam.access_log import note
+from kernteam.models import text_limit
 from kernteam.policy import resident_for_carer, resident_for_request
 from steps.models import AgreedAction
 from steps.portal import carer_view, carer_views
@@ -38,7 +41,9 @@ from steps.services import complete_action
 
 class ConcernForm(forms.Form):
     text = forms.CharField(
-        label=gettext_lazy("What worries you?"), widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("What worries you?"),
+        max_length=text_limit(Concern, "text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
@@ -82,23 +87,36 @@ def carer_concern(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def accept(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in the invitation: set a password, and the portal opens."""
+    """The link in the invitation: set a password, and the portal opens. An address that is
+    already another account's name is said before the carer chooses a password."""
     invitation = invitation_for(token)
     if invitation is None:
         return render(request, "frontend/carer_invitation_gone.html", status=410)
     carer = invitation.carer
-    user = carer.user or _unsaved_user(carer)
-    form = SetPasswordForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
+    try:
+        if carer.user is None:
+            check_carer_address(carer, other_carers=False)
+        user = carer.user or _unsaved_user(carer)
+        form = SetPasswordForm(user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
             user = accept_invitation(
                 invitation=invitation, password=form.cleaned_data["new_password1"]
             )
-        except ValidationError:
-            return render(request, "frontend/carer_invitation_gone.html", status=410)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("carer_portal")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("carer_portal")
+    except AddressInUse:
+        messages.error(request, ADDRESS_IN_USE % {"email": carer.email})
+        return render(request, "frontend/carer_invitation_gone.html", status=409)
+    except ValidationError:
+        return render(request, "frontend/carer_invitation_gone.html", status=410)
     return render(request, "frontend/carer_invitation.html", {"form": form, "carer": carer})
+
+
+ADDRESS_IN_USE = gettext_lazy(
+    "Your email address %(email)s is already in use by another account, so it cannot be yours "
+    "to sign in with. Ask the care coordinator or the practice nurse to record an address of "
+    "your own; then you get a new invitation."
+)
 
 
 def _unsaved_user(carer: Carer):

@@ -1,50 +1,107 @@
 """Live board: members of a team hear that something changed, and each board re-fetches its
 own columns (with its own filters and permissions). Events are thin; data never travels here.
+
+A board also hears whether the live channel delivers (`kernteam.events.Heartbeat`): a status
+frame, JSON, `{"live": true|false, "every": <seconds until the next>}`, right after it
+connects and then every `KERNTEAM_LIVE_HEARTBEAT` seconds, and at once when the channel stops
+delivering. While it does not, a new board is refused with 1013 ("try again later"), which the
+browser retries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from kernteam import events
 from kernteam.access_log import log_subscription
-from kernteam.events import team_group
-from kernteam.policy import member_team_id
+from kernteam.events import PROBE_TIMEOUT, heartbeat, heartbeat_seconds, is_outage, team_group
+from kernteam.policy import may_see, member_team_roles
+
+TRY_AGAIN_LATER = 1013  # (RFC 6455; the browser's htmx retries it, with a delay)
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
     group: str | None = None
+    roles: frozenset[str] = frozenset()
+    handshake_seen = False
+
+    async def __call__(self, scope, receive, send) -> None:
+        """A failure of the channel layer before the board was accepted (making this socket's
+        channel, when Redis is away) refuses it cleanly, rather than an HTTP 500."""
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if self.handshake_seen or not is_outage(exc):
+                raise
+            events.outage.failed(exc)
+            await receive()  # the handshake ("websocket.connect")
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
+
+    async def websocket_connect(self, message: dict) -> None:
+        self.handshake_seen = True
+        await super().websocket_connect(message)
 
     async def connect(self) -> None:
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
-        team_id = await database_sync_to_async(self._subscribe)()
-        if team_id is None:
+        self.heartbeat = heartbeat(self.channel_layer)
+        if not await self.heartbeat.delivers():  # (before the database: no trip, no log entry)
+            await self.try_again_later()
+            return
+        found = await database_sync_to_async(self._subscribe)()
+        if found is None:
             await self.close(code=4403)
             return
-        self.group = team_group(team_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        team_id, self.roles = found
+        if not await self._join(team_group(team_id)):
+            await self.try_again_later()
+            return
         await self.accept()
+        self.heartbeat.join(self.hear_heartbeat)
+        await self.hear_heartbeat(True)
 
-    def _subscribe(self) -> int | None:
-        """One trip to the database thread: may this session follow the team's board? If so,
-        the subscription is logged (NEN 7513) before anything is sent: no live board without
-        its log entry. Returns the team's id, or None."""
+    async def _join(self, group: str) -> bool:
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.group_add(group, self.channel_name), PROBE_TIMEOUT
+            )
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            events.outage.failed(exc)
+            return False
+        self.group = group
+        return True
+
+    async def try_again_later(self) -> None:
+        """Accepted and closed at once: a close before accepting would reach the browser as a
+        refused handshake (HTTP 403), which it cannot tell from a network failure."""
+        await self.accept()
+        await self.close(code=TRY_AGAIN_LATER)
+
+    def _subscribe(self) -> tuple[int, frozenset[str]] | None:
+        """One trip to the database thread: may this session follow the team's board, and in
+        which roles? If so, the subscription is logged (NEN 7513) before anything is sent: no
+        live board without its log entry. Returns (the team's id, the roles), or None."""
         session = self.scope.get("session")  # read here: loading it queries the database
         user = self.scope.get("user")
-        team_id = member_team_id(
+        found = member_team_roles(
             user=user,
             slug=self.slug,
             second_factor=bool(session and session.get(DEVICE_ID_SESSION_KEY)),
         )
-        if team_id is not None:
+        if found is not None:
             log_subscription(
-                user=user, team_id=team_id, path=self.scope["path"], ip=_ip(self.scope)
+                user=user, team_id=found[0], path=self.scope["path"], ip=_ip(self.scope)
             )
-        return team_id
+        return found
 
     async def dispatch(self, message: dict) -> None:
         """Live events never touch the database: hand them over directly, without channels'
@@ -56,18 +113,48 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "heartbeat", None) is not None:
+            self.heartbeat.leave(self.hear_heartbeat)
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            try:
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(self.group, self.channel_name),
+                    PROBE_TIMEOUT,
+                )
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                events.outage.failed(exc)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """Boards only listen."""
 
     async def board_event(self, message: dict) -> None:
         html = render_to_string(
-            "frontend/live_signal.html", {"slug": self.slug, "event": message["event"]}
+            "frontend/live_signal.html",
+            {"slug": self.slug, "event": as_heard(message, roles=self.roles)},
         )
-        with contextlib.suppress(RuntimeError, OSError):  # closed while the event was on its way
-            await self.send(text_data=html)
+        await self._send(html)
+
+    async def hear_heartbeat(self, delivering: bool) -> None:
+        await self._send(json.dumps({"live": delivering, "every": heartbeat_seconds()}))
+
+    async def _send(self, text: str) -> None:
+        with contextlib.suppress(RuntimeError, OSError):  # closed while it was on its way
+            await self.send(text_data=text)
+
+
+def as_heard(message: dict, *, roles: frozenset[str]) -> dict:
+    """The message's event as a member in `roles` may hear it: about a resident they may not
+    see (by the consent in force when it was published: the message's `disciplines`), only that
+    the board changed, without the resident (the board re-fetches: a card they just lost sight
+    of goes). A change of consent says so, so that an open panel checks whether it may still
+    show its resident."""
+    event = message["event"]
+    if not event.get("resident") or may_see(roles=roles, disciplines=message.get("disciplines")):
+        return event
+    kind = "resident.consent_changed" if event["type"] == "resident.consent_changed" else ""
+    return {"type": kind or "resident.changed", "at": event["at"]}
 
 
 def _ip(scope) -> str | None:

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from clients.instruments import Instrument
-from clients.models import Carer, Resident
+from clients.models import Carer, Concern, Consent, Resident
+from kernteam.models import AgendaItem, Meeting, text_limit, years_later
 from kernteam.roles import Role
-from steps.models import Domain
+from steps.models import AgreedAction, Domain, Goal, StepChange
 from steps.states import ClosureReason, State
 
 # Django REST framework's Dutch catalogue also translates Django's own "This field is required."
@@ -16,15 +17,30 @@ from steps.states import ClosureReason, State
 gettext_noop("This field is required.")
 
 
+def free_text(model, field: str, *, rows: int, **kwargs) -> forms.CharField:
+    """A free-text field limited as the model limits it (the browser stops typing there too)."""
+    return forms.CharField(
+        max_length=text_limit(model, field),
+        widget=forms.Textarea(attrs={"rows": rows, **kwargs.pop("attrs", {})}),
+        **kwargs,
+    )
+
+
+def date_input(first=None, last=None) -> forms.DateInput:
+    """A date picker; `min`/`max` (the model's window) guide the browser, the model decides."""
+    attrs = {"type": "date"}
+    attrs |= {"min": first.isoformat()} if first else {}
+    attrs |= {"max": last.isoformat()} if last else {}
+    return forms.DateInput(attrs=attrs, format="%Y-%m-%d")
+
+
 class MoveForm(forms.Form):
     """A move as the panel offers it. The guards decide; this form only carries the input."""
 
     transition = forms.CharField(widget=forms.HiddenInput)
     expected_state = forms.CharField(widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "autofocus": True}),
+    reason = free_text(
+        StepChange, "reason", rows=3, attrs={"autofocus": True}, label=_("Reason"), required=False
     )
     closure_reason = forms.ChoiceField(
         label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices], required=False
@@ -35,25 +51,25 @@ class AssessmentForm(forms.Form):
     instrument = forms.ChoiceField(label=_("instrument"), choices=Instrument.choices)
     score = forms.DecimalField(label=_("score"), max_digits=4, decimal_places=1)
     assessed_on = forms.DateField(
-        label=_("assessed on"),
-        initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=_("assessed on"), initial=timezone.localdate, widget=date_input()
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessed_on"].widget = date_input(last=timezone.localdate())
 
 
 class GoalForm(forms.Form):
     domain = forms.ChoiceField(label=_("domain"), choices=Domain.choices)
-    description = forms.CharField(label=_("goal"), widget=forms.Textarea(attrs={"rows": 2}))
+    description = free_text(Goal, "description", rows=2, label=_("goal"))
 
 
 class ActionForm(forms.Form):
     """Who does what by when. The owner is a team member or one of the resident's carers."""
 
-    description = forms.CharField(label=_("what"), widget=forms.Textarea(attrs={"rows": 2}))
+    description = free_text(AgreedAction, "description", rows=2, label=_("what"))
     owner = forms.ChoiceField(label=_("who"))
-    due_on = forms.DateField(
-        label=_("due on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    due_on = forms.DateField(label=_("due on"), widget=date_input())
     shared_with_carers = forms.BooleanField(label=_("shared with informal carers"), required=False)
 
     def __init__(self, *args, resident, **kwargs):
@@ -73,6 +89,15 @@ class ActionForm(forms.Form):
             for link in carers
         ]
         self.fields["owner"].choices = choices
+        today = timezone.localdate()
+        last = years_later(today, AgreedAction.DUE_WITHIN_YEARS)
+        self.fields["due_on"].widget = date_input(today, last)
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if problem := AgreedAction.due_on_problem(due_on):
+            raise forms.ValidationError(problem)
+        return due_on
 
     def owner_kwargs(self) -> dict:
         """The chosen owner; the choices only ever hold this team's members and carers."""
@@ -90,21 +115,29 @@ class SignalForm(forms.Form):
         required=False,
         choices=[("", "—"), ("Mevrouw", "Mevrouw"), ("Mijnheer", "Mijnheer")],
     )
-    first_name = forms.CharField(label=_("first name"), max_length=80)
-    last_name = forms.CharField(label=_("last name"), max_length=120)
-    date_of_birth = forms.DateField(
-        label=_("date of birth"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    first_name = forms.CharField(
+        label=_("first name"), max_length=text_limit(Resident, "first_name")
     )
-    reason = forms.CharField(
-        label=_("Why do you signal this resident?"), widget=forms.Textarea(attrs={"rows": 3})
-    )
+    last_name = forms.CharField(label=_("last name"), max_length=text_limit(Resident, "last_name"))
+    date_of_birth = forms.DateField(label=_("date of birth"), widget=date_input())
+    reason = free_text(StepChange, "reason", rows=3, label=_("Why do you signal this resident?"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].widget = date_input(*Resident.born_between())
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if problem := Resident.date_of_birth_problem(born):
+            raise forms.ValidationError(problem)
+        return born
 
 
 class ConcernForm(forms.Form):
     """A concern a carer phoned in, recorded by a team member on the carer's behalf."""
 
     carer = forms.ModelChoiceField(label=_("informal carer"), queryset=Carer.objects.none())
-    text = forms.CharField(label=_("concern"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = free_text(Concern, "text", rows=3, label=_("concern"))
 
     def __init__(self, *args, resident, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,14 +152,26 @@ class PlanMeetingForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M"],
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        first, last = Meeting.plannable()
+        self.fields["scheduled_for"].widget.attrs |= {
+            "min": f"{first.isoformat()}T00:00",
+            "max": f"{last.isoformat()}T23:59",
+        }
+
+    def clean_scheduled_for(self):
+        moment = self.cleaned_data["scheduled_for"]
+        if problem := Meeting.scheduled_for_problem(moment):
+            raise forms.ValidationError(problem)
+        return moment
+
 
 class AgendaAddForm(forms.Form):
     """A member raises a resident of the team with a question."""
 
     resident = forms.ChoiceField(label=_("resident"))
-    question = forms.CharField(
-        label=_("What should the team discuss?"), widget=forms.Textarea(attrs={"rows": 2})
-    )
+    question = free_text(AgendaItem, "question", rows=2, label=_("What should the team discuss?"))
 
     def __init__(self, *args, team, hidden: set[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,11 +188,7 @@ class AgendaAddForm(forms.Form):
 class ConsentForm(forms.Form):
     """The resident's consent and its scope; recording it replaces the consent in force."""
 
-    given_on = forms.DateField(
-        label=_("given on"),
-        initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    given_on = forms.DateField(label=_("given on"), initial=timezone.localdate, widget=date_input())
     disciplines = forms.MultipleChoiceField(
         label=_("shared with"),
         choices=Role.choices,
@@ -157,6 +198,10 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args, resident, **kwargs):
         super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["given_on"].widget = date_input(
+            years_later(today, -Consent.OLDEST_YEARS), today
+        )
         if consent := resident.active_consent():
             self.initial |= {
                 "disciplines": consent.disciplines,

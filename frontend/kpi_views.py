@@ -9,7 +9,6 @@ The pages show aggregates only, never one resident's data, so they write no acce
 from __future__ import annotations
 
 import codecs
-import csv
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.kpi_charts import charts_for, tiles_for
 from frontend.svg_charts import csv_cell
+from kernteam import csv_safe
 from kernteam.policy import kpi_selection, may_see_region
 from steps import kpi as kpis
 
@@ -89,7 +89,7 @@ def kpi_csv(request: HttpRequest, name: str) -> HttpResponse:
     filename = f"kpi-{name.replace('_', '-')}-{selection.token}-{timezone.localdate():%Y%m%d}"
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response.write(codecs.BOM_UTF8.decode())
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer = csv_safe.writer(response, delimiter=";", lineterminator="\r\n")
     writer.writerow([str(h) for h in table.headers])
     for row in table.rows:
         writer.writerow([csv_cell(c) for c in row])

@@ -3,8 +3,6 @@ who looked at their file. For everyone else these pages do not exist (404)."""
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Resident
-from kernteam.access_log import note
+from kernteam import csv_safe
+from kernteam.access_log import note, note_each
 from kernteam.log_selectors import log_entries
 from kernteam.models import AccessLogEntry
 from kernteam.policy import is_log_officer
@@ -43,6 +42,12 @@ def access_log(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     rows = log_entries(**{k: v for k, v in filters.items() if v})
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    # Who looked at a resident is itself about that resident: each one the page names is noted.
+    shown = [(e.resident.team, e.resident_id) for e in page if e.resident_id]
+    asked = Resident.objects.select_related("team").filter(pk=filters.get("resident")).first()
+    if asked is not None:  # even "no entries" tells something about this resident
+        shown.insert(0, (asked.team, asked.pk))
+    note_each(request, shown, what="access-log", role="log_officer")
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
@@ -75,7 +80,7 @@ def _csv(resident: Resident, rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"inzage-{resident.pk}-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = csv_safe.writer(response)
     writer.writerow([_("when"), _("who"), _("role"), _("on behalf of"), _("action"), _("what")])
     for e in rows.iterator():
         writer.writerow(

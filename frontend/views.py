@@ -243,8 +243,9 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
 def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The team confirms the urgent step-up the user saw (its id travels with the form)."""
     subject = resident_for_request(request, pk=pk)
+    given = request.POST.get("step_up", "")
     step_up = StepChange.objects.filter(
-        pk=request.POST.get("step_up") or 0, trajectory__resident=subject
+        pk=int(given) if given.isascii() and given.isdigit() else 0, trajectory__resident=subject
     ).first()
     meeting = open_meeting_for(team=subject.team)
     try:

@@ -44,6 +44,25 @@ def note(
     )
 
 
+def note_each(
+    request,
+    shown: Iterable[tuple[Team | None, int]],
+    *,
+    action: str | None = None,
+    what: str = "",
+    role: str = "",
+) -> None:
+    """`note` for residents of several teams: (team, resident id) pairs, noted per team."""
+    per_team: dict[int | None, tuple[Team | None, list[int]]] = {}
+    for team, resident_id in shown:
+        key = team.pk if team else None
+        ids = per_team.setdefault(key, (team, []))[1]
+        if resident_id not in ids:
+            ids.append(resident_id)
+    for team, ids in per_team.values():
+        note(request, team=team, residents=ids, action=action, what=what, role=role)
+
+
 def nothing_changed(request) -> None:
     """The request's change was refused: what it noted is written as reads, not writes."""
     notes = request.__dict__.get("_access_notes", [])

@@ -1,8 +1,12 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from kernteam.admin_base import NoDeleteAdmin, ReadOnlyInline
+from kernteam import admin_accounts  # noqa: F401  (the user list: second-factor actions)
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyInline, autocomplete_view
 from kernteam.models import AgendaItem, Meeting, MeetingRefused, Membership, Team
+
+# The autocomplete notes the residents it suggests (read before the admin's URLs are built).
+admin.site.autocomplete_view = autocomplete_view
 
 
 class MembershipInline(admin.TabularInline):
@@ -45,6 +49,7 @@ class MeetingAdmin(NoDeleteAdmin):
     list_filter = ["status", "team"]
     date_hierarchy = "scheduled_for"
     readonly_fields = ["status", "chair", "opened_at", "closed_at", "focus"]
+    shown_residents = ("agenda__resident", "focus")  # the agenda, and the resident in focus
     actions = ["open_meeting", "close_meeting"]
 
     @admin.action(description=_("Open meeting"))

@@ -1,16 +1,171 @@
-"""Admin defaults: nothing is deleted from the admin (records are ended, withdrawn or closed).
+"""Admin defaults: nothing is deleted from the admin (records are ended, withdrawn or closed),
+and every resident an admin page shows or changes is in the access log.
 
 The admin is the functional administrator's tool, not a care tool: only superusers enter it
-(see config/urls.py), and every record of a resident they open there is in the access log.
+(see config/urls.py). They are usually no member of the resident's team, so their entries have
+the role "admin" and, as team, the resident's own team (whose data it is). Each page notes the
+residents it names: a list every row's residents, a record's page (and its history) the record's
+residents, the autocomplete the residents of its suggestions, a bulk action the residents of
+the records it was given (a write for each record it changed, a read for the others). Saving a
+record's page, or adding one, is a write.
 """
+
+from __future__ import annotations
+
+import functools
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
-from kernteam.access_log import note
+from kernteam.access_log import note_each
+from kernteam.models import AccessLogEntry, Team
+
+READ, WRITE = AccessLogEntry.Action.READ, AccessLogEntry.Action.WRITE
+ADMIN_ROLE = "admin"
 
 
-class NoDeleteAdmin(admin.ModelAdmin):
+class ResidentLogAdmin(admin.ModelAdmin):
+    """Writes the access log for the residents an admin page shows. `listed_residents` are the
+    ORM paths from a record to the residents its row in a list names ("" when the record is the
+    resident); `shown_residents` those its own page names (by default the same)."""
+
+    listed_residents: tuple[str, ...] = ()
+    shown_residents: tuple[str, ...] | None = None
+
+    def residents_in(self, pks, *, listed: bool = False) -> list[tuple[int, int]]:
+        """(team id, resident id) of the residents these records name, in one query a path."""
+        paths = self.listed_residents if listed else self.shown_residents
+        if paths is None:
+            paths = self.listed_residents
+        found: dict[int, int] = {}
+        for path in paths:
+            fields = ("pk", "team") if path == "" else (path, f"{path}__team")
+            rows = self.model._default_manager.filter(pk__in=list(pks)).values_list(*fields)
+            found.update((resident, team) for resident, team in rows if resident is not None)
+        return [(team, resident) for resident, team in found.items()]
+
+    def note_residents(self, request, pks, *, what: str, action=None, listed=False) -> None:
+        self.note_pairs(request, self.residents_in(pks, listed=listed), what=what, action=action)
+
+    def note_pairs(self, request, pairs, *, what: str, action=None) -> None:
+        if not pairs:
+            return
+        teams = Team.objects.in_bulk({team for team, _ in pairs})
+        shown = [(teams.get(team), resident) for team, resident in pairs]
+        note_each(request, shown, action=action, what=what, role=ADMIN_ROLE)
+
+    def what(self, suffix: str = "") -> str:
+        return f"admin:{self.model._meta.model_name}{suffix}"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        if "cl" in context and response.status_code < 400:  # the list itself, not an action
+            pks = [row.pk for row in context["cl"].result_list]
+            self.note_residents(request, pks, what=self.what("-list"), action=READ, listed=True)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        before = self.get_object(request, unquote(object_id))
+        pairs = self.residents_in([before.pk]) if before is not None else []
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if before is not None and response.status_code < 400:
+            saved = request.method == "POST" and 300 <= response.status_code < 400
+            after = self.residents_in([before.pk]) if saved else self.chosen_in_form(response)
+            pairs += [pair for pair in after if pair not in pairs]
+            self.note_pairs(request, pairs, what=self.what(), action=WRITE if saved else READ)
+        return response
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A form shown again with its errors names the resident chosen in it: a read."""
+        response = super().add_view(request, form_url, extra_context)
+        if request.method == "POST" and response.status_code == 200:
+            self.note_pairs(request, self.chosen_in_form(response), what=self.what(), action=READ)
+        return response
+
+    def chosen_in_form(self, response) -> list[tuple[int, int]]:
+        """(team id, resident id) of the residents chosen in the fields of a form shown again
+        (a field named after a path to a resident, such as `resident`)."""
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        data = getattr(getattr(adminform, "form", None), "cleaned_data", None) or {}
+        paths = {*self.listed_residents, *(self.shown_residents or ())}
+        chosen = [data.get(path) for path in paths if path and "__" not in path]
+        return [(r.team_id, r.pk) for r in chosen if r is not None and hasattr(r, "team_id")]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The record was added: a write for its residents."""
+        self.note_residents(request, [obj.pk], what=self.what(), action=WRITE)
+        return super().response_add(request, obj, post_url_continue)
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        found = self.get_object(request, unquote(object_id))
+        if found is not None and response.status_code < 400:
+            self.note_residents(request, [found.pk], what=self.what("-history"), action=READ)
+        return response
+
+    def get_actions(self, request):
+        return {
+            name: (self.logged_action(func, name), name, description)
+            for name, (func, _name, description) in super().get_actions(request).items()
+        }
+
+    def logged_action(self, func, name: str):
+        """The action, noting the residents of the records it was given: a write for each
+        record it changed, a read for the others (a refusal names them in its message), and a
+        read for all when it answered with a page (a form to fill in first)."""
+
+        @functools.wraps(func)
+        def action(modeladmin, request, queryset):
+            pks = list(queryset.values_list("pk", flat=True))  # before the action moves them
+            before = modeladmin.snapshot(pks)
+            read = modeladmin.residents_in(pks)
+            response = func(modeladmin, request, queryset)
+            changed = []
+            if response is None or 300 <= response.status_code < 400:
+                after = modeladmin.snapshot(pks)
+                changed = [pk for pk in pks if after.get(pk) != before.get(pk)]
+            written = modeladmin.residents_in(changed)
+            read = [pair for pair in read if pair not in written]
+            what = modeladmin.what(f"-{name}")
+            modeladmin.note_pairs(request, written, what=what, action=WRITE)
+            modeladmin.note_pairs(request, read, what=what, action=READ)
+            return response
+
+        return action
+
+    def snapshot(self, pks) -> dict:
+        """The records' stored values, to tell which ones an action changed."""
+        fields = [f.attname for f in self.model._meta.concrete_fields]
+        rows = self.model._default_manager.filter(pk__in=pks).values_list("pk", *fields)
+        return {row[0]: row[1:] for row in rows}
+
+
+class LoggedAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete, noting the residents its suggestions name."""
+
+    def get(self, request, *args, **kwargs):
+        self.suggested = []
+        response = super().get(request, *args, **kwargs)
+        if isinstance(self.model_admin, ResidentLogAdmin):
+            what = f"admin:autocomplete-{self.model_admin.model._meta.model_name}"
+            self.model_admin.note_residents(
+                request, self.suggested, what=what, action=READ, listed=True
+            )
+        return response
+
+    def serialize_result(self, obj, to_field_name):
+        self.suggested.append(obj.pk)
+        return super().serialize_result(obj, to_field_name)
+
+
+def autocomplete_view(request):
+    """For `admin.site.autocomplete_view` (set in kernteam/admin.py)."""
+    return LoggedAutocompleteJsonView.as_view(admin_site=admin.site)(request)
+
+
+class NoDeleteAdmin(ResidentLogAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
@@ -43,33 +198,6 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class ResidentDataAdmin(NoDeleteAdmin):
-    """For models that hold a resident's data: opening a record, or a list of them, writes the
-    access log (the list without naming residents one by one)."""
+    """For models that hold a resident's data: each record names its resident."""
 
-    def resident_of(self, obj):
-        return obj.resident
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        obj = self.get_object(request, unquote(object_id))
-        if obj is not None and response.status_code < 400:
-            resident = self.resident_of(obj)
-            note(
-                request,
-                team=resident.team,
-                residents=[resident.pk],
-                what=f"admin:{self.model._meta.model_name}",
-                role="admin",
-            )
-        return response
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        note(
-            request,
-            team=None,
-            residents=[None],
-            what=f"admin:{self.model._meta.model_name}-list",
-            role="admin",
-        )
-        return response
+    listed_residents = ("resident",)

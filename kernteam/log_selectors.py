@@ -17,7 +17,9 @@ def log_entries(
     until: datetime.date | None = None,
 ) -> QuerySet[AccessLogEntry]:
     """Newest first. `user` matches a username or a name; the period is inclusive."""
-    rows = AccessLogEntry.objects.select_related("user", "team", "resident").order_by("-at", "-pk")
+    rows = AccessLogEntry.objects.select_related("user", "team", "resident__team").order_by(
+        "-at", "-pk"
+    )
     if resident:
         rows = rows.filter(resident_id=resident)
     for word in user.split():

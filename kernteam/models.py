@@ -2,13 +2,83 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from kernteam.roles import ROLE_PRECEDENCE, Role
 from kernteam.undeletable import AppendOnly, Undeletable, UndeletableQuerySet
+
+
+def limited_text(verbose_name, *, max_length: int, **kwargs) -> models.TextField:
+    """A free-text field with its one length limit: the model checks it (full_clean), and the
+    forms, the admin and the API read it from the field (`text_limit`)."""
+    return models.TextField(
+        verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs
+    )
+
+
+def text_limit(model, field: str) -> int:
+    """The length limit of a model's text field: what every entry point accepts at most."""
+    return model._meta.get_field(field).max_length
+
+
+def years_later(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def shown_date(day: datetime.date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def local_day(moment: datetime.datetime) -> datetime.date | None:
+    """The local date of a moment a user typed; None when it cannot be placed in time at all
+    (e.g. year 1 with an offset that would take it before year 1)."""
+    try:
+        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    except (OverflowError, ValueError):
+        return None
+
+
+class RemembersLoaded:
+    """Remembers the values of `typed_fields` as read from the database, so that a rule about
+    a value a user types applies when it is typed (new or changed), not to a value stored
+    earlier that the calendar has since overtaken."""
+
+    typed_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_typed = {
+            name: value
+            for name, value in zip(field_names, values, strict=True)
+            if name in cls.typed_fields
+        }
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, **kwargs) -> None:
+        super().refresh_from_db(using=using, fields=fields, **kwargs)
+        loaded = getattr(self, "_loaded_typed", {})
+        for name in self.typed_fields:
+            if fields is None or name in fields:
+                loaded[name] = getattr(self, name)
+        self._loaded_typed = loaded
+
+    def is_typed(self, field: str) -> bool:
+        """Whether `field` holds a new value (a new record, or a change since it was read)."""
+        loaded = getattr(self, "_loaded_typed", {})
+        return self.pk is None or field not in loaded or loaded[field] != getattr(self, field)
 
 
 class Team(Undeletable, models.Model):
@@ -73,15 +143,32 @@ class Membership(Undeletable, models.Model):
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.username} · {self.get_role_display()}"
 
+    def clean(self) -> None:
+        if self.ended_on and self.started_on and self.ended_on < self.started_on:
+            raise ValidationError(
+                {
+                    "ended_on": _("The membership cannot end before it began (%(since)s).")
+                    % {"since": shown_date(self.started_on)}
+                }
+            )
+
 
 def primary_role(roles: set[str]) -> str:
     return next((r for r in ROLE_PRECEDENCE if r in roles), "")
 
 
-class Meeting(Undeletable, models.Model):
+# A meeting is planned for a moment the database can store and read back; the plannable
+# window (`Meeting.plannable`) is narrower and moves with the calendar.
+MEETINGS_FROM = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+MEETINGS_UNTIL = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
+class Meeting(RemembersLoaded, Undeletable, models.Model):
     """A multidisciplinary team meeting (MDO).
 
     Decisions taken while it is open are team decisions."""
+
+    typed_fields = ("scheduled_for",)
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -111,9 +198,45 @@ class Meeting(Undeletable, models.Model):
         ordering = ["-scheduled_for"]
         verbose_name = _("team meeting")
         verbose_name_plural = _("team meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scheduled_for__gte=MEETINGS_FROM)
+                & models.Q(scheduled_for__lt=MEETINGS_UNTIL),
+                name="meeting_scheduled_in_a_readable_range",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"MDO {self.team} {timezone.localtime(self.scheduled_for):%d-%m-%Y}"
+        day = local_day(self.scheduled_for) if self.scheduled_for else None
+        return f"MDO {self.team} {day:%d-%m-%Y}" if day else f"MDO {self.team}"
+
+    @staticmethod
+    def plannable(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+        """The days a meeting can be planned on: from a year back (recording one held) to two
+        years ahead."""
+        today = today or timezone.localdate()
+        return years_later(today, -1), years_later(today, 2)
+
+    @classmethod
+    def scheduled_for_problem(cls, moment: datetime.datetime) -> str | None:
+        """Why a meeting cannot be planned for `moment` (None when it can)."""
+        first, last = cls.plannable()
+        day = local_day(moment)
+        if day is None or not first <= day <= last:
+            return _("The date of the meeting must lie between %(first)s and %(last)s.") % {
+                "first": shown_date(first),
+                "last": shown_date(last),
+            }
+        return None
+
+    def clean(self) -> None:
+        moment = self.scheduled_for
+        if (
+            moment
+            and self.is_typed("scheduled_for")
+            and (problem := self.scheduled_for_problem(moment))
+        ):
+            raise ValidationError({"scheduled_for": problem})
 
     @property
     def is_open(self) -> bool:
@@ -179,7 +302,7 @@ class AgendaItem(Undeletable, models.Model):
     )
     position = models.PositiveIntegerField(_("position"))
     reasons = models.JSONField(_("reasons"), default=list)
-    question = models.TextField(_("question"), blank=True)
+    question = limited_text(_("question"), max_length=4000, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

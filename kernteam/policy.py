@@ -77,6 +77,24 @@ def may_see(*, roles: set[str], disciplines: list[str] | None) -> bool:
     return bool(roles and disciplines and roles & set(disciplines))
 
 
+def _consent_in_force(resident_id: int) -> QuerySet:
+    from clients.models import Consent
+
+    consents = Consent.objects.filter(resident_id=resident_id, withdrawn_at__isnull=True)
+    return consents.order_by().values_list("disciplines")
+
+
+_consent_scope = Prepared(_consent_in_force, resident_id=0)
+
+
+def consent_scope(*, resident_id: int) -> list[str] | None:
+    """The disciplines the resident's consent in force names (None: no consent in force), for
+    `may_see`: read once when a live event is published, so that each board decides who heard
+    of whom without a query of its own."""
+    rows = _consent_scope.rows(resident_id=resident_id)
+    return list(rows[0][0]) if rows else None
+
+
 def can_see_resident(*, user, resident) -> bool:
     roles = roles_on(team=resident.team, user=user)
     if not roles or roles & DIRECTLY_INVOLVED:
@@ -199,12 +217,22 @@ def needs_second_factor(user) -> bool:
 def member_team_id(*, user, slug: str, second_factor: bool = True) -> int | None:
     """For WebSocket connects: the team's id if `user` is a member of it (and, where required,
     signed in with the second factor), else None."""
+    found = member_team_roles(user=user, slug=slug, second_factor=second_factor)
+    return found[0] if found else None
+
+
+def member_team_roles(
+    *, user, slug: str, second_factor: bool = True
+) -> tuple[int, frozenset[str]] | None:
+    """`member_team_id` with the user's roles on that team (a board's live events name only
+    the residents these roles may see: `may_see`)."""
     if not second_factor and needs_second_factor(user):
         return None
     try:
-        return team_for_member(user=user, slug=slug).pk
+        team = team_for_member(user=user, slug=slug)
     except Http404:
         return None
+    return team.pk, frozenset(roles_on(team=team, user=user))
 
 
 # --- the KPI dashboard ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from kernteam.admin_base import ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
-from kernteam.models import Meeting
+from kernteam.models import Meeting, text_limit
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
 from steps.rules import TransitionRefused
 from steps.services import StateConflict, complete_action, move_resident, transition_names
@@ -16,7 +16,10 @@ from steps.states import ClosureReason
 
 class TransitionForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Reason"),
+        max_length=text_limit(StepChange, "reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     meeting = forms.ModelChoiceField(
         label=_("Team meeting (for a team decision)"),
@@ -115,9 +118,7 @@ class StepChangeAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     list_display = ["at", "trajectory", "kind", "from_state", "to_state", "actor", "actor_role"]
     list_filter = ["kind", "to_state"]
     date_hierarchy = "at"
-
-    def resident_of(self, obj):
-        return obj.trajectory.resident
+    listed_residents = ("trajectory__resident",)
 
 
 class TeamWorkAdmin(ResidentDataAdmin):

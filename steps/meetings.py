@@ -15,16 +15,18 @@ from django.utils.translation import gettext as _
 from clients.instruments import FRAILTY_INSTRUMENTS
 from clients.models import Assessment, Concern, Resident
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import AgendaItem, AgendaReason, Meeting, MeetingRefused
+from kernteam.models import AgendaItem, AgendaReason, Meeting, MeetingRefused, text_limit
 from steps.models import Trajectory
 from steps.states import STEPS, State
 
 
 def plan_meeting(*, team, by, scheduled_for) -> Meeting:
-    """The coordinator plans the team's next meeting."""
+    """The coordinator plans the team's next meeting, on a day in `Meeting.plannable` (else
+    ValidationError, by field)."""
     meeting = Meeting(team=team, scheduled_for=scheduled_for)
     if not meeting.is_coordinator(by):
         raise MeetingRefused(_("Only the team coordinator plans a meeting."))
+    meeting.full_clean()
     meeting.save()
     return meeting
 
@@ -132,6 +134,14 @@ def add_to_agenda(*, meeting: Meeting, by, resident: Resident, question: str) ->
         if AgendaReason.QUESTION not in item.reasons:
             item.reasons = [*item.reasons, AgendaReason.QUESTION]
         item.question = f"{item.question}\n{question}".strip()
+        if len(item.question) > (limit := text_limit(AgendaItem, "question")):
+            raise MeetingRefused(
+                _(
+                    "The questions about this resident may together be %(limit)d characters "
+                    "long; shorten yours or add it to the question already there."
+                )
+                % {"limit": limit}
+            )
         item.added_by = item.added_by or by
         item.save()
         _announce(locked, "meeting.agenda")

@@ -16,7 +16,14 @@ from django_fsm import (
 )
 
 from clients.models import Carer, Resident
-from kernteam.models import Meeting, primary_role
+from kernteam.models import (
+    Meeting,
+    RemembersLoaded,
+    limited_text,
+    primary_role,
+    shown_date,
+    years_later,
+)
 from kernteam.policy import roles_on
 from kernteam.prepared import update_row
 from kernteam.roles import Role
@@ -101,6 +108,8 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         with transaction.atomic(savepoint=False):
             for effect in effects:
                 effect()
+            # after the history row: the database refuses a state its newest row does not
+            # record (trigger in migration steps 0005)
             super().save(*args, **kwargs)
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *more, **kw):
@@ -331,7 +340,7 @@ class StepChange(AppendOnly, models.Model):
     )
     actor_role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = limited_text(_("reason"), max_length=2000, blank=True)
     meeting = models.ForeignKey(
         Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="step_changes"
     )
@@ -379,7 +388,7 @@ class Goal(Undeletable, models.Model):
 
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="goals")
     domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
-    description = models.TextField(_("goal"))
+    description = limited_text(_("goal"), max_length=2000)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -406,8 +415,12 @@ class Goal(Undeletable, models.Model):
             raise ValidationError({"description": _("Describe the goal.")})
 
 
-class AgreedAction(Undeletable, models.Model):
+class AgreedAction(RemembersLoaded, Undeletable, models.Model):
     """An afspraak: who does what by when. The owner is a team member or a carer."""
+
+    typed_fields = ("due_on",)
+    # An agreed action is for the coming years; one already past is not agreed, it is done.
+    DUE_WITHIN_YEARS = 5
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -418,7 +431,7 @@ class AgreedAction(Undeletable, models.Model):
     goal = models.ForeignKey(
         Goal, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
     )
-    description = models.TextField(_("what"))
+    description = limited_text(_("what"), max_length=2000)
     owner_member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -486,6 +499,21 @@ class AgreedAction(Undeletable, models.Model):
     def is_overdue(self, today=None) -> bool:
         return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
 
+    @classmethod
+    def due_on_problem(cls, day) -> str | None:
+        """Why an action cannot be agreed for `day` (None when it can): from today to
+        `DUE_WITHIN_YEARS` ahead."""
+        today = timezone.localdate()
+        last = years_later(today, cls.DUE_WITHIN_YEARS)
+        if day < today:
+            return _("The due date lies in the past: an agreed action is due today or later.")
+        if day > last:
+            return _("The due date must lie between %(first)s and %(last)s.") % {
+                "first": shown_date(today),
+                "last": shown_date(last),
+            }
+        return None
+
     def clean(self) -> None:
         if not self.resident_id:
             return  # the form reports the missing resident
@@ -493,6 +521,12 @@ class AgreedAction(Undeletable, models.Model):
         errors = {}
         if not (self.description or "").strip():
             errors["description"] = _("Describe what will be done.")
+        if (
+            self.due_on
+            and self.is_typed("due_on")
+            and (problem := self.due_on_problem(self.due_on))
+        ):
+            errors["due_on"] = problem
         if self.goal_id and self.goal.resident_id != self.resident_id:
             errors["goal"] = _("This goal belongs to another resident.")
         if bool(self.owner_member_id) == bool(self.owner_carer_id):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from clients.models import Carer, Resident
+from clients.services import lock_record
 from kernteam.events import send_team_event_on_commit
 from kernteam.models import Meeting, Team
 from kernteam.policy import roles_on
@@ -111,6 +112,8 @@ def move_resident(
     move = Move(by=by, reason=reason or "", meeting=meeting, closure_reason=closure_reason or "")
     try:
         with transaction.atomic():
+            if transition == "close":  # it may withdraw consent: the lock consent takes, first
+                lock_record(resident)
             trajectory = _locked_trajectory(resident)
             if trajectory.state != expected_state:
                 raise _conflict(trajectory)
@@ -194,6 +197,7 @@ def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=N
     )
     goal.full_clean(exclude=["resident", "created_by", "meeting"])
     with transaction.atomic():
+        _check_still_open(resident)
         goal.save()
         _announce_resident(resident, "goal_added")
     return goal
@@ -225,6 +229,7 @@ def agree_action(
     )
     action.full_clean(exclude=["resident", "created_by", "meeting", "goal"])
     with transaction.atomic():
+        _check_still_open(resident)
         action.save()
         _announce_resident(resident, "action_added")
     return action
@@ -281,6 +286,13 @@ _trajectory_locked = Prepared(
     lambda resident_id: Trajectory.objects.select_for_update().filter(resident_id=resident_id),
     resident_id=0,
 )
+
+
+def _check_still_open(resident: Resident) -> None:
+    """Lock the trajectory, as a move does, and refuse a record closed meanwhile: what is added
+    while a colleague closes the record lands before the closing, or is refused."""
+    if _locked_trajectory(resident).is_closed:
+        raise ValidationError(_("This record is closed and can no longer be changed."))
 
 
 def _locked_trajectory(resident: Resident) -> Trajectory:

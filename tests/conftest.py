@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from kernteam.roles import Role
+from tests import clock
 from tests.factories import (
     MembershipFactory,
     ResidentFactory,
@@ -21,6 +22,16 @@ from tests.factories import (
 )
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config) -> None:
+    """KERNTEAM_CLOCK_AHEAD_DAYS=N: the whole session runs N days ahead (tests/clock.py)."""
+    clock.start()
+
+
+def pytest_report_header(config) -> str | None:
+    days = clock.days_ahead()
+    return f"clock: {days:g} days ahead ({clock.AHEAD})" if days else None
 
 
 def require_service(available: bool, reason: str) -> None:

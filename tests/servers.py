@@ -51,6 +51,7 @@ class Uvicorn:
             [
                 sys.executable,
                 "-m",
+                "tests.clock",  # on the tests' clock (KERNTEAM_CLOCK_AHEAD_DAYS)
                 "uvicorn",
                 "config.asgi:application",
                 "--host",

@@ -154,11 +154,12 @@ def test_nobody_rewrites_the_log(nurse, resident_in):
         entry.delete()
     with pytest.raises(ProtectedRecord):
         AccessLogEntry.objects.update(what="x")
-    refused = pytest.raises(DatabaseError, match="append-only")
+    # the trigger refuses; the application's own role (CI's PostgreSQL pass) has no right to try
+    refused = pytest.raises(DatabaseError, match=r"append-only|permission denied")
     with refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE kernteam_accesslogentry SET what = 'x' WHERE id = %s", [entry.pk])
     if connection.vendor == "postgresql":
-        refused = pytest.raises(DatabaseError, match="append-only")
+        refused = pytest.raises(DatabaseError, match=r"append-only|permission denied")
         with refused, transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM kernteam_accesslogentry WHERE id = %s", [entry.pk])
     assert AccessLogEntry.objects.get(pk=entry.pk).what == "resident"
@@ -245,5 +246,5 @@ def test_the_admin_is_for_superusers_and_what_they_open_is_logged(client, daalho
     client.get(reverse("admin:steps_trajectory_changelist"))
     assert entries() == [
         ("gp.daalhof", "admin", "daalhof", "Janssen", "read", "admin:resident"),
-        ("gp.daalhof", "admin", None, None, "read", "admin:trajectory-list"),
-    ]
+        ("gp.daalhof", "admin", "daalhof", "Janssen", "read", "admin:trajectory-list"),
+    ]  # a list names each resident it shows (tests/test_admin_logging.py)

@@ -32,7 +32,7 @@ def ramakers(daalhof, resident_in):
         share_with_carers=True,
     )
     daalhof.team.memberships.filter(user=daalhof.poh).update(phone="043 123 45 67")
-    resident.trajectory.review_due = datetime.date(2027, 3, 1)
+    resident.trajectory.review_due = next_first_of_march()
     resident.trajectory.save(update_fields=["review_due"])
     score(resident, "gfi", 7, daalhof.poh)
     return resident
@@ -44,6 +44,11 @@ def thea_carer(ramakers):
     carer.email = "thea.ramakers@example.nl"
     carer.save()
     return carer
+
+
+def next_first_of_march() -> datetime.date:
+    """A review date some months ahead, whatever the day the test runs."""
+    return datetime.date(timezone.localdate().year + 1, 3, 1)
 
 
 def action(resident, by, description, *, carer=None, shared=True, days=7):
@@ -74,7 +79,8 @@ def test_thea_sees_what_was_agreed_in_plain_dutch(portal, daalhof, ramakers, the
     assert "Personenalarmering aanvragen" in html and "Dit doet u" in html
     assert "Huisbezoek valrisico" in html
     assert escape(daalhof.poh.get_full_name()) in html and "043 123 45 67" in html
-    assert "Het team bespreekt uw naaste weer vóór 1 maart 2027." in html
+    year = next_first_of_march().year
+    assert f"Het team bespreekt uw naaste weer vóór 1 maart {year}." in html
     # never scores, unshared actions or other carers
     assert "Medicatie herzien" not in html and "GFI" not in html and "kwetsbaar" not in html
 

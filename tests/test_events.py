@@ -150,14 +150,45 @@ async def test_a_view_does_not_wait_for_its_event_to_be_published(monkeypatch, d
     assert sent == [(team_group(daalhof.team.pk), "resident.moved")]
 
 
-async def test_an_event_that_could_not_be_published_is_logged(caplog):
+async def test_events_lost_in_an_outage_are_logged_once_not_per_event(caplog, monkeypatch):
+    """Redis away: one warning when the first event cannot be sent, none for the next ones,
+    and one when events get through again, with how many were lost (no traceback)."""
+    from kernteam import events
+
+    monkeypatch.setattr(events, "outage", events.Outage())
+    up = False
+
+    class FlakyLayer:
+        async def group_send(self, group: str, message: dict) -> None:
+            if not up:
+                raise ConnectionError("Redis is gone")
+
+    for _ in range(5):
+        events._publish(FlakyLayer(), "team-1", {"type": "board.event", "event": {}})
+        await asyncio.sleep(0.02)
+    up = True
+    for _ in range(2):
+        events._publish(FlakyLayer(), "team-1", {"type": "board.event", "event": {}})
+        await asyncio.sleep(0.02)
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "kernteam.events"]
+    assert [level for level, _ in said] == ["WARNING", "WARNING"]
+    assert said[0][1] == (
+        "Live channel not delivering (ConnectionError: Redis is gone); boards show offline "
+        "until it is back"
+    )
+    assert said[1][1].startswith("Live channel delivering again after ")
+    assert "5 live events were not sent meanwhile" in said[1][1]
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
+
+
+async def test_an_event_that_fails_for_another_reason_is_logged_with_its_traceback(caplog):
     from kernteam.events import _publish
 
     class BrokenLayer:
         async def group_send(self, group: str, message: dict) -> None:
-            raise ConnectionError("Redis is gone")
+            raise TypeError("cannot serialise")
 
     _publish(BrokenLayer(), "team-1", {"type": "board.event", "event": {}})
     await asyncio.sleep(0.05)
     assert "A live event was not sent" in caplog.text
-    assert "Redis is gone" in caplog.text
+    assert "cannot serialise" in caplog.text

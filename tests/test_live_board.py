@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -29,11 +31,17 @@ async def socket(
     return WebsocketCommunicator(application, f"/ws/teams/{slug}/board/", headers=headers)
 
 
-async def test_a_member_hears_a_move_by_a_colleague(daalhof, resident_in):
-    resident = await database_sync_to_async(resident_in)("step2")
-    board = await socket("daalhof", user=daalhof.poh)
+async def live(board: WebsocketCommunicator) -> WebsocketCommunicator:
+    """Connected, and told that the live channel delivers (the first frame)."""
     connected, _ = await board.connect()
     assert connected
+    assert json.loads(await board.receive_from(timeout=2)) == {"live": True, "every": 10.0}
+    return board
+
+
+async def test_a_member_hears_a_move_by_a_colleague(daalhof, resident_in):
+    resident = await database_sync_to_async(resident_in)("step2")
+    board = await live(await socket("daalhof", user=daalhof.poh))
 
     await database_sync_to_async(move_resident)(
         resident=resident,
@@ -50,8 +58,7 @@ async def test_a_member_hears_a_move_by_a_colleague(daalhof, resident_in):
 
 async def test_another_teams_board_hears_nothing(daalhof, malberg, resident_in):
     resident = await database_sync_to_async(resident_in)("step2")
-    other = await socket("malberg", user=malberg.gp)
-    assert (await other.connect())[0]
+    other = await live(await socket("malberg", user=malberg.gp))
     await database_sync_to_async(move_resident)(
         resident=resident,
         transition="step_up_to_3",
@@ -110,3 +117,101 @@ async def test_only_members_of_the_team_subscribe(daalhof, malberg, who):
     connected, _ = await board.connect()
     assert connected is (who == "member")
     await board.disconnect()
+
+
+async def boards_of(*users) -> list[WebsocketCommunicator]:
+    return [await live(await socket("daalhof", user=user)) for user in users]
+
+
+async def test_an_event_names_the_resident_only_to_those_who_may_see_them(daalhof, resident_in):
+    """Consent for the GP, POH and district nurse: the welfare worker's board hears that the
+    board changed, never which resident (whose page answers 404 for her)."""
+    from tests.factories import give_consent
+
+    def resident_for_three():
+        resident = resident_in("step2", consent=False)
+        give_consent(resident, daalhof.poh, disciplines=["gp", "poh", "district_nurse"])
+        return resident
+
+    resident = await database_sync_to_async(resident_for_three)()
+    gp, nurse, welfare = await boards_of(daalhof.gp, daalhof.district_nurse, daalhof.welfare)
+    await database_sync_to_async(move_resident)(
+        resident=resident,
+        transition="step_up_to_3",
+        expected_state="step2",
+        by=daalhof.district_nurse,
+        reason="Gevallen",
+    )
+    for board in (gp, nurse):
+        html = await board.receive_from(timeout=2)
+        assert f'data-resident="{resident.pk}"' in html and 'data-event="resident.moved"' in html
+    html = await welfare.receive_from(timeout=2)
+    assert 'data-event="resident.changed"' in html and 'data-resident=""' in html
+    assert "moved" not in html and "data-focus-url" not in html
+    for board in (gp, nurse, welfare):
+        await board.disconnect()
+
+
+async def test_a_signalled_resident_without_consent_is_named_to_the_gp_and_poh_only(daalhof):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from clients.services import record_assessment
+
+    resident = await database_sync_to_async(ResidentFactory)(team=daalhof.team, state="signalled")
+    poh, nurse = await boards_of(daalhof.poh, daalhof.district_nurse)
+    await database_sync_to_async(record_assessment)(
+        resident=resident,
+        by=daalhof.gp,
+        instrument="gfi",
+        score=Decimal(5),
+        assessed_on=timezone.localdate(),
+    )
+    assert f'data-resident="{resident.pk}"' in await poh.receive_from(timeout=2)
+    html = await nurse.receive_from(timeout=2)
+    assert 'data-resident=""' in html and 'data-event="resident.changed"' in html
+    for board in (poh, nurse):
+        await board.disconnect()
+
+
+async def test_a_withdrawal_tells_those_who_lost_sight_only_that_a_consent_changed(
+    daalhof, resident_in
+):
+    """The district nurse saw the resident until the withdrawal: her board hears that a consent
+    changed (it re-fetches, and an open panel checks whether it may still show its resident),
+    not whose; the GP's board still hears whose."""
+    from clients.services import withdraw_consent
+
+    resident = await database_sync_to_async(resident_in)("step2")
+    gp, nurse = await boards_of(daalhof.gp, daalhof.district_nurse)
+    await database_sync_to_async(withdraw_consent)(resident=resident, by=daalhof.gp)
+    html = await gp.receive_from(timeout=2)
+    assert f'data-resident="{resident.pk}"' in html
+    assert 'data-event="resident.consent_changed"' in html
+    html = await nurse.receive_from(timeout=2)
+    assert 'data-event="resident.consent_changed"' in html and 'data-resident=""' in html
+    for board in (gp, nurse):
+        await board.disconnect()
+
+
+async def test_the_chair_opening_a_hidden_resident_does_not_name_them_to_a_follower(
+    daalhof, resident_in
+):
+    from steps.meetings import focus_on
+
+    def meeting_on_a_hidden_resident():
+        from tests.factories import open_meeting
+
+        resident = resident_in("step3", consent=False)
+        return open_meeting(daalhof.team, daalhof.coordinator), resident
+
+    meeting, resident = await database_sync_to_async(meeting_on_a_hidden_resident)()
+    (welfare,) = await boards_of(daalhof.welfare)
+    await database_sync_to_async(focus_on)(
+        meeting=meeting, by=daalhof.coordinator, resident=resident
+    )
+    html = await welfare.receive_from(timeout=2)
+    assert 'data-event="resident.changed"' in html and "data-focus-url" not in html
+    assert f"/residents/{resident.pk}/" not in html
+    await welfare.disconnect()

@@ -30,6 +30,12 @@ def planned(daalhof) -> Meeting:
     return plan_meeting(team=daalhof.team, by=daalhof.coordinator, scheduled_for=timezone.now())
 
 
+def next_week() -> str:
+    """A week from today at 14:00, as the planning form takes it: a review due today is on
+    that meeting's agenda, one due in 90 days is not."""
+    return f"{timezone.localdate() + datetime.timedelta(days=7)}T14:00"
+
+
 def names(meeting: Meeting) -> list[str]:
     return [i.resident.last_name for i in meeting.agenda.order_by("position")]
 
@@ -183,9 +189,7 @@ def test_the_coordinator_plans_opens_and_closes_from_the_screens(
     client, daalhof, board_with_reasons
 ):
     client.force_login(daalhof.coordinator)
-    planned = client.post(
-        reverse("meetings", args=["daalhof"]), {"scheduled_for": "2026-11-24T14:00"}
-    )
+    planned = client.post(reverse("meetings", args=["daalhof"]), {"scheduled_for": next_week()})
     meeting = Meeting.objects.get()
     assert planned.url == reverse("meeting", args=["daalhof", meeting.pk])
     client.post(reverse("meeting_step", args=["daalhof", meeting.pk, "open"]))
@@ -193,8 +197,9 @@ def test_the_coordinator_plans_opens_and_closes_from_the_screens(
     assert meeting.is_open and meeting.agenda.count() == 5
     html = client.get(reverse("meeting", args=["daalhof", meeting.pk])).content.decode()
     assert "Screening" in html and "MDO afsluiten" in html
-    # the new signal has no consent yet: the coordinator sees why it is there, not who
-    assert "Signaal" not in html and "nieuw gesignaleerd" in html
+    # the new signal has no consent yet: the coordinator sees a place on the agenda, not who
+    # or why (issue 14: the reasons are about the resident too)
+    assert "Signaal" not in html and "nieuw gesignaleerd" not in html
     assert "Een cliënt wiens toestemming uw discipline niet dekt" in html
     closed = client.post(reverse("meeting_step", args=["daalhof", meeting.pk, "close"]))
     assert closed.url == reverse("meeting_minutes", args=["daalhof", meeting.pk])
@@ -203,7 +208,7 @@ def test_the_coordinator_plans_opens_and_closes_from_the_screens(
 def test_a_member_cannot_plan_open_or_close(client, daalhof, planned):
     client.force_login(daalhof.gp)
     html = client.post(
-        reverse("meetings", args=["daalhof"]), {"scheduled_for": "2026-11-24T14:00"}
+        reverse("meetings", args=["daalhof"]), {"scheduled_for": next_week()}
     ).content.decode()
     assert "Alleen de coördinator van het kernteam plant een MDO." in html
     client.post(reverse("meeting_step", args=["daalhof", planned.pk, "open"]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,10 @@ from tests.factories import carer_for
 def nurse(client, daalhof):
     client.force_login(daalhof.district_nurse)
     return client
+
+
+def in_a_month() -> str:
+    return (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
 
 
 def add(client, resident, what, **data):
@@ -66,7 +72,7 @@ def test_a_goal_and_an_action_for_the_daughter(nurse, daalhof, resident_in):
         "action",
         description="Personenalarmering regelen",
         owner=f"c{carer.pk}",
-        due_on="2027-01-15",
+        due_on=in_a_month(),
     )
     action = resident.actions.get()
     assert action.owner_carer == carer and action.shared_with_carers  # a carer's action is shared
@@ -80,7 +86,7 @@ def test_an_owner_from_another_team_is_not_offered(nurse, malberg, resident_in):
         "action",
         description="Bellen",
         owner=f"m{malberg.gp.pk}",
-        due_on="2027-01-15",
+        due_on=in_a_month(),
     ).content.decode()
     assert "Selecteer een geldige keuze" in html
     assert resident.actions.count() == 0

@@ -94,7 +94,7 @@ def test_a_move_through_worker_a_reaches_a_board_on_worker_b(two_workers, daalho
                 "Origin": f"http://{worker_b}",
             },
         ) as board:
-            await asyncio.sleep(0.3)  # subscribed
+            assert await board.recv() == '{"live": true, "every": 10.0}'  # subscribed
             status = await asyncio.to_thread(
                 post_move, worker_a, nurse_session, resident, "Twee keer gevallen"
             )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Resident
 
@@ -57,7 +60,7 @@ def test_a_future_date_of_birth_is_refused(client, daalhof):
         daalhof.team,
         first_name="Jan",
         last_name="Ramakers",
-        date_of_birth="2099-01-01",
+        date_of_birth=(timezone.localdate() + datetime.timedelta(days=1)).isoformat(),  # tomorrow
         reason="Zorgen",
     ).content.decode()
     assert "De geboortedatum ligt in de toekomst." in html

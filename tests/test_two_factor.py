@@ -1,5 +1,6 @@
 """The second factor (TOTP): required of professionals where the setting asks for it (always in
-production), set up once with a QR code, then a code at each sign-in. Carers are not asked."""
+production), set up once with a QR code and an enrolment link from the administrator, then a
+code at each sign-in. Carers are not asked."""
 
 from __future__ import annotations
 
@@ -30,25 +31,56 @@ def sign_in(client, user):
     return response
 
 
+def link_for(user) -> str:
+    from kernteam.second_factor import issue_enrolment_link
+
+    return reverse("enrolment_link", args=[issue_enrolment_link(user=user)])
+
+
 @required
 @pytest.mark.django_db
-def test_a_professional_sets_up_the_app_and_then_gets_in(client, daalhof):
+def test_a_password_alone_does_not_set_up_the_app(client, daalhof):
     sign_in(client, daalhof.district_nurse)
+    stopped = client.get(reverse("board", args=["daalhof"]))
+    assert stopped.status_code == 302 and stopped.url.startswith(reverse("two_factor"))
+    page = client.get(stopped.url)
+    text = page.content.decode()
+    assert page.status_code == 403
+    assert "vraag de beheerder van Kernteam erom" in text  # how to get the app set up
+    assert "<svg" not in text and "otpauth" not in text and "<code" not in text  # no secret
+    assert not TOTPDevice.objects.filter(user=daalhof.district_nurse).exists()
+    # a guessed code posted anyway sets nothing up either
+    assert client.post(stopped.url, {"code": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.filter(user=daalhof.district_nurse).exists()
+    assert client.get(reverse("board", args=["daalhof"])).status_code == 302
+
+
+@required
+@pytest.mark.django_db
+def test_a_professional_sets_up_the_app_with_her_link_and_then_gets_in(client, daalhof):
+    nurse = daalhof.district_nurse
+    link = link_for(nurse)
+    sign_in(client, nurse)
     board = reverse("board", args=["daalhof"])
     stopped = client.get(board)
-    assert stopped.status_code == 302 and stopped.url.startswith(reverse("two_factor"))
-    page = client.get(stopped.url).content.decode()
+    opened = client.get(link)  # the link from her e-mail, in the same signed-in browser
+    assert opened.status_code == 302 and opened.url == reverse("two_factor")
+    target = stopped.url  # (the set-up page, on the way to the board)
+    page = client.get(target).content.decode()
     assert "<svg" in page and "Scan deze QR-code" in page  # first time: set up the app
-    device = TOTPDevice.objects.get(user=daalhof.district_nurse, confirmed=False)
+    device = TOTPDevice.objects.get(user=nurse, confirmed=False)
 
-    wrong = client.post(stopped.url, {"code": "000000" if code_for(device) != "000000" else "1"})
+    wrong = client.post(target, {"code": "000000" if code_for(device) != "000000" else "1"})
     assert "Deze code klopt niet" in wrong.content.decode()
-    too_soon = client.post(stopped.url, {"code": code_for(device)})
+    too_soon = client.post(target, {"code": code_for(device)})
     assert "Te veel foute codes" in too_soon.content.decode()  # guessing is slowed down
     device.refresh_from_db()
     device.throttle_reset()  # as if she waited a moment
-    done = client.post(stopped.url, {"code": code_for(device)})
-    assert done.status_code == 302 and done.url == board
+    done = client.post(target, {"code": code_for(device)})
+    assert done.status_code == 302 and done.url.startswith(reverse("recovery_codes"))
+    codes = client.get(done.url)
+    assert "Herstelcodes" in codes.content.decode()
+    assert f'href="{board}"' in codes.content.decode()  # then on to where she was going
     assert client.get(board).status_code == 200
     device.refresh_from_db()
     assert device.confirmed

@@ -37,8 +37,16 @@ class TokenAuthentication(KnoxTokenAuthentication):
     API request does it."""
 
     def authenticate_credentials(self, token: bytes):
-        """knox's own check: the token's key finds the candidates, its hash must match."""
-        text = token.decode("utf-8")
+        """knox's own check: the token's key finds the candidates, its hash must match. A
+        token is printable ASCII (hexadecimal, after an optional prefix): anything else (bytes
+        that are not UTF-8, a NUL the database would refuse) is an invalid token, found before
+        any query."""
+        try:
+            text = token.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
+        if not text.isprintable():
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         for auth_token in _tokens.objects(key=text[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue

@@ -4,13 +4,16 @@ access policy); input serializers only parse, the domain services decide."""
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clients.instruments import Instrument
-from clients.models import Assessment, Concern
-from kernteam.models import AgendaReason, Meeting, Team
+from clients.models import Assessment, Concern, Resident
+from kernteam.models import AgendaReason, Meeting, Team, text_limit
 from kernteam.roles import Role
 from steps.board import FLAGS
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, Kind, StepChange
@@ -200,12 +203,58 @@ class FlatInput(serializers.Serializer):
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
+class Text(serializers.CharField):
+    """Free text as the API takes it, and as its schema says: a JSON string (a number is
+    refused, not turned into text), as long as the model's field allows at most (`model`,
+    `field`), and unless blank is allowed, with more in it than spaces (minLength, pattern).
+    Surrounding spaces count towards the limit; the domain strips them."""
+
+    default_error_messages = {"invalid": _("Enter text (a JSON string).")}
+    # DRF refuses NUL and lone surrogates in any text: the pattern says so too.
+    ANY = "[^\\u0000\\uD800-\\uDFFF]*"
+    SOMETHING = "[^\\s\\u0000\\uD800-\\uDFFF]"
+
+    def __init__(self, model, field: str, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        if kwargs.get("allow_blank"):
+            pattern, message = f"^{self.ANY}$", _("Write text without NUL characters.")
+        else:
+            kwargs["min_length"] = 1
+            pattern, message = (
+                f"^{self.ANY}{self.SOMETHING}{self.ANY}$",
+                _("Write some text: more than spaces, and no NUL characters."),
+            )
+        kwargs["validators"] = [RegexValidator(pattern, message=message)]
+        super().__init__(max_length=text_limit(model, field), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "number"})
+class Score(serializers.Field):
+    """A score as a JSON number; whether it fits the instrument (range, steps) is the
+    domain's answer (400 with a message for `score`)."""
+
+    default_error_messages = {"invalid": _("Enter the score as a number.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return Decimal(str(data))
+
+    def to_representation(self, value):
+        return float(value)
+
+
 class TransitionInputSerializer(FlatInput):
     transition = serializers.ChoiceField(TRANSITIONS)
     expected_state = serializers.ChoiceField(
         State.choices, help_text="The state you saw the resident in; 409 if it changed meanwhile."
     )
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    reason = Text(StepChange, "reason", required=False, allow_blank=True, default="")
     closure_reason = serializers.ChoiceField(
         ClosureReason.choices, required=False, allow_blank=True, default=""
     )
@@ -213,17 +262,13 @@ class TransitionInputSerializer(FlatInput):
 
 class SignalInputSerializer(FlatInput):
     team = serializers.SlugField()
-    first_name = serializers.CharField(max_length=80)
-    last_name = serializers.CharField(max_length=120)
-    salutation = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    first_name = Text(Resident, "first_name")
+    last_name = Text(Resident, "last_name")
+    salutation = Text(Resident, "salutation", required=False, default="", allow_blank=True)
     date_of_birth = serializers.DateField()
-    neighbourhood = serializers.CharField(
-        max_length=120, required=False, default="", allow_blank=True
-    )
-    gp_practice = serializers.CharField(
-        max_length=120, required=False, default="", allow_blank=True
-    )
-    reason = serializers.CharField(max_length=2000)
+    neighbourhood = Text(Resident, "neighbourhood", required=False, default="", allow_blank=True)
+    gp_practice = Text(Resident, "gp_practice", required=False, default="", allow_blank=True)
+    reason = Text(StepChange, "reason")
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -250,7 +295,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class AssessmentInputSerializer(FlatInput):
     instrument = serializers.ChoiceField(Instrument.choices)
-    score = serializers.DecimalField(max_digits=4, decimal_places=1)
+    score = Score()
     assessed_on = serializers.DateField(required=False, help_text="Default: today.")
 
 
@@ -266,7 +311,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
 class GoalInputSerializer(FlatInput):
     domain = serializers.ChoiceField(Domain.choices)
-    description = serializers.CharField(max_length=2000)
+    description = Text(Goal, "description")
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -307,7 +352,7 @@ class ActionSerializer(serializers.ModelSerializer):
 
 
 class ActionInputSerializer(FlatInput):
-    description = serializers.CharField(max_length=2000)
+    description = Text(AgreedAction, "description")
     due_on = serializers.DateField()
     owner_member = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="A team member's user id."
@@ -330,7 +375,7 @@ class ConcernSerializer(serializers.ModelSerializer):
 
 
 class ConcernInputSerializer(FlatInput):
-    text = serializers.CharField(max_length=4000)
+    text = Text(Concern, "text")
     carer = serializers.IntegerField(help_text="The linked carer who raised it (their id).")
 
 
@@ -347,7 +392,9 @@ class MeetingSerializer(serializers.ModelSerializer):
 class AgendaItemSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     resident = serializers.IntegerField(
-        allow_null=True, help_text="Null when your discipline may not see this resident."
+        allow_null=True,
+        help_text="Null when your discipline may not see this resident: then the item says "
+        "nothing about them (no name, reasons, question or time discussed).",
     )
     name = serializers.CharField(allow_blank=True)
     reasons = serializers.ListField(child=serializers.ChoiceField(AgendaReason.choices))
@@ -372,9 +419,10 @@ class MeetingDetailSerializer(MeetingSerializer):
                     "position": item.position,
                     "resident": item.resident_id if visible else None,
                     "name": item.resident.display_name if visible else "",
-                    "reasons": list(item.reasons),
+                    # why a hidden resident is on the agenda is about them: not for this caller
+                    "reasons": list(item.reasons) if visible else [],
                     "question": item.question if visible else "",
-                    "discussed_at": item.discussed_at,
+                    "discussed_at": item.discussed_at if visible else None,
                 }
             )
         return items

@@ -117,6 +117,7 @@ def _signal(request):
     data = parsed(s.SignalInputSerializer, request.data)
     found = member_team(request, data.pop("team"))
     resident = services.signal_resident(team=found, by=request.user, **data)
+    noted(request, [(found, resident.pk)])  # a write: the new resident, shown back
     return _resident_response(request, resident.pk, status_code=status.HTTP_201_CREATED)
 
 

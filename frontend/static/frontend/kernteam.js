@@ -24,24 +24,67 @@ document.addEventListener("submit", (event) => {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
-// Live: "Live" while the socket is open; offline until it is back, then resync.
+// Live: "Live" only while the server says the live channel delivers: it sends a status frame
+// ({"live": true|false, "every": seconds}) when the board connects, then every few seconds,
+// and at once when the channel stops delivering. A status overdue means the socket is not
+// delivering either: the board says so and connects again. Back to live, it catches up.
+const GRACE_MS = 4000; // a status may be this late (a slow network, a busy machine)
 let wasOffline = false;
+let overdue = null;
+let liveSocket = null; // the socket of this page's board (htmx's wrapper), to reconnect it
+let currentSocket = null; // (a replaced socket's late close says nothing about the new one)
+
+// Reconnect soon after a refusal or a failure (htmx's default waits up to a minute), with
+// jitter, so that every board of a region does not come back in the same second.
+if (window.htmx) {
+  htmx.config.wsReconnectDelay = (retries) => Math.min(1000 * 2 ** retries, 8000) * (0.5 + Math.random() / 2);
+}
+
 function setLiveStatus(state) {
   const status = document.getElementById("live-status");
   if (!status) return;
+  if (state !== "live") wasOffline = true;
   status.dataset.state = state;
   status.textContent = state === "live" ? status.dataset.live : status.dataset.offline;
 }
-document.addEventListener("htmx:wsOpen", () => {
-  setLiveStatus("live");
-  if (wasOffline) {
-    wasOffline = false;
-    boardChanged(); // catch up on what we missed
-  }
+
+function expectStatus(withinMs) {
+  clearTimeout(overdue);
+  overdue = setTimeout(() => {
+    setLiveStatus("offline");
+    // An open socket that went silent is replaced; a closed one htmx retries by itself.
+    if (liveSocket && currentSocket && currentSocket.readyState === WebSocket.OPEN) {
+      liveSocket.reconnect();
+    }
+    expectStatus(withinMs);
+  }, withinMs);
+}
+
+document.addEventListener("htmx:wsOpen", (event) => {
+  liveSocket = event.detail.socketWrapper;
+  currentSocket = event.detail.event.target;
+  expectStatus(GRACE_MS * 2); // the first status comes right after the handshake
 });
-document.addEventListener("htmx:wsClose", () => {
-  wasOffline = true;
+document.addEventListener("htmx:wsClose", (event) => {
+  if (event.detail.event.target !== currentSocket) return;
+  clearTimeout(overdue);
   setLiveStatus("offline");
+});
+document.addEventListener("htmx:wsBeforeMessage", (event) => {
+  const message = event.detail.message;
+  if (typeof message !== "string" || !message.startsWith("{")) return;
+  event.preventDefault(); // a status, not a change: nothing to swap
+  const status = JSON.parse(message);
+  expectStatus(status.every * 1000 + GRACE_MS);
+  if (!status.live) {
+    setLiveStatus("offline");
+  } else {
+    setLiveStatus("live");
+    if (wasOffline) {
+      wasOffline = false;
+      boardChanged(); // catch up on what we missed
+    }
+  }
 });
 
 // A live event names what changed; the board and agenda re-fetch themselves. The open panel
@@ -65,7 +108,10 @@ document.addEventListener("htmx:wsAfterMessage", () => {
   boardChanged();
   const panel = document.getElementById("resident-panel");
   const news = panel && parseFloat(signal.dataset.at) > parseFloat(panel.dataset.rendered);
-  if (news && panel.dataset.resident === signal.dataset.resident) {
+  // (A consent changed for a resident this member may not see (now): the panel checks
+  // whether it may still show its own.)
+  const unnamed = signal.dataset.event === "resident.consent_changed" && !signal.dataset.resident;
+  if (news && (panel.dataset.resident === signal.dataset.resident || unnamed)) {
     panel.dataset.stale = "true";
   }
   catchUp();

@@ -1,0 +1,72 @@
+"""A colleague closes the record while someone else is adding to it. Whatever was read when the
+page opened, a goal, an action, an assessment or a carer's concern added after the closing has
+committed is refused with the reason, and the closed record stays as it was closed."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+
+from clients.models import Assessment, Concern, Resident
+from clients.services import raise_concern, record_assessment
+from steps.models import AgreedAction, Goal
+from steps.services import add_goal, agree_action, move_resident
+from tests.factories import carer_for
+
+pytestmark = pytest.mark.django_db
+
+CLOSED = "Dit dossier is afgesloten en kan niet meer worden gewijzigd."
+
+
+def add(what: str, resident: Resident, team):
+    if what == "goal":
+        return add_goal(
+            resident=resident, by=team.poh, domain="functional", description="Veilig wonen"
+        )
+    if what == "action":
+        due = timezone.localdate() + datetime.timedelta(days=14)
+        return agree_action(
+            resident=resident,
+            by=team.poh,
+            description="Valmat bestellen",
+            due_on=due,
+            owner_member=team.district_nurse,
+        )
+    if what == "assessment":
+        return record_assessment(
+            resident=resident,
+            by=team.poh,
+            instrument="gfi",
+            score=Decimal(5),
+            assessed_on=timezone.localdate(),
+        )
+    carer = carer_for(resident)
+    return raise_concern(resident=resident, by=team.poh, text="Ze valt vaak.", carer=carer)
+
+
+MODELS = {"goal": Goal, "action": AgreedAction, "assessment": Assessment, "concern": Concern}
+
+
+@pytest.mark.parametrize("what", list(MODELS))
+def test_what_is_added_after_the_closing_is_refused(daalhof, resident_in, what):
+    resident = resident_in("step2")
+    opened = Resident.objects.select_related("team", "trajectory").get(pk=resident.pk)
+    assert not opened.is_closed  # the page was opened before the closing
+
+    move_resident(  # a colleague closes the record meanwhile
+        resident=Resident.objects.get(pk=resident.pk),
+        transition="close",
+        expected_state="step2",
+        by=daalhof.gp,
+        reason="Verhuisd naar Heerlen.",
+        closure_reason="moved",
+    )
+
+    with translation.override("nl"), pytest.raises(ValidationError) as refused:
+        add(what, opened, daalhof)
+    assert refused.value.messages == [CLOSED]
+    assert not MODELS[what].objects.filter(resident=resident).exists()

@@ -1,0 +1,253 @@
+"""A board never says "Live" when it is not: a Redis of the test's own is killed, restarted,
+frozen and thawed under two uvicorn workers, with real sockets on both.
+
+Boards hear `{"live": false}` within a few seconds of the outage and `{"live": true}` within a
+few seconds of its end (the browser then re-fetches the board: tests/browser/test_live_offline).
+Moves keep working meanwhile; a board that connects during the outage is told "try again later"
+(1013), never an HTTP 500; each worker logs one warning when the outage starts and one when it
+ends, never a traceback. The times measured are printed (`-s`) for the issue note.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import websockets
+from channels.layers import InMemoryChannelLayer
+from websockets.exceptions import ConnectionClosedError
+
+from tests.conftest import require_service
+from tests.factories import ResidentFactory, give_consent
+from tests.servers import Uvicorn, free_port
+from tests.test_live_board import socket as board_socket
+from tests.test_scale_out import post_move, session_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+HEARTBEAT = 1.0  # seconds (KERNTEAM_LIVE_HEARTBEAT; 10 by default): short, for a quick test
+DETECTED_WITHIN = 6.0  # seconds from the outage to "offline" on every board
+RESYNCED_WITHIN = 6.0  # seconds from Redis being back to "live" on every board
+
+
+class OwnRedis:
+    """A redis-server of this test's own, on a free port, without persistence."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def redis_server_available() -> None:
+    """Skips without redis-server; in CI, fails."""
+    found = shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()
+    require_service(bool(found), "redis-server is not installed")
+
+
+@pytest.fixture
+def own_redis():
+    redis_server_available()
+    server = OwnRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def workers(own_redis):
+    """Two uvicorn workers on the test database and the test's own Redis."""
+    pair = [
+        Uvicorn(redis_url=own_redis.url, extra_env={"KERNTEAM_LIVE_HEARTBEAT": str(HEARTBEAT)})
+        for _ in range(2)
+    ]
+    try:
+        for worker in pair:
+            worker.wait_until_up()
+        yield pair
+    finally:
+        for worker in pair:
+            worker.stop()
+
+
+def board_url(worker: Uvicorn) -> str:
+    return f"ws://{worker.address}/ws/teams/daalhof/board/"
+
+
+async def open_board(worker: Uvicorn, session: str):
+    socket = await websockets.connect(
+        board_url(worker),
+        additional_headers={"Cookie": f"sessionid={session}", "Origin": worker.url},
+    )
+    assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == {
+        "live": True,
+        "every": HEARTBEAT,
+    }
+    return socket
+
+
+async def next_status(socket, *, live: bool, within: float) -> float:
+    """Seconds until the board hears `{"live": live}` (events meanwhile are skipped)."""
+    start = time.monotonic()
+    while True:
+        text = await asyncio.wait_for(socket.recv(), within - (time.monotonic() - start))
+        if text.startswith("{") and json.loads(text)["live"] is live:
+            return time.monotonic() - start
+
+
+async def next_event(socket, within: float = 5.0) -> str:
+    start = time.monotonic()
+    while True:
+        text = await asyncio.wait_for(socket.recv(), within - (time.monotonic() - start))
+        if not text.startswith("{"):
+            return text
+
+
+async def refused_with(worker: Uvicorn, session: str) -> int:
+    """The close code of a board that connects now (an HTTP refusal raises)."""
+    socket = await websockets.connect(
+        board_url(worker),
+        additional_headers={"Cookie": f"sessionid={session}", "Origin": worker.url},
+        open_timeout=10,
+    )
+    try:
+        text = await asyncio.wait_for(socket.recv(), 10)
+    except ConnectionClosedError as closed:
+        return closed.rcvd.code
+    finally:
+        await socket.close()
+    raise AssertionError(f"the board was not refused: {text}")
+
+
+def logs_of(workers: list[Uvicorn]) -> list[str]:
+    return [worker.stop() for worker in workers]
+
+
+@pytest.mark.parametrize("fault", ["killed", "frozen"])
+def test_boards_say_offline_in_an_outage_and_live_again_after_it(
+    workers, own_redis, daalhof, fault
+):
+    a, b = workers
+    resident, after = (ResidentFactory(team=daalhof.team, state="step2") for _ in range(2))
+    for someone in (resident, after):
+        give_consent(someone, daalhof.poh)
+    poh, nurse = session_for(daalhof.poh), session_for(daalhof.district_nurse)
+
+    async def scenario() -> dict:
+        boards = [await open_board(worker, poh) for worker in (a, b, a, b)]
+        if fault == "killed":
+            own_redis.kill()
+        else:
+            own_redis.freeze()
+        detected = await asyncio.gather(
+            *(next_status(s, live=False, within=DETECTED_WITHIN) for s in boards)
+        )
+        # Moves go on (the event is lost; boards re-fetch when live again)
+        moved = await asyncio.to_thread(post_move, a.address, nurse, resident, "Gevallen")
+        refused = [await refused_with(worker, poh) for worker in (a, b)]
+        if fault == "killed":
+            own_redis.start()
+        else:
+            own_redis.thaw()
+        resynced = await asyncio.gather(
+            *(next_status(s, live=True, within=RESYNCED_WITHIN) for s in boards)
+        )
+        # Live for real: a new board connects, and every board hears the next move.
+        late = await open_board(b, poh)
+        await asyncio.to_thread(post_move, a.address, nurse, after, "Gevallen")
+        heard = await asyncio.gather(*(next_event(s) for s in [*boards, late]))
+        for socket in [*boards, late]:
+            await socket.close()
+        return {
+            "moved": moved,
+            "refused": refused,
+            "detected": detected,
+            "resynced": resynced,
+            "heard": heard,
+        }
+
+    seen = asyncio.run(scenario())
+    print(
+        f"\nRedis {fault}: offline on all 4 boards after {max(seen['detected']):.2f} s "
+        f"(each: {', '.join(f'{t:.2f}' for t in seen['detected'])}); live again "
+        f"{max(seen['resynced']):.2f} s after Redis was back"
+    )
+    assert seen["moved"] == 200
+    assert seen["refused"] == [1013, 1013]
+    assert all(f'data-resident="{after.pk}"' in text for text in seen["heard"])
+    resident.trajectory.refresh_from_db()
+    assert resident.trajectory.state == "step3"  # the move made during the outage
+    for log in logs_of(workers):
+        assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
+        assert log.count("Live channel not delivering") == 1, log[-3000:]
+        assert log.count("Live channel delivering again") == 1, log[-3000:]
+
+
+class LayerWithoutRedis(InMemoryChannelLayer):
+    """The Redis layer's behaviour while Redis is away: a socket's channel cannot be made."""
+
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+async def test_a_board_whose_channel_cannot_be_made_is_told_to_try_again_later(
+    daalhof, settings, caplog, monkeypatch
+):
+    """In a worker that has not noticed the outage yet: no HTTP 500, no traceback."""
+    from kernteam import events
+
+    monkeypatch.setattr(events, "outage", events.Outage())
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.LayerWithoutRedis"}}
+    for _ in range(3):
+        board = await board_socket("daalhof", user=daalhof.poh)
+        assert (await board.connect())[0]
+        assert await board.receive_output(timeout=2) == {"type": "websocket.close", "code": 1013}
+    assert not any(record.exc_info for record in caplog.records)
+    said = [r.getMessage() for r in caplog.records if r.name == "kernteam.events"]
+    assert said == [
+        "Live channel not delivering (ConnectionError: Error 111 connecting to 127.0.0.1:6379. "
+        "Connection refused.); boards show offline until it is back"
+    ]
