@@ -6,10 +6,13 @@ from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, Re
 
 
 class CarerLinkInline(admin.TabularInline):
+    """On a carer's page the resident is chosen by autocomplete (which logs its suggestions): a
+    plain select would list every resident of every team, unlogged."""
+
     model = CarerLink
     extra = 0
     can_delete = False
-    autocomplete_fields = ["carer"]
+    autocomplete_fields = ["carer", "resident"]
 
 
 class ClosedCarerLinkInline(ReadOnlyInline):

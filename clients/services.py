@@ -85,12 +85,18 @@ def withdraw_consent(*, resident: Resident, by) -> None:
 def lock_record(resident: Resident) -> None:
     """Lock the resident's row until the transaction ends.
 
-    Whatever changes consent takes this lock first, and so does closing the record (before it
+    Whatever changes consent or adds an assessment or a concern takes this lock first (and then
+    reads whether the record is closed), and so does closing the record (before it
     locks the trajectory: `steps.services.move_resident`), which withdraws the consent in force.
     Whichever of the two commits first, the other sees it: a consent recorded meanwhile is
     withdrawn by the closing, or finds the record closed and is refused. (SQLite runs one
-    writing transaction at a time: there, the order alone does it.)"""
-    list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
+    writing transaction at a time: there, the order alone does it.)
+
+    FOR NO KEY UPDATE: the row is not deleted nor its key changed, so rows that only point at the
+    resident (a goal added meanwhile, an access-log entry) need not wait for it; a plain FOR
+    UPDATE would deadlock a closing with a goal added after the trajectory was locked."""
+    rows = Resident.objects.select_for_update(no_key=True).filter(pk=resident.pk)
+    list(rows.values_list("pk"))
 
 
 def _as_it_is_now(resident: Resident) -> Resident:

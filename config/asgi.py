@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through channels (authenticated, origin
-checked)."""
+"""ASGI entry point: HTTP through Django, WebSockets through channels (origin checked, refused
+with "try again later" while the live channel does not deliver, then authenticated)."""
 
 import os
 
@@ -12,13 +12,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from frontend.consumers import OfflineGuard  # noqa: E402
 from frontend.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            OfflineGuard(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -104,19 +104,12 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("carer_portal")
-    except AddressInUse:
-        messages.error(request, ADDRESS_IN_USE % {"email": carer.email})
-        return render(request, "frontend/carer_invitation_gone.html", status=409)
+    except AddressInUse:  # (the invitation itself still stands: not "this link is gone")
+        context = {"carer": carer}
+        return render(request, "frontend/carer_address_in_use.html", context, status=409)
     except ValidationError:
         return render(request, "frontend/carer_invitation_gone.html", status=410)
     return render(request, "frontend/carer_invitation.html", {"form": form, "carer": carer})
-
-
-ADDRESS_IN_USE = gettext_lazy(
-    "Your email address %(email)s is already in use by another account, so it cannot be yours "
-    "to sign in with. Ask the care coordinator or the practice nurse to record an address of "
-    "your own; then you get a new invitation."
-)
 
 
 def _unsaved_user(carer: Carer):

@@ -5,7 +5,11 @@ A board also hears whether the live channel delivers (`kernteam.events.Heartbeat
 frame, JSON, `{"live": true|false, "every": <seconds until the next>}`, right after it
 connects and then every `KERNTEAM_LIVE_HEARTBEAT` seconds, and at once when the channel stops
 delivering. While it does not, a new board is refused with 1013 ("try again later"), which the
-browser retries.
+browser retries, before its session is read (`OfflineGuard`).
+
+What a board names follows its member: when one of their memberships is saved (made, changed,
+ended) the board reads their roles on the team again, or closes (4403) when they are no longer
+a member; when the session signs out, its boards close (4401). Neither is retried.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -21,14 +26,43 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from kernteam import events
 from kernteam.access_log import log_subscription
-from kernteam.events import PROBE_TIMEOUT, heartbeat, heartbeat_seconds, is_outage, team_group
+from kernteam.events import (
+    PROBE_TIMEOUT,
+    heartbeat,
+    heartbeat_seconds,
+    is_outage,
+    known_offline,
+    session_tag,
+    team_group,
+    user_group,
+)
 from kernteam.policy import may_see, member_team_roles
 
 TRY_AGAIN_LATER = 1013  # (RFC 6455; the browser's htmx retries it, with a delay)
+NOT_A_MEMBER = 4403  # (no longer: not retried)
+SIGNED_OUT = 4401  # (not retried)
+
+
+class OfflineGuard:
+    """ASGI middleware, outside the session and user lookup: while this process's heartbeat
+    finds the channel layer not delivering, a WebSocket is refused with 1013 before anything
+    else runs: no database query, no channel made on the layer (channels_redis keeps one per
+    attempt). Accepted, then closed: a refused handshake reaches the browser as HTTP 403."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket" and await known_offline():
+            await receive()  # the handshake ("websocket.connect")
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
+            return
+        await self.app(scope, receive, send)
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
-    group: str | None = None
+    groups_joined: tuple[str, ...] = ()
     roles: frozenset[str] = frozenset()
     handshake_seen = False
 
@@ -60,24 +94,25 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         team_id, self.roles = found
-        if not await self._join(team_group(team_id)):
+        if not await self._join(team_group(team_id), user_group(self.scope["user"].pk)):
             await self.try_again_later()
             return
         await self.accept()
         self.heartbeat.join(self.hear_heartbeat)
         await self.hear_heartbeat(True)
 
-    async def _join(self, group: str) -> bool:
+    async def _join(self, *groups: str) -> bool:
+        self.groups_joined = groups  # (first: a failed subscription is discarded on disconnect)
         try:
-            await asyncio.wait_for(
-                self.channel_layer.group_add(group, self.channel_name), PROBE_TIMEOUT
-            )
+            for group in groups:
+                await asyncio.wait_for(
+                    self.channel_layer.group_add(group, self.channel_name), PROBE_TIMEOUT
+                )
         except Exception as exc:
             if not is_outage(exc):
                 raise
             events.outage.failed(exc)
             return False
-        self.group = group
         return True
 
     async def try_again_later(self) -> None:
@@ -115,16 +150,17 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if getattr(self, "heartbeat", None) is not None:
             self.heartbeat.leave(self.hear_heartbeat)
-        if self.group:
+        for group in self.groups_joined:
             try:
                 await asyncio.wait_for(
-                    self.channel_layer.group_discard(self.group, self.channel_name),
+                    self.channel_layer.group_discard(group, self.channel_name),
                     PROBE_TIMEOUT,
                 )
             except Exception as exc:
                 if not is_outage(exc):
                     raise
                 events.outage.failed(exc)
+                return  # (the layer is away: the others would time out as well)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """Boards only listen."""
@@ -135,6 +171,26 @@ class BoardConsumer(AsyncWebsocketConsumer):
             {"slug": self.slug, "event": as_heard(message, roles=self.roles)},
         )
         await self._send(html)
+
+    async def member_changed(self, message: dict) -> None:
+        """A membership of this board's member was saved: their roles on the team, read again
+        (one trip, on their boards only), or the board closes when they are no longer on it."""
+        found = await database_sync_to_async(member_team_roles)(
+            user=self.scope["user"], slug=self.slug
+        )
+        if found is None:
+            await self.close(code=NOT_A_MEMBER)
+            return
+        self.roles = found[1]
+        html = render_to_string(
+            "frontend/live_signal.html",
+            {"slug": self.slug, "event": {"type": "member.changed", "at": time.time()}},
+        )
+        await self._send(html)  # (the board re-fetches, with what the roles show now)
+
+    async def user_signed_out(self, message: dict) -> None:
+        if message.get("session") == session_tag(self.scope["session"].session_key):
+            await self.close(code=SIGNED_OUT)
 
     async def hear_heartbeat(self, delivering: bool) -> None:
         await self._send(json.dumps({"live": delivering, "every": heartbeat_seconds()}))

@@ -14,13 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Resident
 from kernteam import csv_safe
 from kernteam.access_log import note, note_each
-from kernteam.log_selectors import log_entries
+from kernteam.log_selectors import LOG_READ, log_entries
 from kernteam.models import AccessLogEntry
 from kernteam.policy import is_log_officer
 
 
 class LogFilterForm(forms.Form):
-    resident = forms.IntegerField(label=_("resident number"), required=False, min_value=1)
+    # within a database id (a larger number would overflow the query: a field error, not a 500)
+    resident = forms.IntegerField(
+        label=_("resident number"), required=False, min_value=1, max_value=2**63 - 1
+    )
     user = forms.CharField(label=_("user"), required=False, max_length=80)
     since = forms.DateField(
         label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -40,14 +43,20 @@ def access_log(request: HttpRequest) -> HttpResponse:
     _officer_only(request)
     form = LogFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = log_entries(**{k: v for k, v in filters.items() if v})
+    # The officer's own reads of this log are left out of her listing: each page she opens
+    # notes up to 100 of them, which would fill her first page and shift the next ones. They
+    # stay in the log, for another officer and in a resident's overview.
+    rows = log_entries(**{k: v for k, v in filters.items() if v}, hide_log_reads_of=request.user)
+    if form.is_bound and not form.is_valid():  # a filter in error selects nothing, not all
+        rows = rows.none()
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     # Who looked at a resident is itself about that resident: each one the page names is noted.
     shown = [(e.resident.team, e.resident_id) for e in page if e.resident_id]
-    asked = Resident.objects.select_related("team").filter(pk=filters.get("resident")).first()
-    if asked is not None:  # even "no entries" tells something about this resident
-        shown.insert(0, (asked.team, asked.pk))
-    note_each(request, shown, what="access-log", role="log_officer")
+    if filters.get("resident"):  # even "no entries" tells something about this resident
+        asked = Resident.objects.select_related("team").filter(pk=filters["resident"]).first()
+        if asked is not None:
+            shown.insert(0, (asked.team, asked.pk))
+    note_each(request, shown, what=LOG_READ, role="log_officer")
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,6 +47,8 @@ def meetings(request: HttpRequest, slug: str) -> HttpResponse:
             planned = plan_meeting(team=team, by=request.user, **form.cleaned_data)
         except MeetingRefused as exc:
             messages.error(request, str(exc))
+        except ValidationError as exc:  # (the form checks the same rule first: a fallback)
+            _refused_on(form, exc)
         else:
             return redirect("meeting", slug=team.slug, pk=planned.pk)
     context = {
@@ -55,6 +58,13 @@ def meetings(request: HttpRequest, slug: str) -> HttpResponse:
         "is_coordinator": is_coordinator,
     }
     return render(request, "frontend/meetings.html", context)
+
+
+def _refused_on(form, refused: ValidationError) -> None:
+    """The model's refusal on the form, by field where the form has that field."""
+    problems = refused.message_dict if hasattr(refused, "error_dict") else {None: refused.messages}
+    for field, messages_of in problems.items():
+        form.add_error(field if field in form.fields else None, messages_of)
 
 
 @login_required

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -29,8 +30,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kernteam.access_log import client_ip
 from kernteam.second_factor import (
     CodeRefused,
+    app_device,
     device_for_link,
     enrol,
+    has_second_factor,
     new_recovery_codes,
     recovery_codes_left,
     use_recovery_code,
@@ -76,12 +79,17 @@ REFUSALS = {
 RECOVERY_REFUSALS = {
     **REFUSALS,
     "wrong": gettext_lazy("This recovery code is not right, or it was used already."),
+    "gone": gettext_lazy(
+        "You have no recovery codes. Sign in with the code from the app, or ask the "
+        "administrator to reset your authenticator app."
+    ),
 }
 
 
+@never_cache  # (the set-up page shows the app's secret)
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    device = app_device(request.user)
     if device is None:
         return _set_up(request)
     form = CodeForm(request.POST or None)
@@ -188,13 +196,14 @@ def recovery(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache  # (it shows the codes)
 @login_required
 @require_http_methods(["GET", "POST"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """The recovery codes, shown once after enrolment or after making new ones (which voids
     the old ones)."""
     verified = getattr(request.user, "is_verified", lambda: False)()
-    if not verified or not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if not verified or not has_second_factor(request.user):
         return redirect_to_login(request.get_full_path(), reverse("two_factor"))
     if request.method == "POST":
         request.session[SHOW_CODES] = new_recovery_codes(

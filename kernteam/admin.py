@@ -2,11 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from kernteam import admin_accounts  # noqa: F401  (the user list: second-factor actions)
-from kernteam.admin_base import NoDeleteAdmin, ReadOnlyInline, autocomplete_view
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyInline
 from kernteam.models import AgendaItem, Meeting, MeetingRefused, Membership, Team
-
-# The autocomplete notes the residents it suggests (read before the admin's URLs are built).
-admin.site.autocomplete_view = autocomplete_view
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,13 +1,18 @@
 """The administrator's tools for a professional's second factor, on the admin's user list:
 send an enrolment link (by e-mail, to the person's own address) and reset the authenticator
-app and recovery codes. Each is logged (kernteam/second_factor.py) and kept in the account's
-admin history."""
+app and recovery codes (after a confirmation page, as the admin's "delete selected"). Each is
+logged (kernteam/second_factor.py) and kept in the account's admin history."""
 
 from __future__ import annotations
 
+import smtplib
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -35,19 +40,28 @@ class AccountAdmin(UserAdmin):
                 )
                 continue
             try:
-                token = issue_enrolment_link(user=user)
-            except EnrolmentRefused:
+                # A mail that fails undoes the new link: an earlier link keeps working.
+                with transaction.atomic():
+                    token = issue_enrolment_link(user=user)
+                    link = request.build_absolute_uri(reverse("enrolment_link", args=[token]))
+                    send_enrolment_link(user=user, link=link)
+            except EnrolmentRefused as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                continue
+            except (smtplib.SMTPException, OSError) as exc:
                 self.message_user(
                     request,
-                    _("%(user)s already has an authenticator app; reset it first.")
-                    % {"user": user},
+                    _(
+                        "The e-mail to %(email)s could not be sent (%(error)s), so no link was "
+                        "sent to %(user)s. Try again later."
+                    )
+                    % {"email": user.email, "error": exc.__class__.__name__, "user": user},
                     messages.ERROR,
                 )
                 continue
-            link = request.build_absolute_uri(reverse("enrolment_link", args=[token]))
-            send_enrolment_link(user=user, link=link)
             what = f"enrolment-link-issued: {user.username}"
-            audit(user=request.user, what=what, path=request.path, ip=client_ip(request))
+            ip = client_ip(request)
+            audit(user=request.user, what=what, path=request.path, ip=ip, role="admin")
             self.log_change(request, user, "Enrolment link sent.")
             self.message_user(
                 request, _("Enrolment link sent to %(email)s.") % {"email": user.email}
@@ -55,6 +69,18 @@ class AccountAdmin(UserAdmin):
 
     @admin.action(description=_("Reset the authenticator app and recovery codes"))
     def reset_second_factors(self, request, queryset):
+        if request.POST.get("post") != "yes":  # first the confirmation page
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Are you sure?"),
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(
+                request, "registration/reset_second_factors_confirm.html", context
+            )
         for user in queryset:
             reset_second_factor(
                 user=user, by=request.user, path=request.path, ip=client_ip(request)
@@ -65,6 +91,7 @@ class AccountAdmin(UserAdmin):
                 _("%(user)s must set up the authenticator app again, with a new link.")
                 % {"user": user},
             )
+        return None
 
 
 if admin.site.is_registered(User):

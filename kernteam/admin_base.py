@@ -6,8 +6,8 @@ The admin is the functional administrator's tool, not a care tool: only superuse
 the role "admin" and, as team, the resident's own team (whose data it is). Each page notes the
 residents it names: a list every row's residents, a record's page (and its history) the record's
 residents, the autocomplete the residents of its suggestions, a bulk action the residents of
-the records it was given (a write for each record it changed, a read for the others). Saving a
-record's page, or adding one, is a write.
+the records it was given as its list names them (a write for each record it changed, a read for
+the others). Saving a record's page, or adding one, is a write.
 """
 
 from __future__ import annotations
@@ -114,19 +114,21 @@ class ResidentLogAdmin(admin.ModelAdmin):
     def logged_action(self, func, name: str):
         """The action, noting the residents of the records it was given: a write for each
         record it changed, a read for the others (a refusal names them in its message), and a
-        read for all when it answered with a page (a form to fill in first)."""
+        read for all when it answered with a page (a form to fill in first). An action works on
+        rows of the list, so it names the residents those rows name (`listed_residents`): none
+        for a meeting, whose opening or closing changes no resident's data and shows none."""
 
         @functools.wraps(func)
         def action(modeladmin, request, queryset):
             pks = list(queryset.values_list("pk", flat=True))  # before the action moves them
             before = modeladmin.snapshot(pks)
-            read = modeladmin.residents_in(pks)
+            read = modeladmin.residents_in(pks, listed=True)
             response = func(modeladmin, request, queryset)
             changed = []
             if response is None or 300 <= response.status_code < 400:
                 after = modeladmin.snapshot(pks)
                 changed = [pk for pk in pks if after.get(pk) != before.get(pk)]
-            written = modeladmin.residents_in(changed)
+            written = modeladmin.residents_in(changed, listed=True)
             read = [pair for pair in read if pair not in written]
             what = modeladmin.what(f"-{name}")
             modeladmin.note_pairs(request, written, what=what, action=WRITE)
@@ -160,9 +162,17 @@ class LoggedAutocompleteJsonView(AutocompleteJsonView):
         return super().serialize_result(obj, to_field_name)
 
 
-def autocomplete_view(request):
-    """For `admin.site.autocomplete_view` (set in kernteam/admin.py)."""
-    return LoggedAutocompleteJsonView.as_view(admin_site=admin.site)(request)
+class KernteamAdminSite(admin.AdminSite):
+    """The project's admin site (`admin.site`, through kernteam.apps.KernteamAdminConfig).
+
+    Its autocomplete notes the residents it suggests. Its index has no "Recent actions": those
+    name the records the administrator changed (a resident, a consent "Janssen: given …"), and
+    the index would show them to whoever opens it, long after the change was logged."""
+
+    index_template = "admin/kernteam/index.html"
+
+    def autocomplete_view(self, request):
+        return LoggedAutocompleteJsonView.as_view(admin_site=self)(request)
 
 
 class NoDeleteAdmin(ResidentLogAdmin):

@@ -6,6 +6,11 @@ A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets
 quote in front (`'=HYPERLINK(...)` is shown as text, and the quote tells a reader it was added).
 A plain number is data, not a formula: `-3`, `+2` and `-1,5` (a Dutch decimal comma) stay as
 they are, so the KPI figures keep opening as numbers.
+
+Every file has one dialect, for Dutch Excel: a UTF-8 byte-order mark (so accented names read
+right), ";" between fields, CRLF line ends, and EVERY field in double quotes. Quoting all is
+what keeps a cell whole whichever separator a spreadsheet splits on: `Jan;=cmd|...` unquoted in
+a comma file would give a Dutch Excel the cell `=cmd|...`.
 """
 
 from __future__ import annotations
@@ -30,15 +35,20 @@ def safe_cell(value) -> str:
     return text
 
 
-class SafeWriter:
-    """A csv.writer whose rows are made safe cell by cell."""
+BOM = "\ufeff"
 
-    def __init__(self, stream, **fmtparams) -> None:
-        self.rows = csv.writer(stream, **fmtparams)
+
+class SafeWriter:
+    """A csv.writer in the project's dialect whose rows are made safe cell by cell."""
+
+    def __init__(self, stream) -> None:
+        self.rows = csv.writer(stream, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
 
     def writerow(self, row) -> None:
         self.rows.writerow([safe_cell(cell) for cell in row])
 
 
-def writer(stream, **fmtparams) -> SafeWriter:
-    return SafeWriter(stream, **fmtparams)
+def writer(stream) -> SafeWriter:
+    """A writer for a new file: writes the byte-order mark first."""
+    stream.write(BOM)
+    return SafeWriter(stream)

@@ -15,6 +15,8 @@ is refused with "try again later". An outage is logged once when it starts and o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import itertools
 import logging
 import os
@@ -52,16 +54,40 @@ def send_team_event_on_commit(*, team_id: int, event: dict) -> None:
     """`at` (seconds since the epoch, at commit) lets a screen tell whether what it shows was
     rendered after the change already."""
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
+    def message() -> dict:
         message = {"type": "board.event", "event": {**event, "at": time.time()}}
         if event.get("resident"):
             from kernteam.policy import consent_scope
 
             message["disciplines"] = consent_scope(resident_id=event["resident"])
-        group = team_group(team_id)
+        return message
+
+    _send_on_commit(team_group(team_id), message)
+
+
+def user_group(user_id: int) -> str:
+    """Every open board of one user (whatever the team): told when their memberships change
+    and when one of their sessions signs out."""
+    return f"user-{user_id}"
+
+
+def session_tag(session_key: str | None) -> str:
+    """Names a session in a message without its key (channel layers are not secret)."""
+    return hashlib.sha256((session_key or "").encode()).hexdigest()[:16]
+
+
+def send_user_event_on_commit(*, user_id: int, message: dict) -> None:
+    """`message` (a channels message: its `type` names the consumer's handler) to every open
+    board of the user, after the transaction commits."""
+    _send_on_commit(user_group(user_id), lambda: message)
+
+
+def _send_on_commit(group: str, make: Callable[[], dict]) -> None:
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = make()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -97,12 +123,20 @@ async def _publish_now(layer, group: str, message: dict) -> None:
     lost, counted in the one warning of the outage: boards re-fetch once it is back."""
     try:
         await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
+        for missed in outage.take_missed():  # (the first publish after an outage)
+            await asyncio.wait_for(layer.group_send(missed, resync_message()), PUBLISH_TIMEOUT)
     except Exception as exc:
         if not is_outage(exc):
             raise
-        outage.failed(exc, lost=1)
+        outage.failed(exc, lost=1, group=group)
     else:
         outage.recovered()
+
+
+def resync_message() -> dict:
+    """To a group that missed an event: every board in it re-fetches (whichever worker it is
+    on: a board on another worker may not have noticed the outage)."""
+    return {"type": "board.event", "event": {"type": "board.resync", "at": time.time()}}
 
 
 def _published(task: asyncio.Task) -> None:
@@ -136,18 +170,28 @@ class Outage:
         self._lock = threading.Lock()  # (publishes fail on the loop and in commands' threads)
         self.since: float | None = None
         self.lost = 0
+        self.missed: set[str] = set()  # the groups whose events were lost
 
-    def failed(self, exc: BaseException | str, *, lost: int = 0) -> None:
+    def failed(self, exc: BaseException | str, *, lost: int = 0, group: str = "") -> None:
         with self._lock:
             started = self.since is None
             if started:
                 self.since = time.monotonic()
             self.lost += lost
+            if group:
+                self.missed.add(group)
+        _tell_heartbeat()  # (every failure: a blip may have come and gone between two checks)
         if started:
             logger.warning(
                 "Live channel not delivering (%s); boards show offline until it is back",
                 _describe(exc),
             )
+
+    def take_missed(self) -> set[str]:
+        """The groups that missed an event since last asked (each to be told to re-fetch)."""
+        with self._lock:
+            missed, self.missed = self.missed, set()
+        return missed
 
     def recovered(self) -> None:
         with self._lock:
@@ -170,6 +214,16 @@ def _describe(exc: BaseException | str) -> str:
 
 
 outage = Outage()
+
+
+def _tell_heartbeat() -> None:
+    """A publish or a subscription failed: this process's boards hear "offline" now, and
+    "live" (they re-fetch) once the heartbeat finds the layer delivering again."""
+    found = _heartbeat
+    if found is None or found.loop.is_closed():
+        return
+    with contextlib.suppress(RuntimeError):  # (its loop closed meanwhile)
+        found.loop.call_soon_threadsafe(found.failed_elsewhere)
 
 
 class OutageLogFilter(logging.Filter):
@@ -215,6 +269,8 @@ class Heartbeat:
         self._numbers = itertools.count()
         self._waiting: dict[int, asyncio.Future] = {}
         self._stopping = False
+        self.told: bool = True  # what the listeners heard last (each heard "live" on joining)
+        self.told_at = float("-inf")
 
     async def delivers(self) -> bool:
         """Whether the layer delivers: the last verdict if it is recent, else a new check (one
@@ -236,6 +292,8 @@ class Heartbeat:
             delivered = False
         else:
             outage.recovered()
+            for missed in outage.take_missed():
+                _publish(self.layer, missed, resync_message())
         self.delivering, self.checked_at, self._check = delivered, self.loop.time(), None
         if self._stopping and not self.listeners:
             self._stop()  # (the last board left meanwhile)
@@ -289,6 +347,23 @@ class Heartbeat:
         else:
             self._stopping = True  # once the check on its way is done
 
+    def failed_elsewhere(self) -> None:
+        """Something else found the layer not delivering (a publish, the subscription): an
+        event may be lost. Listeners hear it at once; the next check starts right away."""
+        if self.delivering is not False:  # (else the heartbeat itself found it, just now)
+            self.delivering, self.checked_at = False, float("-inf")
+        if self.told is not False and self.listeners:
+            self.told, self.told_at = False, self.loop.time()
+            task = self.loop.create_task(self._tell(False))
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
+
+    async def _tell(self, delivering: bool) -> None:
+        await asyncio.gather(
+            *(listener(delivering) for listener in list(self.listeners)),
+            return_exceptions=True,
+        )
+
     def _stop(self) -> None:
         """Nobody listens: stop (the next board's check starts it again)."""
         if self._receiver is not None:
@@ -297,17 +372,17 @@ class Heartbeat:
         self._stopping = False
 
     async def _tick(self) -> None:
-        told, told_at = None, float("-inf")
+        # (the board that started the ticker heard "live" on joining: the next one is due a
+        # heartbeat later, not at the first check)
+        self.told, self.told_at = True, self.loop.time()
         while True:
             await asyncio.sleep(probe_every())
             delivering = await self.delivers()
             now = self.loop.time()
-            if delivering != told or now - told_at >= heartbeat_seconds() - probe_every() / 2:
-                told, told_at = delivering, now
-                await asyncio.gather(
-                    *(listener(delivering) for listener in list(self.listeners)),
-                    return_exceptions=True,
-                )
+            due = now - self.told_at >= heartbeat_seconds() - probe_every() / 2
+            if delivering != self.told or due:
+                self.told, self.told_at = delivering, now
+                await self._tell(delivering)
 
 
 def _group_of(channel: str) -> str:
@@ -325,3 +400,12 @@ def heartbeat(layer) -> Heartbeat:
     if _heartbeat is None or _heartbeat.loop is not loop or _heartbeat.layer is not layer:
         _heartbeat = Heartbeat(layer)
     return _heartbeat
+
+
+async def known_offline() -> bool:
+    """Whether this process's heartbeat finds the channel layer not delivering (checked now if
+    the last verdict is old): no database, no channel of its own. False without a layer."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    return not await heartbeat(layer).delivers()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from kernteam.events import send_user_event_on_commit
 from kernteam.roles import ROLE_PRECEDENCE, Role
 from kernteam.undeletable import AppendOnly, Undeletable, UndeletableQuerySet
 
@@ -142,6 +143,14 @@ class Membership(Undeletable, models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.username} · {self.get_role_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Made, changed or ended (the admin, a command, anything): the member's open boards
+        read their roles again, or close when they are no longer on the team."""
+        super().save(*args, **kwargs)
+        send_user_event_on_commit(
+            user_id=self.user_id, message={"type": "member.changed", "team": self.team_id}
+        )
 
     def clean(self) -> None:
         if self.ended_on and self.started_on and self.ended_on < self.started_on:

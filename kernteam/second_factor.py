@@ -20,6 +20,7 @@ import logging
 
 from django.core import signing
 from django.db import transaction
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,7 +35,7 @@ _SALT = "kernteam.second_factor.enrolment"
 
 
 class EnrolmentRefused(Exception):
-    pass
+    """Why no link can be issued, in the active language (the admin shows it as is)."""
 
 
 class CodeRefused(Exception):
@@ -46,7 +47,16 @@ class CodeRefused(Exception):
 
 
 def has_second_factor(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return _apps(user).exists()
+
+
+def app_device(user) -> TOTPDevice | None:
+    """The confirmed authenticator app that signs `user` in; None before enrolment."""
+    return _apps(user).first()
+
+
+def _apps(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
 
 
 # --- enrolment ------------------------------------------------------------------------------
@@ -56,9 +66,15 @@ def issue_enrolment_link(*, user) -> str:
     """A new enrolment token for `user` (who has no authenticator app yet); an earlier link
     stops working. The caller sends or prints the link; it carries no health data."""
     if not user.is_active:
-        raise EnrolmentRefused(f"{user.username} is not an active account.")
+        raise EnrolmentRefused(
+            gettext("%(user)s is not an active account: activate it first.")
+            % {"user": user.username}
+        )
     if has_second_factor(user):
-        raise EnrolmentRefused(f"{user.username} already has an authenticator app; reset it first.")
+        raise EnrolmentRefused(
+            gettext("%(user)s already has an authenticator app; reset it first.")
+            % {"user": user.username}
+        )
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
@@ -104,10 +120,6 @@ def enrol(*, device: TOTPDevice, code: str, path: str, ip: str | None) -> list[s
 
 def verify_app_code(*, device: TOTPDevice, code: str) -> None:
     """A sign-in code from the app; raises CodeRefused."""
-    _verify(device, code)
-
-
-def _verify(device, code: str) -> None:
     refused = _refusal(device, code)
     if refused:
         raise CodeRefused(refused)

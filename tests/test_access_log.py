@@ -220,10 +220,11 @@ def test_a_resident_gets_the_overview_of_who_looked_at_their_file(
     response = client.get(reverse("resident_access", args=[janssen.pk]), {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines[0] == "wanneer,wie,rol,namens,handeling,wat"
+    assert lines[0] == '\ufeff"wanneer";"wie";"rol";"namens";"handeling";"wat"'
     nurse = daalhof.district_nurse.get_full_name()
     assert any(
-        f",{nurse},district_nurse,Kernteam Daalhof,inzage,resident" in line for line in lines
+        f';"{nurse}";"district_nurse";"Kernteam Daalhof";"inzage";"resident"' in line
+        for line in lines
     )
     # the export itself is an access to the resident's data, and is logged as one
     export = AccessLogEntry.objects.get(action="export")
@@ -248,3 +249,47 @@ def test_the_admin_is_for_superusers_and_what_they_open_is_logged(client, daalho
         ("gp.daalhof", "admin", "daalhof", "Janssen", "read", "admin:resident"),
         ("gp.daalhof", "admin", "daalhof", "Janssen", "read", "admin:trajectory-list"),
     ]  # a list names each resident it shows (tests/test_admin_logging.py)
+
+
+def test_a_resident_number_beyond_any_id_is_a_field_error(
+    client, daalhof, log_officer, resident_in
+):
+    """On SQLite such a number overflowed the query (a 500). A filter in error lists nothing."""
+    client.force_login(daalhof.gp)
+    client.get(reverse("resident", args=[resident_in("step2").pk]))
+    client.force_login(log_officer)
+    page = client.get(reverse("access_log"), {"resident": "99999999999999999999999"})
+    assert page.status_code == 200 and list(page.context["page"]) == []
+    assert page.context["form"].errors["resident"] == [
+        "Zorg ervoor dat deze waarde hoogstens 9223372036854775807 is."
+    ]
+
+
+def test_the_log_without_a_resident_filter_looks_up_no_resident(client, log_officer):
+    client.force_login(log_officer)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("access_log")).status_code == 200
+    assert not [q["sql"] for q in queries if 'FROM "clients_resident"' in q["sql"]]
+
+
+def test_the_officer_s_own_reads_of_the_log_do_not_fill_her_listing(
+    client, daalhof, log_officer, resident_in
+):
+    """Each page of the log she opens notes the residents it names; those notes stay out of her
+    own listing (they would push the entries she is looking at to the next page) but are in the
+    log for another officer, and in the resident's overview."""
+    janssen = resident_in("step2", last_name="Janssen")
+    client.force_login(daalhof.gp)
+    client.get(reverse("resident", args=[janssen.pk]))
+    client.force_login(log_officer)
+    for _ in range(3):
+        page = client.get(reverse("access_log")).context["page"]
+    assert [(e.user.username, e.what) for e in page] == [("gp.daalhof", "resident")]
+    assert AccessLogEntry.objects.filter(user=log_officer, what="access-log").count() == 3
+    colleague = type(log_officer).objects.create(username="tweede")
+    colleague.groups.set(log_officer.groups.all())
+    client.force_login(colleague)
+    page = client.get(reverse("access_log")).context["page"]
+    assert [e.user.username for e in page] == [*["logfunctionaris"] * 3, "gp.daalhof"]
+    overview = client.get(reverse("resident_access", args=[janssen.pk])).context["page"]
+    assert [e.what for e in overview].count("access-log") == 3 + 1  # the colleague's too

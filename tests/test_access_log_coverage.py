@@ -260,7 +260,8 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     "api-concern-handled": W(kwargs=lambda w: {"pk": w.records["concern"].pk}, **API),
     # --- the admin's own pages ------------------------------------------------------------------
     "admin:index": NoResidentData(
-        "the administrator's own recent actions: each change was logged as a write when made"
+        "the list of models; its 'Recent actions', which would name the records changed, are"
+        " left out (tests.test_admin_logging::test_the_admin_index_names_no_changed_record)"
     ),
     "admin:login": SIGN_IN,
     "admin:logout": SIGN_IN,

@@ -7,10 +7,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.models import Resident
 from clients.services import raise_concern
+from kernteam.admin_base import KernteamAdminSite
 from kernteam.models import AccessLogEntry, AgendaItem, Meeting
 from steps.models import Trajectory
 from steps.services import agree_action, move_resident
@@ -249,3 +254,70 @@ def test_an_add_form_shown_again_logs_the_resident_chosen_in_it_as_a_read(
     assert refused.status_code == 200 and peters.carer_links.count() == 1
     assert "Peters" in refused.content.decode()
     assert logged("admin:carerlink") == [("admin", "malberg", "Peters", "read")]
+
+
+def test_no_admin_form_offers_a_resident_it_does_not_log(admin_client, daalhof, two_residents):
+    """A resident is chosen by autocomplete (which logs what it suggests), never from a select
+    listing every resident: no add page, and no page of a record about Janssen, names Zwijsen,
+    a resident of another team that none of these records is about."""
+    janssen, _ = two_residents
+    ResidentFactory(team=daalhof.team, state="step1", last_name="Zwijsen")
+    meeting = Meeting.objects.create(team=daalhof.team, scheduled_for=timezone.now())
+    AgendaItem.objects.create(meeting=meeting, resident=janssen, position=1, reasons=["review"])
+    records = [
+        janssen,
+        janssen.carer_links.get(),
+        janssen.carer_links.get().carer,
+        janssen.consents.first(),
+        janssen.assessments.get(),
+        janssen.goals.get(),
+        janssen.actions.get(),
+        janssen.trajectory,
+        meeting,
+    ]
+    pages = [
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+        for opts in (m._meta for m in apps.get_models() if admin.site.is_registered(m))
+    ] + [
+        reverse(f"admin:{r._meta.app_label}_{r._meta.model_name}_change", args=[r.pk])
+        for r in records
+    ]
+    shown = {url: admin_client.get(url) for url in pages}
+    assert sum(page.status_code == 200 for page in shown.values()) > len(records)
+    offered = [url for url, page in shown.items() if "Zwijsen" in page.content.decode()]
+    assert offered == []
+
+
+def test_opening_and_closing_a_meeting_logs_no_resident(client, daalhof, two_residents):
+    """Only the meeting changes, and the list the action answers with names no resident: the
+    residents on its agenda are neither written nor shown."""
+    janssen, _ = two_residents
+    daalhof.coordinator.is_staff = daalhof.coordinator.is_superuser = True
+    daalhof.coordinator.save()
+    client.force_login(daalhof.coordinator)
+    meeting = Meeting.objects.create(team=daalhof.team, scheduled_for=timezone.now())
+    AgendaItem.objects.create(meeting=meeting, resident=janssen, position=1, reasons=["review"])
+    url = reverse("admin:kernteam_meeting_changelist")
+    for action, status in (("open_meeting", "open"), ("close_meeting", "closed")):
+        client.post(url, {"action": action, "_selected_action": [meeting.pk]})
+        meeting.refresh_from_db()
+        assert meeting.status == status
+    assert AccessLogEntry.objects.filter(what__startswith="admin:meeting").count() == 0
+
+
+def test_the_admin_site_is_kernteam_s_own_whatever_the_import_order():
+    """Its logging autocomplete is the site's own method, not a patch of the global site that
+    holds only if kernteam/admin.py is imported before the admin's URLs are built."""
+    assert isinstance(admin.site, KernteamAdminSite)
+
+
+def test_the_admin_index_names_no_changed_record(admin_client, two_residents):
+    """ "Recent actions" would list the records changed in the admin by their names (a resident,
+    her consent) on every visit of the index, unlogged: the index has none."""
+    _, peters = two_residents
+    user = admin_client.get(reverse("admin:index")).context["user"]
+    for records in (Resident.objects.filter(pk=peters.pk), peters.consents.all()):
+        LogEntry.objects.log_actions(user_id=user.pk, queryset=records, action_flag=CHANGE)
+    page = admin_client.get(reverse("admin:index"))
+    assert page.status_code == 200
+    assert "Peters" not in page.content.decode()

@@ -6,6 +6,7 @@ other capitals. Run these on PostgreSQL too: that is where a NUL breaks."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -94,6 +95,20 @@ def test_json_nested_too_deeply_is_refused_before_it_is_parsed(daalhof, resident
     assert response.status_code == 400 and "non_field_errors" in response.json()
 
 
+def test_a_string_never_closed_costs_one_pass_not_one_per_quote(daalhof, resident_in):
+    """A string that is never closed, full of escaped quotes, after enough brackets to be
+    scanned: 200 KB answer 400 at once (a regex for whole strings took minutes on this)."""
+    resident = resident_in("step2")
+    body = "[" + "[]," * 40 + '"' + '\\"' * 100_000
+    started = time.monotonic()
+    response = api_as(daalhof.gp).generic(
+        "POST", f"{API}/residents/{resident.pk}/transitions/", body, "application/json"
+    )
+    assert time.monotonic() - started < 2
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error")
+
+
 def test_a_body_larger_than_django_allows_is_refused_before_it_is_read(
     daalhof, resident_in, settings
 ):
@@ -119,12 +134,16 @@ def test_a_body_larger_than_django_allows_is_refused_before_it_is_read(
 
 IN_USE = (
     "Een andere mantelzorger of een ander account gebruikt het e-mailadres {} al. Elke "
-    "mantelzorger meldt zich aan met een eigen adres: leg eerst een ander adres vast."
+    "mantelzorger meldt zich aan met een eigen adres: leg eerst een ander adres vast. Is het "
+    "dezelfde mantelzorger, bijvoorbeeld voor een tweede bewoner? Koppel dan de bestaande "
+    "mantelzorger aan deze bewoner."
 )
 YOURS_IN_USE = (
-    "Uw e-mailadres {} wordt al door een ander account gebruikt, dus u kunt er niet mee "
-    "aanmelden. Vraag de zorgcoördinator of de praktijkondersteuner om een eigen adres vast te "
-    "leggen; daarna krijgt u een nieuwe uitnodiging."
+    "Een ander account gebruikt het e-mailadres {} al, dus u kunt er hier niet mee inloggen. "
+    "Vraag de zorgcoördinator of de praktijkondersteuner om een ander e-mailadres voor u vast "
+    "te leggen; daarna krijgt u een nieuwe uitnodiging. Is dat account al van u, als "
+    "mantelzorger van een andere bewoner? Vraag dan of zij uw bestaande mantelzorgergegevens "
+    "aan deze bewoner koppelen."
 )
 PASSWORD = {"new_password1": "Zonnebloem-2026", "new_password2": "Zonnebloem-2026"}
 
@@ -165,8 +184,11 @@ def test_an_invitation_to_an_address_taken_meanwhile_says_so_instead_of_failing(
     link = reverse("carer_accept", args=[his])
     for response in (client.get(link), client.post(link, PASSWORD)):
         assert response.status_code == 409
-        messages = re.findall(r'<li class="error">(.*?)</li>', response.content.decode())
-        assert messages == [YOURS_IN_USE.format("THEA@example.nl")]
+        page = response.content.decode()
+        said = re.findall(r'<p role="alert">(.*?)</p>', page)
+        assert said == [YOURS_IN_USE.format("THEA@example.nl")]
+        assert "Dit e-mailadres is al in gebruik" in page
+        assert "Deze link werkt niet meer" not in page and "Inloggen</a>" not in page
     jan.refresh_from_db()
     assert jan.user is None and invitation_for(his) is not None  # nothing half done
 

@@ -5,6 +5,8 @@ committed is refused with the reason, and the closed record stays as it was clos
 from __future__ import annotations
 
 import datetime
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -13,9 +15,9 @@ from django.utils import timezone, translation
 
 from clients.models import Assessment, Concern, Resident
 from clients.services import raise_concern, record_assessment
-from steps.models import AgreedAction, Goal
+from steps.models import AgreedAction, Goal, StepChange
 from steps.services import add_goal, agree_action, move_resident
-from tests.factories import carer_for
+from tests.factories import ResidentFactory, carer_for, give_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +72,48 @@ def test_what_is_added_after_the_closing_is_refused(daalhof, resident_in, what):
         add(what, opened, daalhof)
     assert refused.value.messages == [CLOSED]
     assert not MODELS[what].objects.filter(resident=resident).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("what", ["goal", "action", "assessment", "concern"])
+def test_closing_while_something_is_added_is_no_deadlock(daalhof, monkeypatch, what):
+    """The addition holds its lock (the trajectory's, or the resident's) when the closing comes
+    in: the closing waits for it and then closes; neither side fails."""
+    import steps.services
+    from clients import services as client_services
+    from tests.test_concurrency import race
+
+    resident = ResidentFactory(team=daalhof.team, state="step2")
+    give_consent(resident, daalhof.poh)
+    locked = threading.Event()
+    module, name = (
+        (steps.services, "_check_still_open")
+        if what in ("goal", "action")
+        else (client_services, "_as_it_is_now")
+    )
+    original = getattr(module, name)
+
+    def hold(*args):
+        found = original(*args)
+        locked.set()
+        time.sleep(0.5)  # the closing asks for its locks meanwhile
+        return found
+
+    monkeypatch.setattr(module, name, hold)
+
+    def attempt(i: int):
+        if i == 0:
+            return add(what, Resident.objects.get(pk=resident.pk), daalhof)
+        locked.wait(timeout=10)
+        return move_resident(
+            resident=Resident.objects.get(pk=resident.pk),
+            transition="close",
+            expected_state="step2",
+            by=daalhof.gp,
+            reason="Verhuisd naar Heerlen.",
+            closure_reason="moved",
+        )
+
+    added, closed = race(2, attempt)
+    assert isinstance(added, MODELS[what]), added
+    assert isinstance(closed, StepChange), closed

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime
+import smtplib
 from io import StringIO
 
 import pytest
@@ -14,6 +15,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kernteam.models import AccessLogEntry
@@ -160,9 +162,36 @@ def test_the_command_uses_the_base_url_given(daalhof):
     assert out.getvalue().startswith("https://kt.example.nl/accounts/enrol/")
 
 
+@pytest.mark.parametrize(
+    ("hosts", "secure", "base"),
+    [
+        ([".example.nl"], True, None),
+        (["*"], False, None),
+        (["localhost"], True, None),  # (production behind a proxy: not a link for a person)
+        (["127.0.0.1", "localhost"], False, "http://127.0.0.1:8000"),  # the demo
+        (["localhost", "kt.example.nl", ".example.nl"], True, "https://kt.example.nl"),
+    ],
+)
+def test_the_command_needs_a_base_url_it_cannot_derive(daalhof, settings, hosts, secure, base):
+    settings.ALLOWED_HOSTS, settings.SESSION_COOKIE_SECURE = hosts, secure
+    out = StringIO()
+    if base is None:
+        with pytest.raises(CommandError, match=r"Give --base-url \(e\.g\. https://"):
+            call_command("enrolment_link", daalhof.poh.username, stdout=out, stderr=StringIO())
+        assert not out.getvalue() and not TOTPDevice.objects.filter(user=daalhof.poh).exists()
+    else:
+        call_command("enrolment_link", daalhof.poh.username, stdout=out, stderr=StringIO())
+        assert out.getvalue().startswith(f"{base}/accounts/enrol/")
+    given = StringIO()
+    call_command(
+        "enrolment_link", daalhof.poh.username, "--base-url", "https://kt.example.nl", stdout=given
+    )
+    assert given.getvalue().startswith("https://kt.example.nl/accounts/enrol/")
+
+
 def test_the_command_refuses_someone_who_has_an_app(daalhof):
     TOTPDevice.objects.create(user=daalhof.poh, name="app", confirmed=True)
-    with pytest.raises(CommandError, match="already has an authenticator app; reset it first"):
+    with pytest.raises(CommandError, match="heeft al een authenticator-app; reset die eerst"):
         call_command("enrolment_link", daalhof.poh.username, stdout=StringIO())
     with pytest.raises(CommandError, match="No user called 'nobody'"):
         call_command("enrolment_link", "nobody", stdout=StringIO())
@@ -189,10 +218,60 @@ def test_the_admin_sends_the_link_to_the_persons_own_email(client, daalhof, resi
     assert resident.last_name not in sent.body and resident.first_name not in sent.body
     assert LogEntry.objects.filter(user=admin, object_id=str(nurse.pk)).exists()
     entry = AccessLogEntry.objects.get(what=f"enrolment-link-issued: {nurse.username}")
-    assert entry.user == admin
+    assert (entry.user, entry.role) == (admin, "admin")  # (as the reset's entry)
     client.logout()
     sign_in(client, nurse)
     assert client.get(token_link.removeprefix("http://testserver")).status_code == 302
+    assert "<svg" in client.get(reverse("two_factor")).content.decode()
+
+
+def test_the_admin_is_told_why_no_link_was_sent(client, daalhof):
+    nurse, poh = daalhof.district_nurse, daalhof.poh
+    nurse.email, nurse.is_active = "j.smeets@wijkzorg.example.nl", False
+    nurse.save()
+    poh.email = "poh@example.nl"
+    poh.save()
+    TOTPDevice.objects.create(user=poh, name="app", confirmed=True)
+    _superuser(client)
+    answer = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "send_enrolment_links", "_selected_action": [nurse.pk, poh.pk]},
+        follow=True,
+    ).text
+    # (the admin writes a message with a capital)
+    assert f"{capfirst(nurse.username)} is geen actief account: activeer het eerst." in answer
+    assert f"{capfirst(poh.username)} heeft al een authenticator-app; reset die eerst." in answer
+    assert f"{capfirst(nurse.username)} heeft al een authenticator-app" not in answer
+    assert not mail.outbox
+
+
+def test_a_mail_that_fails_is_reported_and_the_earlier_link_keeps_working(
+    client, daalhof, monkeypatch
+):
+    nurse = daalhof.district_nurse
+    nurse.email = "j.smeets@wijkzorg.example.nl"
+    nurse.save()
+    earlier = link(issue_enrolment_link(user=nurse))
+
+    def refused(**kwargs):
+        raise smtplib.SMTPRecipientsRefused({nurse.email: (550, b"no such user")})
+
+    monkeypatch.setattr("kernteam.admin_accounts.send_enrolment_link", refused)
+    _superuser(client)
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "send_enrolment_links", "_selected_action": [nurse.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert (
+        "De e-mail aan j.smeets@wijkzorg.example.nl kon niet worden verstuurd "
+        f"(SMTPRecipientsRefused), dus {nurse.username} heeft geen link gekregen." in response.text
+    )
+    assert not AccessLogEntry.objects.filter(what__startswith="enrolment-link-issued").exists()
+    client.logout()
+    sign_in(client, nurse)
+    assert client.get(earlier).status_code == 302
     assert "<svg" in client.get(reverse("two_factor")).content.decode()
 
 

@@ -75,6 +75,21 @@ def test_meetings_are_planned_from_a_year_back_to_two_years_ahead(client, daalho
             assert meeting_window_message(today) in answer.content.decode()
 
 
+def test_when_only_the_model_refuses_the_form_shows_why(client, daalhof, today, monkeypatch):
+    """The form checks the window first; should the model still refuse (say, at midnight
+    between the two checks), the page shows the model's message instead of a 500."""
+    from frontend.forms import PlanMeetingForm
+
+    monkeypatch.setattr(
+        PlanMeetingForm, "clean_scheduled_for", lambda form: form.cleaned_data["scheduled_for"]
+    )
+    day = years_later(today, 3)
+    answer = plan(client, daalhof, f"{day.isoformat()}T14:00")
+    assert answer.status_code == 200
+    assert meeting_window_message(today) in answer.content.decode()
+    assert not Meeting.objects.exists()
+
+
 def test_the_admin_refuses_a_meeting_outside_the_window(client, daalhof, today):
     client.force_login(make_admin(daalhof.coordinator))
     answer = client.post(
@@ -230,13 +245,12 @@ def test_consent_older_than_two_years_is_refused(client, daalhof, resident, toda
     [
         (
             lambda t: t - DAY,
-            lambda t: "De vervaldatum ligt in het verleden: een afspraak is vandaag of later "
-            "klaar.",
+            lambda t: "De datum “uiterlijk op” ligt in het verleden: kies vandaag of later.",
         ),
         (
             lambda t: years_later(t, 5) + DAY,
-            lambda t: f"De vervaldatum moet tussen {dutch(t)} en {dutch(years_later(t, 5))} "
-            "liggen.",
+            lambda t: f"De datum “uiterlijk op” moet tussen {dutch(t)} en "
+            f"{dutch(years_later(t, 5))} liggen.",
         ),
     ],
 )
@@ -277,7 +291,7 @@ def test_an_overdue_action_can_still_be_edited_in_the_admin(client, daalhof, res
     }
     assert client.post(url, form).status_code == 302
     refused = client.post(url, {**form, "due_on": (today - DAY).isoformat()})
-    assert "De vervaldatum ligt in het verleden" in refused.content.decode()
+    assert "De datum “uiterlijk op” ligt in het verleden" in refused.content.decode()
 
 
 # --- odd values already stored --------------------------------------------------------------
@@ -320,7 +334,7 @@ def test_odd_dates_already_stored_render_but_cannot_be_typed_again(client, daalh
         assert client.get(url).status_code == 200, url
     action = AgreedAction.objects.filter(resident=odd).first()
     action.due_on = datetime.date(9999, 12, 30)
-    with pytest.raises(ValidationError, match="De vervaldatum moet tussen"):
+    with pytest.raises(ValidationError, match="De datum “uiterlijk op” moet tussen"):
         action.full_clean()
     client.force_login(carer.user)
     assert client.get(reverse("carer_portal")).status_code == 200

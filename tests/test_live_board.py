@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -39,6 +40,16 @@ async def live(board: WebsocketCommunicator) -> WebsocketCommunicator:
     return board
 
 
+async def event_on(board: WebsocketCommunicator, timeout: float = 2.0) -> str:
+    """The next live event the board hears; status frames (`{"live": ...}`, JSON), which may
+    come at any time, are skipped."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        text = await board.receive_from(timeout=deadline - asyncio.get_running_loop().time())
+        if not text.startswith("{"):
+            return text
+
+
 async def test_a_member_hears_a_move_by_a_colleague(daalhof, resident_in):
     resident = await database_sync_to_async(resident_in)("step2")
     board = await live(await socket("daalhof", user=daalhof.poh))
@@ -50,9 +61,16 @@ async def test_a_member_hears_a_move_by_a_colleague(daalhof, resident_in):
         by=daalhof.district_nurse,
         reason="Gevallen",
     )
-    html = await board.receive_from(timeout=2)
+    html = await event_on(board)
     assert 'id="live-signal"' in html and 'hx-swap-oob="true"' in html
     assert 'data-event="resident.moved"' in html and f'data-resident="{resident.pk}"' in html
+    await board.disconnect()
+
+
+async def test_the_next_status_comes_a_heartbeat_after_the_first(daalhof):
+    """Not two seconds later (a frame a test or a slow browser would take for an event)."""
+    board = await live(await socket("daalhof", user=daalhof.poh))
+    assert await board.receive_nothing(timeout=3)
     await board.disconnect()
 
 
@@ -143,9 +161,9 @@ async def test_an_event_names_the_resident_only_to_those_who_may_see_them(daalho
         reason="Gevallen",
     )
     for board in (gp, nurse):
-        html = await board.receive_from(timeout=2)
+        html = await event_on(board)
         assert f'data-resident="{resident.pk}"' in html and 'data-event="resident.moved"' in html
-    html = await welfare.receive_from(timeout=2)
+    html = await event_on(welfare)
     assert 'data-event="resident.changed"' in html and 'data-resident=""' in html
     assert "moved" not in html and "data-focus-url" not in html
     for board in (gp, nurse, welfare):
@@ -168,8 +186,8 @@ async def test_a_signalled_resident_without_consent_is_named_to_the_gp_and_poh_o
         score=Decimal(5),
         assessed_on=timezone.localdate(),
     )
-    assert f'data-resident="{resident.pk}"' in await poh.receive_from(timeout=2)
-    html = await nurse.receive_from(timeout=2)
+    assert f'data-resident="{resident.pk}"' in await event_on(poh)
+    html = await event_on(nurse)
     assert 'data-resident=""' in html and 'data-event="resident.changed"' in html
     for board in (poh, nurse):
         await board.disconnect()
@@ -186,10 +204,10 @@ async def test_a_withdrawal_tells_those_who_lost_sight_only_that_a_consent_chang
     resident = await database_sync_to_async(resident_in)("step2")
     gp, nurse = await boards_of(daalhof.gp, daalhof.district_nurse)
     await database_sync_to_async(withdraw_consent)(resident=resident, by=daalhof.gp)
-    html = await gp.receive_from(timeout=2)
+    html = await event_on(gp)
     assert f'data-resident="{resident.pk}"' in html
     assert 'data-event="resident.consent_changed"' in html
-    html = await nurse.receive_from(timeout=2)
+    html = await event_on(nurse)
     assert 'data-event="resident.consent_changed"' in html and 'data-resident=""' in html
     for board in (gp, nurse):
         await board.disconnect()
@@ -211,7 +229,100 @@ async def test_the_chair_opening_a_hidden_resident_does_not_name_them_to_a_follo
     await database_sync_to_async(focus_on)(
         meeting=meeting, by=daalhof.coordinator, resident=resident
     )
-    html = await welfare.receive_from(timeout=2)
+    html = await event_on(welfare)
     assert 'data-event="resident.changed"' in html and "data-focus-url" not in html
     assert f"/residents/{resident.pk}/" not in html
     await welfare.disconnect()
+
+
+# --- what a board names follows its member -----------------------------------------------------
+
+
+async def closed_with(board: WebsocketCommunicator, timeout: float = 3.0) -> int | None:
+    """The code the board is closed with (status frames skipped); None if it hears an event."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        output = await board.receive_output(timeout=deadline - asyncio.get_running_loop().time())
+        if output["type"] == "websocket.close":
+            return output["code"]
+        if not output.get("text", "").startswith("{"):
+            return None
+
+
+async def test_a_board_closes_when_the_membership_ends(daalhof, resident_in):
+    """The district nurse leaves the team (the admin ends her membership) with her board open:
+    it closes (not retried), and names no resident moved after that."""
+    resident = await database_sync_to_async(resident_in)("step2")
+    nurse, gp = await boards_of(daalhof.district_nurse, daalhof.gp)
+
+    def nurse_leaves() -> None:
+        from django.utils import timezone
+
+        from kernteam.models import Membership
+
+        membership = Membership.objects.get(team=daalhof.team, user=daalhof.district_nurse)
+        membership.ended_on = timezone.localdate()
+        membership.save()
+        move_resident(
+            resident=resident,
+            transition="step_up_to_3",
+            expected_state="step2",
+            by=daalhof.gp,
+            reason="Gevallen",
+        )
+
+    await database_sync_to_async(nurse_leaves)()
+    assert await closed_with(nurse) == 4403
+    assert f'data-resident="{resident.pk}"' in await event_on(gp)  # (the GP is still a member)
+    await gp.disconnect()
+
+
+async def test_a_board_follows_a_changed_role(daalhof, resident_in):
+    """Consent for the GP, POH and district nurse: the welfare worker who becomes the team's
+    district nurse hears, from then on, which resident moved (her board re-fetches first)."""
+    from tests.factories import give_consent
+
+    def resident_for_three():
+        resident = resident_in("step2", consent=False)
+        give_consent(resident, daalhof.poh, disciplines=["gp", "poh", "district_nurse"])
+        return resident
+
+    resident = await database_sync_to_async(resident_for_three)()
+    (welfare,) = await boards_of(daalhof.welfare)
+
+    def becomes_district_nurse() -> None:
+        from kernteam.models import Membership
+
+        membership = Membership.objects.get(team=daalhof.team, user=daalhof.welfare)
+        membership.role = "district_nurse"
+        membership.save()
+
+    await database_sync_to_async(becomes_district_nurse)()
+    assert 'data-event="member.changed"' in await event_on(welfare)
+    await database_sync_to_async(move_resident)(
+        resident=resident,
+        transition="step_up_to_3",
+        expected_state="step2",
+        by=daalhof.gp,
+        reason="Gevallen",
+    )
+    assert f'data-resident="{resident.pk}"' in await event_on(welfare)
+    await welfare.disconnect()
+
+
+async def test_signing_out_closes_the_boards_of_that_session_only(daalhof):
+    def signed_in() -> tuple[Client, bytes]:
+        client = Client()
+        client.force_login(daalhof.poh)
+        return client, f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    phone, cookie = await database_sync_to_async(signed_in)()
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)]
+    board = await live(WebsocketCommunicator(application, "/ws/teams/daalhof/board/", headers))
+    (projector,) = await boards_of(daalhof.poh)  # (another session of hers)
+
+    answer = await database_sync_to_async(phone.post)("/accounts/logout/")
+    assert answer.status_code == 302
+    assert await closed_with(board) == 4401
+    assert await projector.receive_nothing(timeout=0.5)
+    await projector.disconnect()

@@ -251,3 +251,172 @@ async def test_a_board_whose_channel_cannot_be_made_is_told_to_try_again_later(
         "Live channel not delivering (ConnectionError: Error 111 connecting to 127.0.0.1:6379. "
         "Connection refused.); boards show offline until it is back"
     ]
+
+
+class LayerWithABlip(InMemoryChannelLayer):
+    """Delivers, except the team's events while `blip` is set (Redis away for half a second
+    between two heartbeats: the heartbeat itself never notices)."""
+
+    blip = False
+
+    async def group_send(self, group: str, message: dict) -> None:
+        if self.blip and group.startswith("team-"):
+            from redis.exceptions import ConnectionError as RedisConnectionError
+
+            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+        await super().group_send(group, message)
+
+
+async def test_a_board_that_missed_an_event_hears_offline_then_live_and_re_fetches(
+    daalhof, resident_in, settings, monkeypatch
+):
+    """A move published during a blip is lost: the board hears "offline" at once and "live"
+    again soon after (the browser re-fetches the board on that: kernteam.js)."""
+    from asgiref.sync import sync_to_async
+
+    from kernteam import events
+    from steps.services import move_resident
+    from tests.test_live_board import event_on, live
+
+    monkeypatch.setattr(events, "outage", events.Outage())
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.LayerWithABlip"}}
+    resident = await sync_to_async(resident_in)("step2")
+    board = await live(await board_socket("daalhof", user=daalhof.poh))
+    LayerWithABlip.blip = True
+    try:
+        await sync_to_async(move_resident)(
+            resident=resident,
+            transition="step_up_to_3",
+            expected_state="step2",
+            by=daalhof.district_nurse,
+            reason="Gevallen",
+        )
+        started = time.monotonic()
+        assert json.loads(await board.receive_from(timeout=1)) == {"live": False, "every": 10.0}
+    finally:
+        LayerWithABlip.blip = False
+    assert json.loads(await board.receive_from(timeout=5)) == {"live": True, "every": 10.0}
+    print(f"\nA lost event: live again (re-fetch) after {time.monotonic() - started:.2f} s")
+    # Boards on other workers, which may not have noticed, are told to re-fetch as well.
+    assert 'data-event="board.resync"' in await event_on(board, timeout=3)
+    await board.disconnect()
+
+
+class LayerDown(InMemoryChannelLayer):
+    """Redis away, as channels_redis' pub/sub layer behaves: every call fails; each channel
+    made is kept (its queue) although subscribing to it failed."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.made: list[str] = []
+
+    @staticmethod
+    def _refused():
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        return RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        self.made.append(prefix)
+        raise self._refused()
+
+    async def group_add(self, group: str, channel: str) -> None:
+        raise self._refused()
+
+    async def group_send(self, group: str, message: dict) -> None:
+        raise self._refused()
+
+
+async def test_during_an_outage_a_handshake_reads_no_session_and_makes_no_channel(
+    daalhof, settings, monkeypatch
+):
+    """Boards retry while Redis is away: each refusal must cost nothing (no user or session
+    query, no channel left on the layer), however many there are."""
+    import channels.auth
+    from channels.layers import get_channel_layer
+
+    from kernteam import events
+
+    monkeypatch.setattr(events, "outage", events.Outage())
+    monkeypatch.setattr(events, "PROBE_EVERY", 60.0)  # (one verdict for the whole test)
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.LayerDown"}}
+    layer = get_channel_layer()
+    assert await events.heartbeat(layer).delivers() is False  # (the worker noticed)
+    made = len(layer.made)
+    users_read = []
+    real_get_user = channels.auth.get_user
+
+    async def get_user(scope):
+        users_read.append(scope["path"])
+        return await real_get_user(scope)
+
+    monkeypatch.setattr(channels.auth, "get_user", get_user)
+    for _ in range(20):
+        board = await board_socket("daalhof", user=daalhof.poh)
+        assert (await board.connect())[0]
+        assert await board.receive_output(timeout=2) == {"type": "websocket.close", "code": 1013}
+    assert users_read == []
+    assert len(layer.made) == made
+
+
+class LayerThatTimesOutJoining(InMemoryChannelLayer):
+    """Redis answering the subscription too late: the channel is in the team's group, but the
+    board was told its subscription failed."""
+
+    discarded: list[str] = []
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await super().group_add(group, channel)
+        if group.startswith("team-"):
+            raise TimeoutError
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        self.discarded.append(group)
+        await super().group_discard(group, channel)
+
+
+async def test_a_board_whose_subscription_failed_leaves_the_group(daalhof, settings, monkeypatch):
+    from kernteam import events
+    from kernteam.events import team_group
+
+    monkeypatch.setattr(events, "outage", events.Outage())
+    monkeypatch.setattr(LayerThatTimesOutJoining, "discarded", [])
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.LayerThatTimesOutJoining"}}
+    board = await board_socket("daalhof", user=daalhof.poh)
+    assert (await board.connect())[0]
+    assert await board.receive_output(timeout=2) == {"type": "websocket.close", "code": 1013}
+    await board.disconnect()
+    assert team_group(daalhof.team.pk) in LayerThatTimesOutJoining.discarded
+
+
+def test_after_a_short_outage_every_board_is_told_to_re_fetch(workers, own_redis, daalhof):
+    """Redis killed and back within 1.5 s, a move made meanwhile (its event lost once the
+    layer's retries gave up): every board, on either worker, hears "offline" and then "live"
+    (the browser re-fetches on that), rather than keep saying "Live" without the move.
+    (`test_a_board_that_missed_an_event_hears_...`: the same when no heartbeat notices.)"""
+    a, b = workers
+    resident = ResidentFactory(team=daalhof.team, state="step2")
+    give_consent(resident, daalhof.poh)
+    poh, nurse = session_for(daalhof.poh), session_for(daalhof.district_nurse)
+
+    async def scenario() -> tuple[int, float]:
+        boards = [await open_board(worker, poh) for worker in (a, b)]
+        own_redis.kill()
+        moved = await asyncio.to_thread(post_move, a.address, nurse, resident, "Gevallen")
+        await asyncio.sleep(1.5)  # (the publish retries for about a second, then gives up)
+        own_redis.start()
+        back = time.monotonic()
+        for socket in boards:  # (offline was said meanwhile, or is said now; then live)
+            await next_status(socket, live=False, within=5)
+        await asyncio.gather(*(next_status(s, live=True, within=8) for s in boards))
+        resynced = time.monotonic() - back
+        for socket in boards:
+            await socket.close()
+        return moved, resynced
+
+    moved, resynced = asyncio.run(scenario())
+    print(
+        f"\nRedis away 1.5 s, a move lost: both boards offline, then live again (re-fetch) "
+        f"{resynced:.2f} s after Redis was back"
+    )
+    assert moved == 200

@@ -124,10 +124,14 @@ def test_the_administrators_reset_makes_her_enrol_again(client, daalhof):
     board = reverse("board", args=["daalhof"])
     assert client.get(board).status_code == 200
     admin, admin_client = _admin_client(Client)
-    reset = admin_client.post(
-        reverse("admin:auth_user_changelist"),
-        {"action": "reset_second_factors", "_selected_action": [nurse.pk]},
-    )
+    chosen = {"action": "reset_second_factors", "_selected_action": [nurse.pk]}
+    asked = admin_client.post(reverse("admin:auth_user_changelist"), chosen)
+    assert asked.status_code == 200  # first a confirmation page; nothing is reset yet
+    assert "Weet u het zeker?" in asked.text and nurse.username in asked.text
+    assert "worden verwijderd" in asked.text
+    assert TOTPDevice.objects.filter(user=nurse).exists()
+    assert client.get(board).status_code == 200
+    reset = admin_client.post(reverse("admin:auth_user_changelist"), {**chosen, "post": "yes"})
     assert reset.status_code == 302
     assert not TOTPDevice.objects.filter(user=nurse).exists()
     assert not StaticDevice.objects.filter(user=nurse).exists()
@@ -150,3 +154,30 @@ def test_the_header_leads_a_verified_professional_to_the_recovery_codes(client, 
     assert link not in client.get(reverse("two_factor")).content.decode()  # not verified yet
     enrolled(client, nurse)
     assert link in client.get(reverse("board", args=["daalhof"])).content.decode()
+
+
+def test_without_recovery_codes_the_page_says_so(client, daalhof):
+    nurse = daalhof.district_nurse
+    enrolled(client, nurse)
+    StaticDevice.objects.filter(user=nurse).delete()  # (as before recovery codes existed)
+    client.logout()
+    sign_in(client, nurse)
+    refused = client.post(reverse("recovery_code"), {"code": "aaaaaaaa"}).content.decode()
+    assert (
+        "U heeft geen herstelcodes. Log in met de code uit de app, of vraag de beheerder om uw "
+        "authenticator-app te resetten." in refused
+    )
+    assert "Probeer de nieuwe" not in refused
+
+
+def test_the_pages_with_the_secret_or_the_codes_are_never_cached(client, daalhof):
+    nurse = daalhof.district_nurse
+    sign_in(client, nurse)
+    client.get(reverse("enrolment_link", args=[issue_enrolment_link(user=nurse)]))
+    secret = client.get(reverse("two_factor"))
+    assert "otpauth" in secret.content.decode()
+    assert {"no-store", "private"} <= set(secret["Cache-Control"].replace(" ", "").split(","))
+    set_up(client, nurse)
+    codes = client.get(reverse("recovery_codes"))
+    assert re.search(r"<li><code>[a-z2-7]{8}</code></li>", codes.content.decode())
+    assert {"no-store", "private"} <= set(codes["Cache-Control"].replace(" ", "").split(","))

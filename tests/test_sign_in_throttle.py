@@ -33,6 +33,7 @@ def test_many_names_from_one_address_block_that_address(client, nurse):
     blocked = attempt(client, "naam19", "fout", GUESSER)
     assert blocked.status_code == 429
     assert "Inloggen tijdelijk geblokkeerd" in blocked.content.decode()
+    assert "Probeer het over 15 minuten opnieuw" in blocked.content.decode()  # (not "even")
     # every name, even with the right password, from that address
     assert attempt(client, nurse.username, "juist-wachtwoord-1", GUESSER).status_code == 429
     assert "_auth_user_id" not in client.session

@@ -3,6 +3,8 @@ web forms, the carer's portal, the API and the admin. The API takes text only as
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -179,6 +181,21 @@ def test_the_api_takes_text_only_as_text(daalhof, resident, description, message
     )
     assert answer.status_code == 400
     assert answer.json() == {"description": [message]}
+    assert not Goal.objects.exists()
+
+
+def test_a_long_text_with_a_nul_is_refused_at_once(daalhof, resident):
+    """The not-blank pattern runs in linear time: a NUL at the end of 60,000 characters (a
+    pattern that backtracked took about a second per 16,000)."""
+    started = time.monotonic()
+    answer = api(daalhof.poh).post(
+        f"/api/v1/residents/{resident.pk}/goals/",
+        {"domain": "social", "description": "x" * 60_000 + "\x00"},
+        format="json",
+    )
+    assert time.monotonic() - started < 2
+    assert answer.status_code == 400
+    assert "Null-tekens zijn niet toegestaan." in answer.json()["description"]
     assert not Goal.objects.exists()
 
 

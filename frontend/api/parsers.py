@@ -17,8 +17,7 @@ from rest_framework.utils import json
 
 MAX_DEPTH = 32
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
+_SPECIAL = re.compile(r'[\[\]{}"\\]')  # what can change the nesting level or a string's end
 
 
 class BodyTooLarge(exceptions.APIException):
@@ -49,14 +48,29 @@ class JSONParser(parsers.JSONParser):
 
 def too_deeply_nested(text: str) -> bool:
     """Whether `text` nests arrays and objects deeper than MAX_DEPTH (brackets inside strings do
-    not count). Cheap for the usual body: only one with more brackets than that is scanned."""
+    not count). Cheap for the usual body: only one with more brackets than that is scanned, in
+    one pass that visits each bracket, quote and backslash once (a regex matching whole strings
+    would go back over the rest of the body at each quote of a string that is never closed)."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return False
-    level = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
-        level += 1 if bracket in "[{" else -1
-        if level > MAX_DEPTH:
-            return True
+    level, in_string, escaped_at = 0, False, -1
+    for match in _SPECIAL.finditer(text):
+        char, at = match.group(), match.start()
+        if in_string:
+            if at == escaped_at:  # (the character after a backslash is never special)
+                continue
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            level += 1
+            if level > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            level -= 1
     return False
 
 

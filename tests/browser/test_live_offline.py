@@ -111,7 +111,6 @@ def test_redis_away_turns_boards_offline_and_back_with_what_changed(
         for page, name in ((projector, "projector"), (phone, "phone")):
             assert page.locator("#live-status").inner_text() == OFFLINE
             path = screenshot(page, f"board-offline-{name}")
-            page.screenshot(path=f"/tmp/board-offline-{name}.png")
             assert path.exists()
         assert projector.locator(".column.state-step2 .card", has_text="Janssen").count() == 1
         redis.start()
@@ -129,3 +128,26 @@ def test_redis_away_turns_boards_offline_and_back_with_what_changed(
     finally:
         log = worker.stop()
     assert "Traceback" not in log and log.count("Live channel not delivering") == 1, log[-3000:]
+
+
+def test_a_board_refused_in_an_outage_tries_again_less_and_less_often(
+    browser, daalhof, janssen, redis
+):
+    """A board opened while Redis is away is refused ("try again later") each time; it tries
+    again after 1, 2, 4, 8 … s (with jitter), not every second, and is live once Redis is."""
+    worker = server(redis_url=redis.url)
+    try:
+        redis.kill()
+        page = sign_in(browser, worker.url, daalhof.poh, PHONE)
+        attempts = []
+        page.on("websocket", lambda socket: attempts.append(time.monotonic()))
+        page.goto(f"{worker.url}/teams/daalhof/board/")
+        page.wait_for_timeout(10_000)
+        assert page.locator("#live-status").get_attribute("data-state") != "live"
+        assert 3 <= len(attempts) <= 6, [round(t - attempts[0], 1) for t in attempts]
+        redis.start()
+        page.locator("#live-status[data-state=live]").wait_for(timeout=20_000)
+        page.context.close()
+    finally:
+        log = worker.stop()
+    assert "Traceback" not in log, log[-3000:]

@@ -17,15 +17,20 @@ from django.urls import reverse
 
 from kernteam.second_factor import ENROLMENT_HOURS, EnrolmentRefused, issue_enrolment_link
 
-LOCAL = {"127.0.0.1", "localhost", "[::1]", "*"}
+LOCAL = {"127.0.0.1", "localhost", "[::1]", "testserver"}  # (the last one: Django's tests)
 
 
-def default_base_url() -> str:
-    """https://<first host> in production; the demo's own address (`make run`) otherwise."""
-    host = next(iter(settings.ALLOWED_HOSTS), "127.0.0.1")
-    if host in LOCAL or host.startswith("."):
+def default_base_url() -> str | None:
+    """https://<the first host ALLOWED_HOSTS names> when it names one (not a pattern such as
+    `.example.nl` or `*`); the demo's own address (`make run`) when every allowed host is this
+    machine and the site is not served over TLS; otherwise None: the caller must say."""
+    hosts = list(settings.ALLOWED_HOSTS)
+    named = [h for h in hosts if h not in LOCAL and h != "*" and not h.startswith(".")]
+    if named:
+        return f"https://{named[0]}"
+    if hosts and set(hosts) <= LOCAL and not settings.SESSION_COOKIE_SECURE:
         return "http://127.0.0.1:8000"
-    return f"https://{host}"
+    return None
 
 
 class Command(BaseCommand):
@@ -38,6 +43,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username: str, base_url: str, **options):
+        base = base_url or default_base_url()
+        if not base:
+            raise CommandError(
+                "Give --base-url (e.g. https://kernteam.example.nl): ALLOWED_HOSTS "
+                f"({', '.join(settings.ALLOWED_HOSTS) or 'empty'}) names no host to link to."
+            )
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user called {username!r}.")
@@ -45,8 +56,7 @@ class Command(BaseCommand):
             token = issue_enrolment_link(user=user)
         except EnrolmentRefused as exc:
             raise CommandError(str(exc)) from exc
-        base = (base_url or default_base_url()).rstrip("/")
-        self.stdout.write(base + reverse("enrolment_link", args=[token]))
+        self.stdout.write(base.rstrip("/") + reverse("enrolment_link", args=[token]))
         self.stderr.write(
             f"Works once, for {ENROLMENT_HOURS} hours; {username} opens it and signs in."
         )

@@ -34,10 +34,19 @@ let overdue = null;
 let liveSocket = null; // the socket of this page's board (htmx's wrapper), to reconnect it
 let currentSocket = null; // (a replaced socket's late close says nothing about the new one)
 
-// Reconnect soon after a refusal or a failure (htmx's default waits up to a minute), with
-// jitter, so that every board of a region does not come back in the same second.
+// Reconnect after a refusal or a failure, sooner than htmx's default (up to a minute), later
+// with every attempt (1, 2, 4 … 15 s), with jitter, so that every board of a region does not
+// come back in the same second. The count is ours: htmx resets its own when a socket opens,
+// and a board refused during an outage ("try again later", 1013) opens before it closes. Only
+// a {"live": true} resets it.
+const RETRY_CAP_MS = 15000;
+let attempts = 0;
 if (window.htmx) {
-  htmx.config.wsReconnectDelay = (retries) => Math.min(1000 * 2 ** retries, 8000) * (0.5 + Math.random() / 2);
+  htmx.config.wsReconnectDelay = () => {
+    const delay = Math.min(1000 * 2 ** attempts, RETRY_CAP_MS) * (0.5 + Math.random() / 2);
+    attempts += 1;
+    return delay;
+  };
 }
 
 function setLiveStatus(state) {
@@ -79,6 +88,7 @@ document.addEventListener("htmx:wsBeforeMessage", (event) => {
   if (!status.live) {
     setLiveStatus("offline");
   } else {
+    attempts = 0;
     setLiveStatus("live");
     if (wasOffline) {
       wasOffline = false;
