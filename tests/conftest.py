@@ -7,7 +7,9 @@ service is a failure (see `require_service`).
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,7 @@ from tests.factories import (
     UserFactory,
     give_consent,
 )
+from tests.servers import OwnRedis
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -116,3 +119,16 @@ def team_events(monkeypatch) -> list[tuple[str, dict]]:
 
     monkeypatch.setattr("kernteam.events.get_channel_layer", RecordingLayer)
     return sent
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of the test's own, on a free port, that it may kill, freeze and restart."""
+    found = shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()
+    require_service(bool(found), "redis-server is not installed")
+    server = OwnRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

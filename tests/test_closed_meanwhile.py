@@ -50,6 +50,17 @@ def add(what: str, resident: Resident, team):
     return raise_concern(resident=resident, by=team.poh, text="Ze valt vaak.", carer=carer)
 
 
+def close(resident: Resident, team) -> StepChange:
+    return move_resident(
+        resident=Resident.objects.get(pk=resident.pk),
+        transition="close",
+        expected_state="step2",
+        by=team.gp,
+        reason="Verhuisd naar Heerlen.",
+        closure_reason="moved",
+    )
+
+
 MODELS = {"goal": Goal, "action": AgreedAction, "assessment": Assessment, "concern": Concern}
 
 
@@ -59,14 +70,7 @@ def test_what_is_added_after_the_closing_is_refused(daalhof, resident_in, what):
     opened = Resident.objects.select_related("team", "trajectory").get(pk=resident.pk)
     assert not opened.is_closed  # the page was opened before the closing
 
-    move_resident(  # a colleague closes the record meanwhile
-        resident=Resident.objects.get(pk=resident.pk),
-        transition="close",
-        expected_state="step2",
-        by=daalhof.gp,
-        reason="Verhuisd naar Heerlen.",
-        closure_reason="moved",
-    )
+    close(resident, daalhof)  # a colleague closes the record meanwhile
 
     with translation.override("nl"), pytest.raises(ValidationError) as refused:
         add(what, opened, daalhof)
@@ -105,14 +109,7 @@ def test_closing_while_something_is_added_is_no_deadlock(daalhof, monkeypatch, w
         if i == 0:
             return add(what, Resident.objects.get(pk=resident.pk), daalhof)
         locked.wait(timeout=10)
-        return move_resident(
-            resident=Resident.objects.get(pk=resident.pk),
-            transition="close",
-            expected_state="step2",
-            by=daalhof.gp,
-            reason="Verhuisd naar Heerlen.",
-            closure_reason="moved",
-        )
+        return close(resident, daalhof)
 
     added, closed = race(2, attempt)
     assert isinstance(added, MODELS[what]), added

@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import websockets
 from channels.layers import InMemoryChannelLayer
 from websockets.exceptions import ConnectionClosedError
 
-from tests.conftest import require_service
 from tests.factories import ResidentFactory, give_consent
-from tests.servers import Uvicorn, free_port
+from tests.servers import Uvicorn
 from tests.test_live_board import socket as board_socket
 from tests.test_scale_out import post_move, session_for
 
@@ -33,66 +28,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HEARTBEAT = 1.0  # seconds (KERNTEAM_LIVE_HEARTBEAT; 10 by default): short, for a quick test
 DETECTED_WITHIN = 6.0  # seconds from the outage to "offline" on every board
 RESYNCED_WITHIN = 6.0  # seconds from Redis being back to "live" on every board
-
-
-class OwnRedis:
-    """A redis-server of this test's own, on a free port, without persistence."""
-
-    def __init__(self) -> None:
-        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        client = redis.Redis.from_url(self.url, socket_timeout=1)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def freeze(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def redis_server_available() -> None:
-    """Skips without redis-server; in CI, fails."""
-    found = shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()
-    require_service(bool(found), "redis-server is not installed")
-
-
-@pytest.fixture
-def own_redis():
-    redis_server_available()
-    server = OwnRedis()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

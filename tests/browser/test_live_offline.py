@@ -13,7 +13,6 @@ from steps.services import move_resident
 from tests.browser.conftest import PHONE, PROJECTOR, off_the_loop, sign_in
 from tests.factories import ResidentFactory, give_consent
 from tests.servers import Uvicorn
-from tests.test_live_outage import OwnRedis, redis_server_available
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HEARTBEAT = "1"  # seconds (KERNTEAM_LIVE_HEARTBEAT)
@@ -55,18 +54,6 @@ def janssen_moved_meanwhile(daalhof, janssen) -> None:
 
 
 @pytest.fixture
-def redis():
-    """A redis-server of this test's own, that it kills and starts again."""
-    redis_server_available()
-    server = OwnRedis()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def janssen(daalhof):
     resident = ResidentFactory(team=daalhof.team, state="step2", last_name="Janssen")
     give_consent(resident, daalhof.poh)
@@ -99,13 +86,13 @@ def test_a_silent_server_turns_the_board_offline_and_back(browser, daalhof, jans
 
 
 def test_redis_away_turns_boards_offline_and_back_with_what_changed(
-    browser, daalhof, janssen, redis, screenshot
+    browser, daalhof, janssen, own_redis, screenshot
 ):
-    worker = server(redis_url=redis.url)
+    worker = server(redis_url=own_redis.url)
     try:
         projector = open_board(browser, worker, daalhof.poh, PROJECTOR)
         phone = open_board(browser, worker, daalhof.district_nurse, PHONE)
-        redis.kill()
+        own_redis.kill()
         offline_after = max(seconds_until(page, "offline", 6) for page in (projector, phone))
         janssen_moved_meanwhile(daalhof, janssen)
         for page, name in ((projector, "projector"), (phone, "phone")):
@@ -113,7 +100,7 @@ def test_redis_away_turns_boards_offline_and_back_with_what_changed(
             path = screenshot(page, f"board-offline-{name}")
             assert path.exists()
         assert projector.locator(".column.state-step2 .card", has_text="Janssen").count() == 1
-        redis.start()
+        own_redis.start()
         live_after = max(seconds_until(page, "live", 12) for page in (projector, phone))
         for page in (projector, phone):
             page.locator(".column.state-step3 .card", has_text="Janssen").wait_for(timeout=5000)
@@ -131,13 +118,13 @@ def test_redis_away_turns_boards_offline_and_back_with_what_changed(
 
 
 def test_a_board_refused_in_an_outage_tries_again_less_and_less_often(
-    browser, daalhof, janssen, redis
+    browser, daalhof, janssen, own_redis
 ):
     """A board opened while Redis is away is refused ("try again later") each time; it tries
     again after 1, 2, 4, 8 … s (with jitter), not every second, and is live once Redis is."""
-    worker = server(redis_url=redis.url)
+    worker = server(redis_url=own_redis.url)
     try:
-        redis.kill()
+        own_redis.kill()
         page = sign_in(browser, worker.url, daalhof.poh, PHONE)
         attempts = []
         page.on("websocket", lambda socket: attempts.append(time.monotonic()))
@@ -145,7 +132,7 @@ def test_a_board_refused_in_an_outage_tries_again_less_and_less_often(
         page.wait_for_timeout(10_000)
         assert page.locator("#live-status").get_attribute("data-state") != "live"
         assert 3 <= len(attempts) <= 6, [round(t - attempts[0], 1) for t in attempts]
-        redis.start()
+        own_redis.start()
         page.locator("#live-status[data-state=live]").wait_for(timeout=20_000)
         page.context.close()
     finally:
