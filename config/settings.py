@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "clients",
     "steps",
     "frontend",
+    "demo",
 ]
 
 # The middleware that can run async comes first, then all that runs sync only: under ASGI a

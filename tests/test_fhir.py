@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from clients.models import Assessment, Carer, CarerLink, Resident
 from clients.services import raise_concern, record_assessment, record_consent
-from kernteam import demo
+from demo import region as demo
 from steps.fhir import export_bundle
 from steps.fhir.codes import EXT_STEP_CHANGE, naming_system
 from steps.models import AgreedAction, Goal, StepChange, Trajectory

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, Purpose, spec
 from clients.models import Assessment, Carer, Consent, Resident
-from kernteam import demo
+from demo import region as demo
 from kernteam.models import Meeting, Membership, Team
 from kernteam.roles import Role
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory

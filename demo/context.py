@@ -10,8 +10,8 @@ from typing import Any
 
 from faker import Faker
 
-from kernteam.demo.data import HISTORY_DAYS, SeedOptions
-from kernteam.demo.helpers import User, local_date, local_datetime
+from demo.data import HISTORY_DAYS, SeedOptions
+from demo.helpers import User, local_date, local_datetime
 from kernteam.models import Meeting, Team
 from kernteam.roles import Role
 from steps.states import add_months

@@ -12,9 +12,9 @@ from django.db import transaction
 from faker import Faker
 
 from clients.models import Resident
-from kernteam.demo import care, history
-from kernteam.demo.context import TeamContext
-from kernteam.demo.data import (
+from demo import care, history
+from demo.context import TeamContext
+from demo.data import (
     CLOSURE_BY_STATE,
     LIMBURG_SURNAMES,
     OLDER_MEN,
@@ -29,10 +29,10 @@ from kernteam.demo.data import (
     SeedOptions,
     TeamSpec,
 )
-from kernteam.demo.drafts import Draft, make_draft, new_resident, write
-from kernteam.demo.helpers import weighted
-from kernteam.demo.people import People, plan_carers
-from kernteam.demo.scenario import seed_scenario
+from demo.drafts import Draft, make_draft, new_resident, write
+from demo.helpers import weighted
+from demo.people import People, plan_carers
+from demo.scenario import seed_scenario
 from kernteam.models import Membership, Team
 from kernteam.roles import Role
 from steps.models import Kind

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kernteam.demo.data import R, S
+from demo.data import R, S
 from steps.models import Domain
 from steps.states import ClosureReason
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from clients.instruments import Instrument
 from clients.models import Carer, CarerLink
-from kernteam.demo.care import assess, care_goal, plan_consent
-from kernteam.demo.context import TeamContext
-from kernteam.demo.data import R, S
-from kernteam.demo.drafts import Draft, make_draft, new_resident, write
-from kernteam.demo.helpers import User, local_date, local_datetime
-from kernteam.demo.history import Hop, hops_for
+from demo.care import assess, care_goal, plan_consent
+from demo.context import TeamContext
+from demo.data import R, S
+from demo.drafts import Draft, make_draft, new_resident, write
+from demo.helpers import User, local_date, local_datetime
+from demo.history import Hop, hops_for
 from steps.models import AgreedAction, Domain
 
 JANSSEN_BORN = datetime.date(1938, 3, 14)

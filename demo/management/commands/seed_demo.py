@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: fill the database with deterministic demo data (see kernteam.demo)."""
+"""`manage.py seed_demo`: fill the database with deterministic demo data (see demo)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from kernteam import demo
+from demo import region
 
-SCALES = {"default": None, "region": demo.REGION_RESIDENTS_PER_TEAM}
+SCALES = {"default": None, "region": region.REGION_RESIDENTS_PER_TEAM}
 
 
 class Command(BaseCommand):
     help = (
         "Seed demo teams, members, meetings and residents. Idempotent; the same --seed and "
         "--today give the same data. --scale region tops every team up to "
-        f"{demo.REGION_RESIDENTS_PER_TEAM} residents."
+        f"{region.REGION_RESIDENTS_PER_TEAM} residents."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+        parser.add_argument("--seed", type=int, default=region.DEFAULT_SEED)
         parser.add_argument(
             "--today", type=_date, default=None, help="Reference date, YYYY-MM-DD (default: today)."
         )
@@ -36,16 +36,16 @@ class Command(BaseCommand):
                 "Demo data (with a published password) is never loaded under production settings."
             )
         teams = options["teams"]
-        if teams is not None and not 1 <= teams <= len(demo.TEAMS):
-            raise CommandError(f"--teams must be between 1 and {len(demo.TEAMS)}.")
-        seed_options = demo.SeedOptions(
+        if teams is not None and not 1 <= teams <= len(region.TEAMS):
+            raise CommandError(f"--teams must be between 1 and {len(region.TEAMS)}.")
+        seed_options = region.SeedOptions(
             today=options["today"] or timezone.localdate(),
             seed=options["seed"],
             teams=teams,
             residents_per_team=SCALES[options["scale"]],
         )
         started = time.monotonic()
-        result = demo.seed(seed_options, log=self.stdout.write)
+        result = region.seed(seed_options, log=self.stdout.write)
         elapsed = time.monotonic() - started
         created = ", ".join(f"{n} {name}" for name, n in sorted(result.created.items()) if n)
         self.stdout.write(f"Created: {created or 'nothing (already seeded)'} in {elapsed:.1f}s.")
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING("Demo logins"))
         for username, role, team in logins:
             self.stdout.write(f"  {username.ljust(width)}  {role:<38}  {team}")
-        self.stdout.write(f"  password for all: {demo.PASSWORD}")
+        self.stdout.write(f"  password for all: {region.PASSWORD}")
 
 
 def _date(value: str) -> datetime.date:

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from clients.instruments import Instrument, spec
 from clients.models import Assessment, Carer, Consent, Resident
-from kernteam.demo import texts
-from kernteam.demo.context import TeamContext
-from kernteam.demo.data import COORDINATOR_WEIGHTS, DOMAIN_WEIGHTS, FRAILTY_WEIGHTS, R, S
-from kernteam.demo.drafts import Draft
-from kernteam.demo.helpers import User, local_date, random_day, weighted, working_time
-from kernteam.demo.history import Hop
+from demo import texts
+from demo.context import TeamContext
+from demo.data import COORDINATOR_WEIGHTS, DOMAIN_WEIGHTS, FRAILTY_WEIGHTS, R, S
+from demo.drafts import Draft
+from demo.helpers import User, local_date, random_day, weighted, working_time
+from demo.history import Hop
 from kernteam.models import Meeting
 from kernteam.roles import ROLE_PRECEDENCE
 from steps.models import AgreedAction, Domain, Goal, Kind

@@ -13,9 +13,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kernteam.demo import texts
-from kernteam.demo.context import TeamContext
-from kernteam.demo.data import (
+from demo import texts
+from demo.context import TeamContext
+from demo.data import (
     ACTOR_ROLES,
     ADMITTED_FROM,
     CLOSED_FROM,
@@ -28,7 +28,7 @@ from kernteam.demo.data import (
     R,
     S,
 )
-from kernteam.demo.helpers import User, local_date, weighted, working_time
+from demo.helpers import User, local_date, weighted, working_time
 from kernteam.models import Meeting
 from steps.models import Kind, Trajectory
 from steps.states import STEPS, review_due

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clients.models import Assessment, Carer, CarerLink, Consent, Resident
-from kernteam.demo.context import TeamContext
-from kernteam.demo.history import Hop, Outcome, replay
+from demo.context import TeamContext
+from demo.history import Hop, Outcome, replay
 from kernteam.models import Team, primary_role
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.states import STEPS

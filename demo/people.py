@@ -17,8 +17,8 @@ from django.utils.text import slugify
 from faker import Faker
 
 from clients.models import Carer, CarerLink
-from kernteam.demo.context import TeamContext
-from kernteam.demo.data import (
+from demo.context import TeamContext
+from demo.data import (
     MIDDLE_MEN,
     MIDDLE_WOMEN,
     OLDER_MEN,
@@ -32,8 +32,8 @@ from kernteam.demo.data import (
     SeedOptions,
     TeamSpec,
 )
-from kernteam.demo.drafts import Draft
-from kernteam.demo.helpers import User, local_datetime, weighted
+from demo.drafts import Draft
+from demo.helpers import User, local_datetime, weighted
 from kernteam.models import Membership, Team
 from kernteam.roles import LOG_OFFICERS, PROGRAMME_OFFICE, Role
 
