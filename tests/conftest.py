@@ -1,14 +1,12 @@
 """Personas: the kernteam of Daalhof (Maastricht), a second team, and a carer.
 
 Outside CI, tests that need a missing service skip with a reason; under CI=true a missing
-service is a failure (see `require_service`).
+service is a failure (see `require_service` in tests/helpers.py).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,15 +14,18 @@ import pytest
 from kernteam.roles import Role
 from tests import clock
 from tests.factories import (
-    MembershipFactory,
     ResidentFactory,
-    TeamFactory,
     UserFactory,
     give_consent,
 )
+from tests.helpers import (  # noqa: F401 (IN_CI, require_service: still imported from here by two modules)
+    IN_CI,
+    Team,
+    build_team,
+    require_service,
+)
+from tests.kpi_region import build_region
 from tests.servers import OwnRedis
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_configure(config) -> None:
@@ -35,44 +36,6 @@ def pytest_configure(config) -> None:
 def pytest_report_header(config) -> str | None:
     days = clock.days_ahead()
     return f"clock: {days:g} days ahead ({clock.AHEAD})" if days else None
-
-
-def require_service(available: bool, reason: str) -> None:
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"CI needs this service: {reason}")
-    pytest.skip(reason)
-
-
-@dataclass
-class Team:
-    """A kernteam with one member per role, reachable by role name."""
-
-    team: object
-    gp: object
-    poh: object
-    district_nurse: object
-    welfare: object
-    dementia_case_manager: object
-    elderly_care_physician: object
-    coordinator: object
-
-    def member(self, role: str):
-        return getattr(self, role)
-
-
-def build_team(neighbourhood: str, with_roles=tuple(Role.values)) -> Team:
-    team = TeamFactory(neighbourhood=neighbourhood)
-    members = {}
-    for role in Role.values:
-        if role in with_roles:
-            user = UserFactory(username=f"{role}.{team.slug}")
-            MembershipFactory(team=team, user=user, role=role)
-            members[role] = user
-        else:
-            members[role] = None
-    return Team(team=team, **members)
 
 
 @pytest.fixture
@@ -132,3 +95,9 @@ def own_redis():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def region(daalhof, malberg):
+    """The KPI tests' hand-counted dataset (tests/kpi_region.py); the two teams, A and B."""
+    return build_region(daalhof, malberg)

@@ -33,6 +33,7 @@ from kernteam.roles import LOG_OFFICERS, Role
 from steps.models import Trajectory
 from steps.services import add_goal, agree_action
 from tests.factories import UserFactory, carer_for, open_meeting, score
+from tests.helpers import api_as
 
 
 @dataclass
@@ -444,8 +445,6 @@ def _visits() -> list:
 def _client(visit: Visit, world: World, client):
     user = world.users[visit.user]
     if visit.api:
-        from tests.test_api import api_as
-
         return api_as(user)
     client.force_login(user)
     return client
@@ -528,8 +527,6 @@ def test_the_log_officer_reading_who_looked_at_a_resident_is_logged(world, clien
 
 
 def test_signalling_through_the_api_logs_the_new_resident_as_a_write(world):
-    from tests.test_api import api_as
-
     body = {
         "team": world.team.slug,
         "first_name": "Jo",
@@ -548,7 +545,6 @@ def test_the_agenda_tells_nothing_about_a_resident_the_reader_may_not_see(daalho
     """Why a hidden resident is on the agenda (a concern, a screening above the cut-off) is
     about them: the welfare worker (no consent for Verborgen yet) sees a place on the agenda and
     nothing else, in the API and on the meeting page."""
-    from tests.test_api import api_as
 
     hidden = Resident.objects.create(
         team=world.team,

@@ -18,16 +18,7 @@ from kernteam.models import AccessLogEntry
 from kernteam.roles import LOG_OFFICERS, Role
 from steps.models import Trajectory
 from tests.factories import ResidentFactory, carer_for, give_consent
-
-API = "/api/v1"
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        _, token = AuthToken.objects.create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
+from tests.helpers import API, api_as
 
 
 def ids(response) -> set[int]:

@@ -25,8 +25,8 @@ from clients.models import Resident
 from frontend.api import views
 from kernteam.models import Meeting
 from steps.states import State
-from tests.conftest import build_team
 from tests.factories import ResidentFactory, carer_for, give_consent, goal, score
+from tests.helpers import build_team
 
 EXAMPLES = 25
 

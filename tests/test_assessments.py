@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -38,7 +40,11 @@ def test_scores_outside_the_range_are_rejected(
     for outside in (-1, float(high) + 1):
         with pytest.raises(ValidationError) as exc:
             score(resident, instrument, outside, daalhof.poh)
-        assert "score" in exc.value.message_dict
+        assert list(exc.value.message_dict) == ["score"]
+        (message,) = exc.value.message_dict["score"]
+        assert re.fullmatch(
+            r"[\w-]+-scores lopen van [\d.]+ tot [\d.]+; -?[\d.]+ valt daarbuiten\.", message
+        )
     assert resident.assessments.count() == 0
 
 
@@ -50,11 +56,13 @@ def test_the_message_names_the_range_in_dutch(daalhof, resident_in):
 
 def test_whole_and_half_points(daalhof, resident_in):
     resident = resident_in("screening")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         score(resident, "gfi", "4.5", daalhof.poh)
+    assert refused.value.message_dict == {"score": ["GFI-scores zijn hele getallen."]}
     assert score(resident, "isar_pc", "2.5", daalhof.poh).above_cutoff is True
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         score(resident, "isar_pc", "2.3", daalhof.poh)
+    assert refused.value.message_dict == {"score": ["ISAR-PC-scores gaan in stappen van 0,5."]}
 
 
 def test_gfi_cutoff_is_configurable(daalhof, resident_in, settings):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from clients.models import CarerInvitation
 from clients.services import accept_invitation, invitation_for, invite_carer
 from tests.factories import carer_for
-from tests.test_api import API, api_as
+from tests.helpers import API, api_as
 
 NUL_REFUSED = "Het adres bevat een NUL-teken; dat is niet toegestaan."
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import PRODUCTION, run_manage
 from tests.servers import Uvicorn
-from tests.test_settings import PRODUCTION, run_manage
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

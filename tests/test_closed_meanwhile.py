@@ -18,6 +18,7 @@ from clients.services import raise_concern, record_assessment
 from steps.models import AgreedAction, Goal, StepChange
 from steps.services import add_goal, agree_action, move_resident
 from tests.factories import ResidentFactory, carer_for, give_consent
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +86,6 @@ def test_closing_while_something_is_added_is_no_deadlock(daalhof, monkeypatch, w
     in: the closing waits for it and then closes; neither side fails."""
     import steps.services
     from clients import services as client_services
-    from tests.test_concurrency import race
 
     resident = ResidentFactory(team=daalhof.team, state="step2")
     give_consent(resident, daalhof.poh)

@@ -12,6 +12,7 @@ from clients.services import NotAMember, handle_concern, raise_concern
 from kernteam.undeletable import ProtectedRecord
 from steps.board import board_columns
 from tests.factories import carer_for, open_meeting
+from tests.helpers import exactly
 
 
 def flags_of(resident, daalhof) -> tuple[str, ...]:
@@ -56,15 +57,21 @@ def test_a_member_must_name_a_linked_carer(daalhof, malberg, resident_in):
     assert refused.value.message_dict["carer"] == [
         "Kies een mantelzorger die bij deze cliënt hoort."
     ]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         raise_concern(resident=resident, by=daalhof.poh, text="x")
+    assert refused.value.message_dict == {
+        "carer": ["Kies een mantelzorger die bij deze cliënt hoort."]
+    }
 
 
 def test_nobody_else_raises_a_concern(daalhof, malberg, resident_in, thea):
     resident = resident_in("step2")
     carer = carer_for(resident)
     for outsider in (malberg.poh, thea):  # another team; a carer of someone else
-        with pytest.raises(NotAMember):
+        with pytest.raises(
+            NotAMember,
+            match=exactly("Alleen leden van het kernteam van deze cliënt kunnen dit doen."),
+        ):
             raise_concern(resident=resident, by=outsider, text="x", carer=carer)
     assert not Concern.objects.exists()
 
@@ -88,7 +95,7 @@ def test_handling_clears_the_flag_records_the_meeting_and_keeps_the_concern(daal
     concern.refresh_from_db()
     assert (concern.handled_by, concern.handled_in) == (daalhof.gp, meeting)
     assert "concern" not in flags_of(resident, daalhof)
-    with pytest.raises(ProtectedRecord):
+    with pytest.raises(ProtectedRecord, match=exactly("Concern records are never deleted.")):
         concern.delete()
 
 

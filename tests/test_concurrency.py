@@ -3,36 +3,12 @@ what happened, and the history has exactly one new row. Real connections, real t
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from steps.models import StepChange, Trajectory
 from steps.services import StateConflict, move_resident
 from tests.factories import ResidentFactory
-
-
-def race(n: int, attempt) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = attempt(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+from tests.helpers import race
 
 
 @pytest.mark.django_db(transaction=True)

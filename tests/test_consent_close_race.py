@@ -15,7 +15,7 @@ from kernteam.roles import Role
 from steps.models import StepChange
 from steps.services import move_resident
 from tests.factories import ResidentFactory, give_consent
-from tests.test_concurrency import race
+from tests.helpers import race
 
 CLOSED = "Dit dossier is afgesloten en kan niet meer worden gewijzigd."
 CONSENTS = 10

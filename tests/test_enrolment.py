@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kernteam.models import AccessLogEntry
 from kernteam.second_factor import issue_enrolment_link
-from tests.test_two_factor import code_for, sign_in
+from tests.helpers import set_up, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +32,6 @@ def second_factor_required(settings):
 
 def link(token: str) -> str:
     return reverse("enrolment_link", args=[token])
-
-
-def set_up(client, user) -> TOTPDevice:
-    """Confirm the device the opened link shows, with the app's first code."""
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    done = client.post(reverse("two_factor"), {"code": code_for(device)})
-    assert done.status_code == 302 and done.url.startswith(reverse("recovery_codes"))
-    return device
 
 
 def test_the_link_leads_through_sign_in_to_the_qr_code(client, daalhof):

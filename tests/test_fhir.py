@@ -238,34 +238,39 @@ def test_the_bundle_and_every_resource_validate_with_fhir_resources(rich, reside
     }  # fmt: skip
 
 
-BREAKAGES = {
-    "Patient": lambda r: r.update(birthDate="14-03-1938"),
-    "Practitioner": lambda r: r.update(name="Dr. Peters"),
-    "RelatedPerson": lambda r: r.pop("patient"),
-    "EpisodeOfCare": lambda r: r.pop("status"),
-    "CareTeam": lambda r: r.update(subject="Patient/resident-1"),
-    "CarePlan": lambda r: r.pop("subject"),
-    "Goal": lambda r: r.pop("lifecycleStatus"),
-    "Task": lambda r: r.pop("intent"),
-    "Observation": lambda r: r.pop("code"),
-    "Consent": lambda r: r.pop("scope"),
+BREAKAGES = {  # the element each breakage breaks, and how
+    "Patient": ("birthDate", lambda r: r.update(birthDate="14-03-1938")),
+    "Practitioner": ("name", lambda r: r.update(name="Dr. Peters")),
+    "RelatedPerson": ("patient", lambda r: r.pop("patient")),
+    "EpisodeOfCare": ("status", lambda r: r.pop("status")),
+    "CareTeam": ("subject", lambda r: r.update(subject="Patient/resident-1")),
+    "CarePlan": ("subject", lambda r: r.pop("subject")),
+    "Goal": ("lifecycleStatus", lambda r: r.pop("lifecycleStatus")),
+    "Task": ("intent", lambda r: r.pop("intent")),
+    "Observation": ("code", lambda r: r.pop("code")),
+    "Consent": ("scope", lambda r: r.pop("scope")),
 }
 
 
 @pytest.mark.parametrize("resource_type", sorted(BREAKAGES))
 def test_validation_fails_on_a_broken_resource(rich, resource_type):
     """The validation above can fail: a broken copy of each type is refused, alone and in a
-    bundle, and so is an element FHIR does not have."""
+    bundle, and so is an element FHIR does not have; each for the element broken."""
     bundle = export()
     resource = json.loads(json.dumps(of_type(bundle, resource_type)[0]))
     validate(resource)
     extra = {**resource, "kernteamNote": "x"}
-    BREAKAGES[resource_type](resource)
-    for broken in (resource, extra):
-        with pytest.raises(ValidationError):
+    element, breakage = BREAKAGES[resource_type]
+    breakage(resource)
+    for broken, wrong in ((resource, element), (extra, "kernteamNote")):
+        with pytest.raises(ValidationError) as alone:
             validate(broken)
-        with pytest.raises(ValidationError):
+        assert [error["loc"] for error in alone.value.errors()] == [(wrong,)]
+        with pytest.raises(ValidationError) as bundled:
             Bundle.model_validate({**bundle, "entry": [{"fullUrl": "urn:x", "resource": broken}]})
+        assert [error["loc"] for error in bundled.value.errors()] == [
+            ("entry", 0, "resource", wrong)
+        ]
 
 
 def test_codes_of_required_bindings_are_valid(rich, resident_in):

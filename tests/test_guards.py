@@ -381,8 +381,9 @@ def test_confirming_a_superseded_step_up_is_a_conflict(daalhof, malberg, residen
         confirm_step_up(resident=resident, by=daalhof.poh, meeting=meeting, step_up=shown)
     assert "Stap 4" in str(exc.value)
     assert daalhof.district_nurse.get_full_name() in str(exc.value)
-    with pytest.raises(TransitionRefused):  # an outsider is refused, not told who moved her
+    with pytest.raises(TransitionRefused) as exc:  # an outsider is refused, not told who moved her
         confirm_step_up(resident=resident, by=malberg.gp, meeting=meeting, step_up=shown)
+    assert exc.value.forbidden and exc.value.problems == [msg(rules.professional_member)]
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.pending_confirmation is not None
 

@@ -17,6 +17,7 @@ from steps.models import StepChange, Trajectory
 from steps.rules import Move
 from steps.services import add_goal, agree_action, move_resident
 from tests.factories import UserFactory, score
+from tests.helpers import exactly
 
 
 def in_a_month() -> str:
@@ -39,39 +40,41 @@ def moved(daalhof, resident_in):
 def test_history_rows_cannot_be_changed_through_the_orm(moved):
     change = StepChange.objects.get(trajectory__resident=moved)
     change.reason = "herschreven"
-    with pytest.raises(ProtectedRecord):
+    with pytest.raises(ProtectedRecord, match=exactly("StepChange records cannot be changed.")):
         change.save()
-    with pytest.raises(ProtectedRecord):
+    with pytest.raises(ProtectedRecord, match=exactly("StepChange records cannot be changed.")):
         StepChange.objects.filter(pk=change.pk).update(reason="herschreven")
-    with pytest.raises(ProtectedRecord):
+    with pytest.raises(ProtectedRecord, match=exactly("StepChange records cannot be changed.")):
         StepChange.objects.bulk_update([change], ["reason"])
     assert StepChange.objects.get(pk=change.pk).reason == "Twee keer gevallen"
 
 
 def test_history_rows_cannot_be_deleted_through_the_orm(moved):
     change = StepChange.objects.get(trajectory__resident=moved)
-    with pytest.raises(ProtectedRecord):
+    never = pytest.raises(ProtectedRecord, match=exactly("StepChange records are never deleted."))
+    with never:
         change.delete()
-    with pytest.raises(ProtectedRecord):
+    with never:
         StepChange.objects.all().delete()
     assert StepChange.objects.filter(pk=change.pk).exists()
 
 
 def test_residents_and_trajectories_are_never_deleted(moved):
-    with pytest.raises(ProtectedRecord):
+    with pytest.raises(ProtectedRecord, match=exactly("Resident records are never deleted.")):
         moved.delete()
-    with pytest.raises(ProtectedRecord):
+    with pytest.raises(ProtectedRecord, match=exactly("Trajectory records are never deleted.")):
         Trajectory.objects.all().delete()
     assert Resident.objects.filter(pk=moved.pk).exists()
 
 
 def test_the_state_cannot_be_assigned_or_updated_directly(moved):
     trajectory = Trajectory.objects.get(resident=moved)
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match=exactly("Direct state modification is not allowed")):
         trajectory.state = "step1"
-    with pytest.raises(ProtectedRecord):
+    only_transitions = exactly("A trajectory's state changes only through its transitions.")
+    with pytest.raises(ProtectedRecord, match=only_transitions):
         Trajectory.objects.filter(pk=trajectory.pk).update(state="closed")
-    with pytest.raises(ProtectedRecord):
+    with pytest.raises(ProtectedRecord, match=only_transitions):
         Trajectory.objects.bulk_update([trajectory], ["state"])
     assert Trajectory.objects.get(pk=trajectory.pk).state == "step3"
 
@@ -91,7 +94,8 @@ def test_a_stale_transition_leaves_no_history(daalhof, resident_in):
     first.step_up_to_3(Move(by=daalhof.district_nurse, reason="Gevallen"))
     first.save()
     stale.step_up_to_4(Move(by=daalhof.gp, reason="Oud scherm"))
-    with pytest.raises(ConcurrentTransition), transaction.atomic():
+    stale_state = "The state has been changed since fetched from the database"
+    with pytest.raises(ConcurrentTransition, match=stale_state), transaction.atomic():
         stale.save()
     assert list(first.history.values_list("to_state", flat=True)) == ["step3"]
     assert Trajectory.objects.get(pk=first.pk).state == "step3"

@@ -115,7 +115,8 @@ def test_the_database_refuses_a_meeting_it_could_not_read_back(daalhof):
         datetime.datetime(1999, 12, 31, 12, tzinfo=datetime.UTC),
         datetime.datetime(2100, 1, 1, 12, tzinfo=datetime.UTC),
     ):
-        with pytest.raises(IntegrityError), transaction.atomic():
+        refused = pytest.raises(IntegrityError, match="meeting_scheduled_in_a_readable_range")
+        with refused, transaction.atomic():
             Meeting.objects.create(team=daalhof.team, scheduled_for=moment)
 
 

@@ -16,11 +16,9 @@ from django.utils import timezone
 from kernteam.models import AccessLogEntry, Membership
 from kernteam.roles import LOG_OFFICERS, PROGRAMME_OFFICE
 from steps import kpi
-from tests.conftest import build_team
 from tests.factories import UserFactory
-from tests.test_kpi import action, at, burden, carer, goal, held, history, region, resident
-
-__all__ = ["region"]  # the hand-counted dataset of test_kpi, as a fixture here too
+from tests.helpers import build_team
+from tests.kpi_region import action, at, burden, carer, goal, held, history, resident
 
 KPI = reverse("kpi")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from channels.db import database_sync_to_async
@@ -13,41 +12,9 @@ from django.test import Client
 from config.asgi import application
 from steps.services import move_resident
 from tests.factories import ResidentFactory
+from tests.live import event_on, live, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-async def socket(
-    slug: str, *, user=None, origin: bytes = b"http://localhost"
-) -> WebsocketCommunicator:
-    headers = [(b"origin", origin), (b"host", b"localhost")]
-    if user is not None:
-        headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
-    return WebsocketCommunicator(application, f"/ws/teams/{slug}/board/", headers=headers)
-
-
-async def live(board: WebsocketCommunicator) -> WebsocketCommunicator:
-    """Connected, and told that the live channel delivers (the first frame)."""
-    connected, _ = await board.connect()
-    assert connected
-    assert json.loads(await board.receive_from(timeout=2)) == {"live": True, "every": 10.0}
-    return board
-
-
-async def event_on(board: WebsocketCommunicator, timeout: float = 2.0) -> str:
-    """The next live event the board hears; status frames (`{"live": ...}`, JSON), which may
-    come at any time, are skipped."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        text = await board.receive_from(timeout=deadline - asyncio.get_running_loop().time())
-        if not text.startswith("{"):
-            return text
 
 
 async def test_a_member_hears_a_move_by_a_colleague(daalhof, resident_in):

@@ -20,9 +20,9 @@ from channels.layers import InMemoryChannelLayer
 from websockets.exceptions import ConnectionClosedError
 
 from tests.factories import ResidentFactory, give_consent
+from tests.live import event_on, live, post_move, session_for
+from tests.live import socket as board_socket
 from tests.servers import Uvicorn
-from tests.test_live_board import socket as board_socket
-from tests.test_scale_out import post_move, session_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HEARTBEAT = 1.0  # seconds (KERNTEAM_LIVE_HEARTBEAT; 10 by default): short, for a quick test
@@ -211,7 +211,6 @@ async def test_a_board_that_missed_an_event_hears_offline_then_live_and_re_fetch
 
     from kernteam import events
     from steps.services import move_resident
-    from tests.test_live_board import event_on, live
 
     monkeypatch.setattr(events, "outage", events.Outage())
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.LayerWithABlip"}}

@@ -23,6 +23,7 @@ from steps.meetings import (
 )
 from steps.services import move_resident
 from tests.factories import carer_for, give_consent, goal, score
+from tests.helpers import exactly
 
 
 @pytest.fixture
@@ -118,11 +119,12 @@ def test_a_resident_with_several_reasons_is_on_the_agenda_once(
 
 
 def test_only_the_coordinator_prepares_and_reorders(daalhof, planned, board_with_reasons):
-    with pytest.raises(MeetingRefused):
+    only_the_coordinator = exactly("Alleen de coördinator van het kernteam stelt de agenda op.")
+    with pytest.raises(MeetingRefused, match=only_the_coordinator):
         prepare_agenda(meeting=planned, by=daalhof.gp)
     prepare_agenda(meeting=planned, by=daalhof.coordinator)
     item = planned.agenda.first()
-    with pytest.raises(MeetingRefused):
+    with pytest.raises(MeetingRefused, match=only_the_coordinator):
         move_agenda_item(item=item, by=daalhof.district_nurse, direction="down")
     move_agenda_item(item=item, by=daalhof.coordinator, direction="up")  # already first
     assert names(planned)[0] == "Signaal"
@@ -136,21 +138,24 @@ def test_a_member_raises_a_question(daalhof, malberg, planned, resident_in):
     again = add_to_agenda(meeting=planned, by=daalhof.gp, resident=resident, question="Rijbewijs?")
     assert item.pk == again.pk and again.reasons == ["question"]
     assert again.question == "Eenzaam?\nRijbewijs?" and again.added_by == daalhof.welfare
-    with pytest.raises(MeetingRefused):
+    members_only = exactly("Alleen leden van dit kernteam kunnen iets op de agenda zetten.")
+    with pytest.raises(MeetingRefused, match=members_only):
         add_to_agenda(meeting=planned, by=malberg.gp, resident=resident, question="?")
-    with pytest.raises(MeetingRefused):
+    say_what = exactly("Schrijf op wat u met het team wilt bespreken.")
+    with pytest.raises(MeetingRefused, match=say_what):
         add_to_agenda(meeting=planned, by=daalhof.gp, resident=resident, question=" ")
 
 
 def test_opening_builds_the_agenda_and_the_chair_leads(
     daalhof, planned, board_with_reasons, team_events, django_capture_on_commit_callbacks
 ):
-    with pytest.raises(MeetingRefused):
+    only_the_coordinator = exactly("Alleen de coördinator van het kernteam opent een MDO.")
+    with pytest.raises(MeetingRefused, match=only_the_coordinator):
         open_meeting(meeting=planned, by=daalhof.gp)
     meeting = open_meeting(meeting=planned, by=daalhof.coordinator)
     assert meeting.chair == daalhof.coordinator and meeting.agenda.count() == 5
     screening = board_with_reasons["screening"]
-    with pytest.raises(MeetingRefused):
+    with pytest.raises(MeetingRefused, match=exactly("Alleen de voorzitter leidt het MDO.")):
         focus_on(meeting=meeting, by=daalhof.gp, resident=screening)
     with django_capture_on_commit_callbacks(execute=True):
         focus_on(meeting=meeting, by=daalhof.coordinator, resident=screening)
@@ -169,16 +174,17 @@ def test_the_chair_cannot_open_another_teams_resident(daalhof, malberg, planned)
 
     meeting = open_meeting(meeting=planned, by=daalhof.coordinator)
     stranger = ResidentFactory(team=malberg.team, state="step1")
-    with pytest.raises(MeetingRefused):
+    with pytest.raises(MeetingRefused, match=exactly("Kies een cliënt van dit kernteam.")):
         focus_on(meeting=meeting, by=daalhof.coordinator, resident=stranger)
 
 
 def test_a_closed_meeting_keeps_its_agenda(daalhof, planned, resident_in):
     meeting = open_meeting(meeting=planned, by=daalhof.coordinator)
     close_meeting(meeting=meeting, by=daalhof.coordinator)
-    with pytest.raises(MeetingRefused):
+    closed = exactly("Dit MDO is afgesloten; de agenda kan niet meer veranderen.")
+    with pytest.raises(MeetingRefused, match=closed):
         add_to_agenda(meeting=meeting, by=daalhof.gp, resident=resident_in("step1"), question="?")
-    with pytest.raises(MeetingRefused):
+    with pytest.raises(MeetingRefused, match=closed):
         prepare_agenda(meeting=meeting, by=daalhof.coordinator)
 
 
@@ -211,9 +217,20 @@ def test_a_member_cannot_plan_open_or_close(client, daalhof, planned):
         reverse("meetings", args=["daalhof"]), {"scheduled_for": next_week()}
     ).content.decode()
     assert "Alleen de coördinator van het kernteam plant een MDO." in html
-    client.post(reverse("meeting_step", args=["daalhof", planned.pk, "open"]))
+    on_its_page = [(reverse("meeting", args=["daalhof", planned.pk]), 302)]
+    opened = client.post(reverse("meeting_step", args=["daalhof", planned.pk, "open"]), follow=True)
+    assert opened.redirect_chain == on_its_page
+    assert "Alleen de coördinator van het kernteam opent een MDO." in opened.content.decode()
     planned.refresh_from_db()
     assert planned.status == "planned" and Meeting.objects.count() == 1
+    open_meeting(meeting=planned, by=daalhof.coordinator)
+    closed = client.post(
+        reverse("meeting_step", args=["daalhof", planned.pk, "close"]), follow=True
+    )
+    assert closed.redirect_chain == on_its_page  # not to the minutes: it was not closed
+    assert "Alleen de coördinator van het kernteam sluit een MDO af." in closed.content.decode()
+    planned.refresh_from_db()
+    assert planned.status == "open"
 
 
 def test_another_teams_meeting_is_404(client, malberg, planned):

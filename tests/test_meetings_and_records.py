@@ -15,17 +15,22 @@ from steps.models import AgreedAction
 from steps.rules import TransitionRefused
 from steps.services import agree_action, complete_action, move_resident
 from tests.factories import carer_for, goal, open_meeting
+from tests.helpers import exactly
+
+MEMBERS_ONLY = "Alleen leden van het kernteam van deze cliënt kunnen dit doen."
 
 
 def test_only_the_coordinator_opens_a_planned_meeting(daalhof):
     meeting = Meeting.objects.create(team=daalhof.team, scheduled_for=timezone.now())
-    with pytest.raises(MeetingRefused):
+    only_opens = exactly("Alleen de coördinator van het kernteam opent een MDO.")
+    with pytest.raises(MeetingRefused, match=only_opens):
         meeting.open(by=daalhof.gp)
     meeting.open(by=daalhof.coordinator)
-    with pytest.raises(MeetingRefused):
+    only_closes = exactly("Alleen de coördinator van het kernteam sluit een MDO af.")
+    with pytest.raises(MeetingRefused, match=only_closes):
         meeting.close(by=daalhof.gp)
     meeting.close(by=daalhof.coordinator)
-    with pytest.raises(MeetingRefused):
+    with pytest.raises(MeetingRefused, match=exactly("Alleen een gepland MDO kan worden geopend.")):
         meeting.open(by=daalhof.coordinator)  # a closed meeting is not reopened
 
 
@@ -84,7 +89,10 @@ def test_consent_is_recorded_by_a_team_member_and_not_in_the_future(daalhof, mal
     )
     with pytest.raises(ValidationError) as exc:
         consent.full_clean()
-    assert set(exc.value.message_dict) == {"given_on", "__all__"}
+    assert exc.value.message_dict == {
+        "given_on": ["De datum ligt in de toekomst."],
+        "__all__": ["Toestemming wordt vastgelegd door een lid van het kernteam van de cliënt."],
+    }
 
 
 def test_an_action_cannot_hang_under_another_residents_goal(daalhof, resident_in):
@@ -129,16 +137,18 @@ def test_the_owning_carer_ticks_off_her_action(carers_action):
 
 def test_a_carer_whose_link_ended_cannot_tick_off(carers_action):
     carers_action.owner_carer.links.update(ended_on=timezone.localdate())
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(TransitionRefused) as refused:
         complete_action(action=carers_action, by=carers_action.owner_carer.user)
+    assert refused.value.forbidden and refused.value.problems == [MEMBERS_ONLY]
     carers_action.refresh_from_db()
     assert carers_action.status == AgreedAction.Status.OPEN
 
 
 def test_other_people_cannot_tick_off(carers_action, malberg, thea):
     for outsider in (malberg.gp, thea):
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(TransitionRefused) as refused:
             complete_action(action=carers_action, by=outsider)
+        assert refused.value.forbidden and refused.value.problems == [MEMBERS_ONLY]
 
 
 def test_no_ticking_off_once_the_record_is_closed(daalhof, carers_action):

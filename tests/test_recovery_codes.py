@@ -14,8 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kernteam.models import AccessLogEntry
 from kernteam.second_factor import issue_enrolment_link
-from tests.test_enrolment import set_up
-from tests.test_two_factor import sign_in
+from tests.helpers import set_up, sign_in
 
 pytestmark = pytest.mark.django_db
 

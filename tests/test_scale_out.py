@@ -4,18 +4,14 @@ through worker A reaches a board connected to worker B. Real processes, real Red
 from __future__ import annotations
 
 import asyncio
-import http.cookiejar
 import os
-import re
-import urllib.parse
-import urllib.request
 
 import pytest
 import websockets
-from django.test import Client
 
-from tests.conftest import require_service
 from tests.factories import ResidentFactory, give_consent
+from tests.helpers import require_service
+from tests.live import post_move, session_for
 from tests.servers import Uvicorn
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -43,41 +39,6 @@ def two_workers():
     finally:
         for worker in workers:
             worker.stop()
-
-
-def session_for(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
-
-
-def post_move(address: str, session: str, resident, reason: str) -> int:
-    """As the browser does: fetch the form (CSRF cookie and token), then post it."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.addheaders = [("Cookie", f"sessionid={session}")]
-    base = f"http://{address}/residents/{resident.pk}/move/"
-    form = opener.open(f"{base}?transition=step_up_to_3").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
-    csrf_cookie = next(c.value for c in jar if c.name == "csrftoken")
-    data = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": token,
-            "transition": "step_up_to_3",
-            "expected_state": "step2",
-            "reason": reason,
-        }
-    ).encode()
-    request = urllib.request.Request(
-        base,
-        data=data,
-        headers={
-            "Cookie": f"sessionid={session}; csrftoken={csrf_cookie}",
-            "Referer": base,
-            "Origin": f"http://{address}",
-        },
-    )
-    return urllib.request.urlopen(request).status
 
 
 def test_a_move_through_worker_a_reaches_a_board_on_worker_b(two_workers, daalhof):

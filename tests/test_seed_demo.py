@@ -22,6 +22,7 @@ from kernteam.models import Meeting, Membership, Team
 from kernteam.roles import Role
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.states import STEPS, State, review_due
+from tests.helpers import exactly
 
 TODAY = datetime.date(2026, 10, 1)
 pytestmark = pytest.mark.django_db
@@ -191,9 +192,10 @@ def test_team_sizes_vary_within_the_default_range():
 
 
 def test_invalid_options_are_refused():
-    with pytest.raises(CommandError):
+    teams = exactly(f"--teams must be between 1 and {len(demo.TEAMS)}.")
+    with pytest.raises(CommandError, match=teams):
         seed_demo("--teams", "0")
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match=exactly("Not a date (YYYY-MM-DD): 1-10-2026")):
         seed_demo("--today", "1-10-2026")
 
 

@@ -5,21 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.helpers import PRODUCTION, ROOT, run_manage
 
 
 def test_production_settings_pass_check_deploy_without_warnings():
@@ -38,14 +25,6 @@ def test_production_settings_pass_check_deploy_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
-
-
-PRODUCTION = {
-    "DJANGO_SETTINGS_MODULE": "config.production",
-    "SECRET_KEY": "x7#kq!2vLr9@mP4zT8wE6yU1iO3aS5dF7gH9jK0lZ2xC4vB6nM8",
-    "ALLOWED_HOSTS": "kernteam.example.nl",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/kernteam",
-}
 
 
 def test_production_never_loads_demo_accounts():

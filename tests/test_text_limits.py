@@ -47,7 +47,11 @@ def test_the_model_refuses_a_goal_too_long_whoever_saves_it(daalhof, resident):
     goal = Goal(resident=resident, domain="social", description="x" * 2001, created_by=daalhof.gp)
     with pytest.raises(ValidationError) as refused:
         goal.full_clean()
-    assert "description" in refused.value.message_dict
+    assert refused.value.message_dict == {
+        "description": [
+            "Zorg dat deze waarde niet meer dan 2000 tekens bevat (het zijn er nu 2001)."
+        ]
+    }
 
 
 def test_a_goal_of_100000_characters_is_refused_on_the_web_and_in_the_api(

@@ -8,27 +8,12 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import override_settings
 from django.urls import reverse
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.test_live_board import socket
-from tests.test_settings import PRODUCTION, run_manage
+from tests.helpers import PRODUCTION, code_for, run_manage, sign_in
+from tests.live import socket
 
 required = override_settings(KERNTEAM_REQUIRE_2FA=True)
-
-
-def code_for(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
-
-
-def sign_in(client, user):
-    user.set_password("juist-wachtwoord-1")
-    user.save()
-    response = client.post(
-        reverse("login"), {"username": user.username, "password": "juist-wachtwoord-1"}
-    )
-    assert response.status_code == 302
-    return response
 
 
 def link_for(user) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.helpers import require_service
 from tests.servers import Uvicorn
 
 CHROMIUM = os.environ.get("KERNTEAM_CHROMIUM", "/usr/bin/chromium")
