@@ -151,6 +151,12 @@ class Carer(Undeletable, models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class CarerLinkQuerySet(UndeletableQuerySet):
+    def active(self) -> CarerLinkQuerySet:
+        """Links in force: a carer whose link has ended no longer sees or does anything."""
+        return self.filter(ended_on__isnull=True)
+
+
 class CarerLink(Undeletable, models.Model):
     class Relationship(models.TextChoices):
         PARTNER = "partner", _("partner")
@@ -167,6 +173,8 @@ class CarerLink(Undeletable, models.Model):
     relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
     since = models.DateField(_("since"), default=timezone.localdate)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    objects = CarerLinkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("carer link")

@@ -111,7 +111,7 @@ def linked_carer(*, resident: Resident, user) -> Carer | None:
     carer = getattr(user, "carer", None) if getattr(user, "is_authenticated", False) else None
     if carer is None:
         return None
-    linked = carer.links.filter(resident=resident, ended_on__isnull=True).exists()
+    linked = carer.links.active().filter(resident=resident).exists()
     return carer if linked else None
 
 
@@ -123,10 +123,7 @@ def raise_concern(*, resident: Resident, by, text: str, carer: Carer | None = No
         carer = own
     else:
         _require_member(resident, by)
-        if (
-            carer is None
-            or not resident.carer_links.filter(carer=carer, ended_on__isnull=True).exists()
-        ):
+        if carer is None or not resident.carer_links.active().filter(carer=carer).exists():
             raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
     resident.check_writable()
     if not (text or "").strip():
@@ -174,7 +171,7 @@ def invite_carer(*, resident: Resident, carer: Carer, by) -> str:
     """A team member invites a carer linked to the resident. Returns the token for the link
     (sent by email); only its hash is stored. Earlier unused invitations stop working."""
     _require_member(resident, by)
-    if not resident.carer_links.filter(carer=carer, ended_on__isnull=True).exists():
+    if not resident.carer_links.active().filter(carer=carer).exists():
         raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
     if not carer.email:
         raise ValidationError({"carer": _("Record the carer's email address first.")})

@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through channels (origin checked, refused
-with "try again later" while the live channel does not deliver, then authenticated)."""
+with "try again later" while the live channel does not deliver, then authenticated). `serving`
+lets views hand live events to the server's loop without waiting for them."""
 
 import os
 
@@ -14,12 +15,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from frontend.consumers import OfflineGuard  # noqa: E402
 from frontend.routing import websocket_urlpatterns  # noqa: E402
+from kernteam.events import serving  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            OfflineGuard(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
-    }
+application = serving(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                OfflineGuard(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            ),
+        }
+    )
 )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_noop
 
 from clients.instruments import Instrument
 from clients.models import Carer, Concern, Consent, Resident
-from kernteam.models import AgendaItem, Meeting, text_limit, years_later
+from kernteam.models import AgendaItem, Meeting, person_name, text_limit, years_later
 from kernteam.roles import Role
 from steps.models import AgreedAction, Domain, Goal, StepChange
 from steps.states import ClosureReason, State
@@ -75,12 +75,12 @@ class ActionForm(forms.Form):
     def __init__(self, *args, resident, **kwargs):
         super().__init__(*args, **kwargs)
         members = resident.team.memberships.active().select_related("user").order_by("role")
-        carers = resident.carer_links.filter(ended_on__isnull=True).select_related("carer")
+        carers = resident.carer_links.active().select_related("carer")
         choices = [("", "—")]
         choices += [
             (
                 f"m{m.user_id}",
-                f"{m.user.get_full_name() or m.user.username} ({m.get_role_display()})",
+                f"{person_name(m.user)} ({m.get_role_display()})",
             )
             for m in members
         ]
@@ -141,7 +141,7 @@ class ConcernForm(forms.Form):
 
     def __init__(self, *args, resident, **kwargs):
         super().__init__(*args, **kwargs)
-        linked = resident.carer_links.filter(ended_on__isnull=True).values("carer_id")
+        linked = resident.carer_links.active().values("carer_id")
         self.fields["carer"].queryset = Carer.objects.filter(pk__in=linked)
 
 

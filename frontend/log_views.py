@@ -15,7 +15,7 @@ from clients.models import Resident
 from kernteam import csv_safe
 from kernteam.access_log import note, note_each
 from kernteam.log_selectors import LOG_READ, log_entries
-from kernteam.models import AccessLogEntry
+from kernteam.models import AccessLogEntry, person_name
 from kernteam.policy import is_log_officer
 
 
@@ -95,7 +95,7 @@ def _csv(resident: Resident, rows) -> HttpResponse:
         writer.writerow(
             [
                 timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                e.user.get_full_name() or e.user.username,
+                person_name(e.user),
                 e.role,
                 e.team.name if e.team else "",
                 e.get_action_display(),

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import itertools
 import logging
-import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -102,12 +102,30 @@ def _send_on_commit(group: str, make: Callable[[], dict]) -> None:
     transaction.on_commit(send, robust=True)
 
 
+_serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
+    "kernteam_serving_loop", default=None
+)
+
+
+def serving(app):
+    """Wraps the ASGI application (config/asgi.py): each connection notes the server's running
+    loop in a context variable, which the view's sync thread inherits (asgiref's sync_to_async
+    runs it in a copy of the context), so an event committed there goes to that loop."""
+
+    async def application(scope, receive, send):
+        token = _serving_loop.set(asyncio.get_running_loop())
+        try:
+            return await app(scope, receive, send)
+        finally:
+            _serving_loop.reset(token)
+
+    return application
+
+
 def _server_loop() -> asyncio.AbstractEventLoop | None:
     """The running event loop of the ASGI server this sync thread works for (a view's thread:
-    asgiref notes it there), if any."""
-    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    `serving` noted it), if any."""
+    loop = _serving_loop.get()
     return loop if loop is not None and loop.is_running() else None
 
 

@@ -142,7 +142,7 @@ class Membership(Undeletable, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.username} · {self.get_role_display()}"
+        return f"{person_name(self.user)} · {self.get_role_display()}"
 
     def save(self, *args, **kwargs) -> None:
         """Made, changed or ended (the admin, a command, anything): the member's open boards
@@ -160,6 +160,12 @@ class Membership(Undeletable, models.Model):
                     % {"since": shown_date(self.started_on)}
                 }
             )
+
+
+def person_name(user) -> str:
+    """How the application names a person: their full name, else their username ("" for
+    nobody)."""
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def primary_role(roles: set[str]) -> str:

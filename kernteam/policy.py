@@ -19,18 +19,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kernteam.models import Membership, Team
-from kernteam.prepared import Prepared
 from kernteam.roles import LOG_OFFICERS, PROGRAMME_OFFICE, Role
 
 DIRECTLY_INVOLVED = frozenset({Role.GP, Role.POH})
-
-_memberships = Prepared(
-    lambda user_id: Membership.objects.active()
-    .filter(user_id=user_id)
-    .order_by()
-    .values_list("team_id", "role"),
-    user_id=0,
-)
 
 
 def member_roles(user) -> dict[int, frozenset[str]]:
@@ -42,7 +33,8 @@ def member_roles(user) -> dict[int, frozenset[str]]:
     known = getattr(user, "_member_roles", None)
     if known is None:
         roles: dict[int, set[str]] = {}
-        for team_id, role in _memberships.rows(user_id=user.pk):
+        memberships = Membership.objects.active().filter(user_id=user.pk).order_by()
+        for team_id, role in memberships.values_list("team_id", "role"):
             roles.setdefault(team_id, set()).add(role)
         known = {team_id: frozenset(held) for team_id, held in roles.items()}
         user._member_roles = known
@@ -84,14 +76,11 @@ def _consent_in_force(resident_id: int) -> QuerySet:
     return consents.order_by().values_list("disciplines")
 
 
-_consent_scope = Prepared(_consent_in_force, resident_id=0)
-
-
 def consent_scope(*, resident_id: int) -> list[str] | None:
     """The disciplines the resident's consent in force names (None: no consent in force), for
     `may_see`: read once when a live event is published, so that each board decides who heard
     of whom without a query of its own."""
-    rows = _consent_scope.rows(resident_id=resident_id)
+    rows = list(_consent_in_force(resident_id))
     return list(rows[0][0]) if rows else None
 
 
@@ -109,15 +98,11 @@ def _resident_by_pk(pk: int) -> QuerySet:
     return Resident.objects.select_related("team", "coordinator", "trajectory").filter(pk=pk)
 
 
-_resident = Prepared(_resident_by_pk, pk=0)
-
-
 def resident_for_member(*, user, pk: int):
     """The resident, if `user` may see them (team and consent); else 404."""
-    found = _resident.objects(pk=pk)
-    if not found:
+    resident = next(iter(_resident_by_pk(pk)), None)  # (pk: one row at most, no ORDER BY)
+    if resident is None:
         raise Http404
-    resident = found[0]
     if not can_see_resident(user=user, resident=resident):
         raise Http404
     return resident
@@ -184,7 +169,7 @@ def residents_for_carer(*, user) -> list[tuple]:
         resident=OuterRef("resident"), withdrawn_at__isnull=True, share_with_carers=True
     )
     links = (
-        carer.links.filter(ended_on__isnull=True)
+        carer.links.active()
         .filter(Exists(sharing))
         .select_related("resident__team", "resident__trajectory", "resident__coordinator")
         .order_by("resident__last_name", "pk")

@@ -25,7 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kernteam.access_log import write
-from kernteam.models import AccessLogEntry
+from kernteam.models import AccessLogEntry, person_name
 
 logger = logging.getLogger("kernteam.accounts")
 
@@ -212,7 +212,7 @@ def send_enrolment_link(*, user, link: str) -> None:
             "Then tell the administrator of Kernteam.\n"
         )
         % {
-            "name": user.get_full_name() or user.username,
+            "name": person_name(user),
             "hours": ENROLMENT_HOURS,
             "username": user.username,
             "link": link,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Concern, Consent
-from kernteam.models import Team
+from kernteam.models import Team, person_name
 from kernteam.policy import visible_residents
 from steps.models import AgreedAction, Trajectory
 from steps.states import State
@@ -144,7 +144,7 @@ def _card(row: Trajectory, today: datetime.date, years: str) -> Card:
         name=resident.display_name,
         age=age,
         age_label=years % {"age": age},
-        coordinator=(coordinator.get_full_name() or coordinator.username) if coordinator else "",
+        coordinator=person_name(coordinator),
         coordinator_id=resident.coordinator_id,
         review_due=row.review_due,
         state=row.state,

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import (
     RETURN_VALUE,
-    ConcurrentTransition,
     ConcurrentTransitionMixin,
     FSMField,
     transition,
@@ -20,12 +19,12 @@ from kernteam.models import (
     Meeting,
     RemembersLoaded,
     limited_text,
+    person_name,
     primary_role,
     shown_date,
     years_later,
 )
 from kernteam.policy import roles_on
-from kernteam.prepared import update_row
 from kernteam.roles import Role
 from kernteam.undeletable import AppendOnly, ProtectedRecord, Undeletable, UndeletableQuerySet
 from steps import rules
@@ -111,25 +110,6 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
             # after the history row: the database refuses a state its newest row does not
             # record (trigger in migration steps 0005)
             super().save(*args, **kwargs)
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *more, **kw):
-        """What django-fsm's ConcurrentTransitionMixin sends (UPDATE … WHERE the row still has
-        the state it was read with; else ConcurrentTransition), with its SQL made once: every
-        move writes the same columns (`kernteam.prepared.update_row`)."""
-        expressions = any(hasattr(value, "resolve_expression") for _, _, value in values)
-        if not values or expressions or more or kw:  # (more, kw: Django 6's returning_fields)
-            return super()._do_update(
-                base_qs, using, pk_val, values, update_fields, forced_update, *more, **kw
-            )
-        read_in = self._ConcurrentTransitionMixin__initial_states["state"]
-        where = {"id": pk_val, "state": read_in}
-        if update_row(model=Trajectory, using=using, values=values, where=where):
-            return True
-        if Trajectory.objects.using(using).filter(pk=pk_val).exists():
-            raise ConcurrentTransition(
-                "Cannot save object! The state has been changed since fetched from the database!"
-            )
-        return False
 
     @property
     def is_closed(self) -> bool:
@@ -493,7 +473,7 @@ class AgreedAction(RemembersLoaded, Undeletable, models.Model):
     def owner_name(self) -> str:
         member = self.owner_member
         if member is not None:
-            return member.get_full_name() or member.username
+            return person_name(member)
         return str(self.owner_carer)
 
     def is_overdue(self, today=None) -> bool:
@@ -535,9 +515,7 @@ class AgreedAction(RemembersLoaded, Undeletable, models.Model):
             errors["owner_member"] = _("The owner must be a member of the resident's team.")
         elif (
             self.owner_carer_id
-            and not self.resident.carer_links.filter(
-                carer_id=self.owner_carer_id, ended_on__isnull=True
-            ).exists()
+            and not self.resident.carer_links.active().filter(carer_id=self.owner_carer_id).exists()
         ):
             errors["owner_carer"] = _("This informal carer is not linked to the resident.")
         if self.owner_carer_id and not self.shared_with_carers:

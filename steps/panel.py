@@ -11,7 +11,6 @@ from django.utils import timezone
 from clients.instruments import Instrument
 from clients.models import Assessment, Concern, Consent, Resident
 from kernteam.models import Meeting
-from kernteam.prepared import Prepared
 from kernteam.roles import Role
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
 from steps.rules import Move, problems_for
@@ -55,17 +54,11 @@ class Panel:
     today: object = field(default_factory=timezone.localdate)
 
 
-_open_meetings = Prepared(
-    lambda team_id: Meeting.objects.filter(team_id=team_id, status=Meeting.Status.OPEN).order_by(
-        "-opened_at"
-    ),
-    team_id=0,
-)
-
-
 def open_meeting_for(*, team) -> Meeting | None:
     """The team's meeting in progress today, if any: moves taken now are team decisions."""
-    meetings = _open_meetings.objects(team_id=team.pk)
+    meetings = Meeting.objects.filter(team_id=team.pk, status=Meeting.Status.OPEN).order_by(
+        "-opened_at"
+    )
     return next((m for m in meetings if m.takes_decisions), None)
 
 
@@ -96,9 +89,7 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         moves=[(name, str(TRANSITION_LABELS[name])) for name in names],
         concerns=sorted(concerns, key=lambda c: not c.is_open),
         consent=consent,
-        carer_links=list(
-            resident.carer_links.filter(ended_on__isnull=True).select_related("carer__user")
-        ),
+        carer_links=list(resident.carer_links.active().select_related("carer__user")),
         consent_scope=[
             str(label) for code, label in Role.choices if consent and code in consent.disciplines
         ],

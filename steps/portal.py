@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Carer, Resident
+from kernteam.models import person_name
 from kernteam.policy import residents_for_carer
 from steps.models import AgreedAction
 from steps.states import State
@@ -87,15 +88,9 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
             actions.select_related("owner_member", "owner_carer"),
             key=lambda a: (a.status != AgreedAction.Status.OPEN, a.due_on),
         ),
-        coordinator_name=(coordinator.get_full_name() or coordinator.username)
-        if coordinator
-        else "",
+        coordinator_name=person_name(coordinator),
         coordinator_phone=membership.phone if membership else "",
         coordinator_email=coordinator.email if coordinator else "",
         review_due=trajectory.review_due,
         carer=carer,
     )
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.username) if user else ""

@@ -19,9 +19,8 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from clients.models import Carer, Resident
 from clients.services import lock_record
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import Meeting, Team
+from kernteam.models import Meeting, Team, person_name
 from kernteam.policy import roles_on
-from kernteam.prepared import Prepared
 from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.rules import Move, TransitionRefused, problems_for, refusal_for
@@ -268,7 +267,7 @@ def _is_owning_carer(action: AgreedAction, by) -> bool:
         and carer.user_id is not None
         and carer.user_id == getattr(by, "pk", None)
         and action.shared_with_carers
-        and carer.links.filter(resident_id=action.resident_id, ended_on__isnull=True).exists()
+        and carer.links.active().filter(resident_id=action.resident_id).exists()
     )
 
 
@@ -280,12 +279,6 @@ def _require_member(resident: Resident, by) -> None:
         raise TransitionRefused(
             [_("Only members of this resident's kernteam can do this.")], forbidden=True
         )
-
-
-_trajectory_locked = Prepared(
-    lambda resident_id: Trajectory.objects.select_for_update().filter(resident_id=resident_id),
-    resident_id=0,
-)
 
 
 def _check_still_open(resident: Resident) -> None:
@@ -300,10 +293,10 @@ def _locked_trajectory(resident: Resident) -> Trajectory:
     that row: other moves in the team need not wait). It hangs on `resident`, so the checks of
     the move see the team the caller's access was checked on, and their roles on it are asked
     once (`policy.roles_on`)."""
-    found = _trajectory_locked.objects(resident_id=resident.pk)
-    if not found:
+    locked = Trajectory.objects.select_for_update().filter(resident_id=resident.pk)
+    trajectory = next(iter(locked), None)  # (one per resident, no ORDER BY)
+    if trajectory is None:
         raise Trajectory.DoesNotExist(f"resident {resident.pk} has no trajectory")
-    trajectory = found[0]
     trajectory.resident = resident
     return trajectory
 
@@ -312,7 +305,7 @@ def _confirmation_conflict(trajectory: Trajectory, step_up: StepChange) -> State
     later = (
         trajectory.history.filter(pk__gt=step_up.pk).select_related("actor").order_by("-pk").first()
     )
-    who = (later.actor.get_full_name() or later.actor.username) if later else "?"
+    who = person_name(later.actor) if later else "?"
     message = _(
         "The urgent step-up you wanted to confirm was already confirmed or superseded by %(who)s. "
         "%(resident)s is now in “%(state)s”; check the new situation."
@@ -332,7 +325,7 @@ def _not_from_here(trajectory: Trajectory) -> str:
 
 def _conflict(trajectory: Trajectory) -> StateConflict:
     last = trajectory.history.select_related("actor").order_by("-at", "-pk").first()
-    who = (last.actor.get_full_name() or last.actor.username) if last else "?"
+    who = person_name(last.actor) if last else "?"
     when = date_format(timezone.localtime(last.at), "DATETIME_FORMAT") if last else ""
     message = _(
         "%(resident)s was moved to “%(state)s” by %(who)s (%(when)s) while you were working. "

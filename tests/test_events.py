@@ -122,9 +122,10 @@ def test_the_layer_matches_the_environment():
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_view_does_not_wait_for_its_event_to_be_published(monkeypatch, daalhof):
-    """Under the ASGI server a view's thread hands the publish to the server's loop and
-    answers; the event goes out right after (a slow Redis does not hold up the answer)."""
-    from kernteam.events import send_team_event_on_commit
+    """Under the ASGI server (config/asgi.py wraps the application in `serving`) a view's
+    thread hands the publish to the server's loop and answers; the event goes out right after
+    (a slow Redis does not hold up the answer)."""
+    from kernteam.events import send_team_event_on_commit, serving
 
     release, sent = asyncio.Event(), []
 
@@ -140,7 +141,13 @@ async def test_a_view_does_not_wait_for_its_event_to_be_published(monkeypatch, d
             send_team_event_on_commit(team_id=daalhof.team.pk, event={"type": "resident.moved"})
         return "answered"
 
-    assert await asyncio.wait_for(sync_to_async(view)(), timeout=5) == "answered"
+    answers = []
+
+    async def django(scope, receive, send) -> None:
+        answers.append(await sync_to_async(view)())
+
+    await asyncio.wait_for(serving(django)({"type": "http"}, None, None), timeout=5)
+    assert answers == ["answered"]
     assert sent == []
     release.set()
     for _ in range(50):

@@ -3,7 +3,6 @@ access policy); input serializers only parse, the domain services decide."""
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
@@ -13,15 +12,11 @@ from rest_framework import serializers
 
 from clients.instruments import Instrument
 from clients.models import Assessment, Concern, Resident
-from kernteam.models import AgendaReason, Meeting, Team, text_limit
+from kernteam.models import AgendaReason, Meeting, Team, person_name, text_limit
 from kernteam.roles import Role
 from steps.board import FLAGS
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, Kind, StepChange
 from steps.states import ClosureReason, State
-
-
-def person_name(user) -> str:
-    return (user.get_full_name() or user.username) if user else ""
 
 
 class PersonSerializer(serializers.Serializer):
@@ -187,22 +182,6 @@ class MovedSerializer(serializers.Serializer):
         }
 
 
-class FlatInput(serializers.Serializer):
-    """Input of plain fields only (no nested serializers or list children). DRF deep-copies
-    every declared field for each request, which for a move cost more than reading its
-    token; a shallow copy gives each request its own field objects all the same."""
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        for name, field in cls._declared_fields.items():
-            nested = hasattr(field, "child") or hasattr(field, "child_relation")
-            if isinstance(field, serializers.BaseSerializer) or nested:
-                raise TypeError(f"{cls.__name__}.{name}: FlatInput is for plain fields only")
-
-    def get_fields(self):
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
-
-
 class Text(serializers.CharField):
     """Free text as the API takes it, and as its schema says: a JSON string (a number is
     refused, not turned into text), as long as the model's field allows at most (`model`,
@@ -251,7 +230,7 @@ class Score(serializers.Field):
         return float(value)
 
 
-class TransitionInputSerializer(FlatInput):
+class TransitionInputSerializer(serializers.Serializer):
     transition = serializers.ChoiceField(TRANSITIONS)
     expected_state = serializers.ChoiceField(
         State.choices, help_text="The state you saw the resident in; 409 if it changed meanwhile."
@@ -262,7 +241,7 @@ class TransitionInputSerializer(FlatInput):
     )
 
 
-class SignalInputSerializer(FlatInput):
+class SignalInputSerializer(serializers.Serializer):
     team = serializers.SlugField()
     first_name = Text(Resident, "first_name")
     last_name = Text(Resident, "last_name")
@@ -295,7 +274,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssessmentInputSerializer(FlatInput):
+class AssessmentInputSerializer(serializers.Serializer):
     instrument = serializers.ChoiceField(Instrument.choices)
     score = Score()
     assessed_on = serializers.DateField(required=False, help_text="Default: today.")
@@ -311,7 +290,7 @@ class GoalSerializer(serializers.ModelSerializer):
         fields = ["id", "domain", "description", "status", "created_at", "created_by", "meeting"]
 
 
-class GoalInputSerializer(FlatInput):
+class GoalInputSerializer(serializers.Serializer):
     domain = serializers.ChoiceField(Domain.choices)
     description = Text(Goal, "description")
 
@@ -353,7 +332,7 @@ class ActionSerializer(serializers.ModelSerializer):
         return action.is_overdue()
 
 
-class ActionInputSerializer(FlatInput):
+class ActionInputSerializer(serializers.Serializer):
     description = Text(AgreedAction, "description")
     due_on = serializers.DateField()
     owner_member = serializers.IntegerField(
@@ -376,7 +355,7 @@ class ConcernSerializer(serializers.ModelSerializer):
         fields += ["open"]
 
 
-class ConcernInputSerializer(FlatInput):
+class ConcernInputSerializer(serializers.Serializer):
     text = Text(Concern, "text")
     carer = serializers.IntegerField(help_text="The linked carer who raised it (their id).")
 

@@ -58,7 +58,7 @@ def team(request, slug: str):
     return Response(s.TeamSerializer(found, context={"roles": roles}).data)
 
 
-class ResidentFilter(s.FlatInput):
+class ResidentFilter(serializers.Serializer):
     team = serializers.SlugField(required=False, help_text="Only this team's residents.")
     state = serializers.ChoiceField(
         State.choices, required=False, help_text="Default: every state except closed."
