@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Assessment, Carer, CarerInvitation, Concern, Consent, Resident
 from kernteam.events import send_team_event_on_commit
+from kernteam.models import deciding_meeting
 
 
 class NotAMember(Exception):
@@ -139,15 +140,16 @@ def raise_concern(*, resident: Resident, by, text: str, carer: Carer | None = No
 
 
 def handle_concern(*, concern: Concern, by, meeting=None) -> Concern:
-    """A team member has dealt with the concern (in a meeting, or between meetings). Handling a
-    concern someone just handled changes nothing."""
+    """A team member has dealt with the concern: in the team's meeting in progress, if any
+    (`meeting` names another: the admin), or between meetings. Handling a concern someone just
+    handled changes nothing."""
     with transaction.atomic():
         locked = Concern.objects.select_for_update().select_related("resident").get(pk=concern.pk)
         _require_member(locked.resident, by)
         if locked.is_open:
             locked.handled_at = timezone.now()
             locked.handled_by = by
-            locked.handled_in = meeting
+            locked.handled_in = meeting or deciding_meeting(team_id=locked.resident.team_id)
             locked.save(update_fields=["handled_at", "handled_by", "handled_in"])
             _announce(locked.resident, "concern_handled")
     return locked

@@ -185,7 +185,6 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
             reason=data["reason"],
             closure_reason=data["closure_reason"],
-            meeting=open_meeting_for(team=subject.team),
         )
     except (TransitionRefused, StateConflict) as exc:
         problems = exc.problems if isinstance(exc, TransitionRefused) else [str(exc)]
@@ -247,11 +246,10 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     step_up = StepChange.objects.filter(
         pk=int(given) if given.isascii() and given.isdigit() else 0, trajectory__resident=subject
     ).first()
-    meeting = open_meeting_for(team=subject.team)
     try:
-        if step_up is None or meeting is None:
+        if step_up is None:
             raise TransitionRefused([_("There is no urgent step-up to confirm in a meeting.")])
-        confirm_step_up(resident=subject, by=request.user, meeting=meeting, step_up=step_up)
+        confirm_step_up(resident=subject, by=request.user, step_up=step_up)
     except (TransitionRefused, StateConflict) as exc:
         nothing_changed(request)
         messages.error(request, str(exc))
@@ -271,7 +269,7 @@ def consent_withdrawn(request: HttpRequest, pk: int) -> HttpResponse:
 def concern_handled(request: HttpRequest, pk: int) -> HttpResponse:
     concern = get_object_or_404(Concern.objects.select_related("resident"), pk=pk)
     subject = resident_for_request(request, pk=concern.resident_id)
-    handle_concern(concern=concern, by=request.user, meeting=open_meeting_for(team=subject.team))
+    handle_concern(concern=concern, by=request.user)
     return board_changed(panel_response(request, subject))
 
 
@@ -314,9 +312,9 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 
 
 def _add(what: str, subject, user, form) -> None:
-    """Goals and actions agreed while the team's meeting is open are recorded in it."""
+    """Goals and actions agreed while the team's meeting is open are recorded in it (the
+    services find the meeting)."""
     data = form.cleaned_data
-    meeting = open_meeting_for(team=subject.team)
     if what == "assessment":
         record_assessment(resident=subject, by=user, **data)
     elif what == "concern":
@@ -324,12 +322,11 @@ def _add(what: str, subject, user, form) -> None:
     elif what == "consent":
         record_consent(resident=subject, by=user, **data)
     elif what == "goal":
-        add_goal(resident=subject, by=user, meeting=meeting, **data)
+        add_goal(resident=subject, by=user, **data)
     else:
         agree_action(
             resident=subject,
             by=user,
-            meeting=meeting,
             description=data["description"],
             due_on=data["due_on"],
             shared_with_carers=data["shared_with_carers"],

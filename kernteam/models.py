@@ -296,6 +296,14 @@ class MeetingRefused(Exception):
     pass
 
 
+def deciding_meeting(*, team_id: int) -> Meeting | None:
+    """The team's meeting in progress that was opened today, if any: what is decided or agreed
+    now is the team's decision, recorded in that meeting. Write services look it up themselves,
+    inside their transaction; their callers never pass it in (the admin may name one)."""
+    meetings = Meeting.objects.filter(team_id=team_id, status=Meeting.Status.OPEN)
+    return next((m for m in meetings.order_by("-opened_at") if m.takes_decisions), None)
+
+
 class AgendaReason(models.TextChoices):
     """Why a resident is on a meeting's agenda, in the order the team goes through them."""
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clients.instruments import Instrument
 from clients.models import Assessment, Concern, Consent, Resident
-from kernteam.models import Meeting
+from kernteam.models import Meeting, deciding_meeting
 from kernteam.roles import Role
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
 from steps.rules import Move, problems_for
@@ -56,10 +56,7 @@ class Panel:
 
 def open_meeting_for(*, team) -> Meeting | None:
     """The team's meeting in progress today, if any: moves taken now are team decisions."""
-    meetings = Meeting.objects.filter(team_id=team.pk, status=Meeting.Status.OPEN).order_by(
-        "-opened_at"
-    )
-    return next((m for m in meetings if m.takes_decisions), None)
+    return deciding_meeting(team_id=team.pk)
 
 
 def resident_panel(*, resident: Resident, user) -> Panel:

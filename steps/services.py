@@ -19,7 +19,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from clients.models import Carer, Resident
 from clients.services import lock_record
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import Meeting, Team, person_name
+from kernteam.models import Meeting, Team, deciding_meeting, person_name
 from kernteam.policy import roles_on
 from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
@@ -107,13 +107,20 @@ def move_resident(
 ) -> StepChange:
     """Take a named transition. Exactly one of two simultaneous moves wins; the other gets
     StateConflict (the resident is no longer in `expected_state`). Guards raise
-    TransitionRefused with every missing condition."""
-    move = Move(by=by, reason=reason or "", meeting=meeting, closure_reason=closure_reason or "")
+    TransitionRefused with every missing condition. Taken while the team's meeting is open
+    (`deciding_meeting`), it is a team decision in that meeting; `meeting` names another (the
+    admin)."""
     try:
         with transaction.atomic():
             if transition == "close":  # it may withdraw consent: the lock consent takes, first
                 lock_record(resident)
             trajectory = _locked_trajectory(resident)
+            move = Move(
+                by=by,
+                reason=reason or "",
+                meeting=meeting or deciding_meeting(team_id=resident.team_id),
+                closure_reason=closure_reason or "",
+            )
             if trajectory.state != expected_state:
                 raise _conflict(trajectory)
             method = transition_method(trajectory, transition)
@@ -130,12 +137,15 @@ def move_resident(
     return change
 
 
-def confirm_step_up(*, resident: Resident, by, meeting: Meeting, step_up: StepChange) -> StepChange:
-    """The team confirms the urgent step-up it was shown (`step_up`). If that one was already
-    confirmed or superseded meanwhile, StateConflict says so."""
-    move = Move(by=by, meeting=meeting)
+def confirm_step_up(
+    *, resident: Resident, by, step_up: StepChange, meeting: Meeting | None = None
+) -> StepChange:
+    """The team confirms, in its meeting in progress, the urgent step-up it was shown
+    (`step_up`). If that one was already confirmed or superseded meanwhile, StateConflict says
+    so."""
     with transaction.atomic():
         trajectory = _locked_trajectory(resident)
+        move = Move(by=by, meeting=meeting or deciding_meeting(team_id=resident.team_id))
         if refusal := refusal_for(trajectory, move, rules.professional_member, ()):
             raise refusal  # before saying anything about the resident
         if trajectory.pending_confirmation_id != step_up.pk:
@@ -197,6 +207,7 @@ def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=N
     goal.full_clean(exclude=["resident", "created_by", "meeting"])
     with transaction.atomic():
         _check_still_open(resident)
+        goal.meeting = meeting or deciding_meeting(team_id=resident.team_id)
         goal.save()
         _announce_resident(resident, "goal_added")
     return goal
@@ -229,6 +240,7 @@ def agree_action(
     action.full_clean(exclude=["resident", "created_by", "meeting", "goal"])
     with transaction.atomic():
         _check_still_open(resident)
+        action.meeting = meeting or deciding_meeting(team_id=resident.team_id)
         action.save()
         _announce_resident(resident, "action_added")
     return action

@@ -94,7 +94,7 @@ async def test_a_rolled_back_move_is_never_announced(daalhof, resident_in, layer
     own = await Board().open(daalhof.team.pk)
 
     def interrupted() -> None:
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with pytest.raises(RuntimeError, match="connection dropped"), transaction.atomic():
             move_resident(
                 resident=resident,
                 transition="step_up_to_3",

@@ -146,8 +146,16 @@ def test_a_refusal_reads_in_dutch(daalhof, resident_in):
 
 def test_a_carer_never_changes_the_step(daalhof, thea, resident_in):
     resident = resident_in("step2")
-    for transition in ("step_up_to_3", "step_down_to_1", "admit", "close"):
-        with pytest.raises(TransitionRefused):
+    members_only = "Alleen leden van het kernteam van deze cliënt kunnen de stap wijzigen."
+    for transition, reason in (
+        ("step_up_to_3", members_only),
+        ("step_down_to_1", members_only),
+        ("admit", "Alleen de huisarts of wijkverpleegkundige mag dit doen."),
+        ("close", "Alleen de huisarts of coördinator kernteam mag dit doen."),
+    ):
+        with pytest.raises(TransitionRefused) as refused:
             attempt(resident, transition, thea)
+        assert refused.value.forbidden, transition
+        assert refused.value.problems == [reason], transition
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.state == "step2"
