@@ -15,19 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Assessment, Carer, CarerInvitation, Concern, Consent, Resident
-from kernteam.events import send_team_event_on_commit
+from clients.visibility import send_resident_event_on_commit
 from kernteam.models import deciding_meeting
-
-
-class NotAMember(Exception):
-    pass
+from kernteam.policy import require_member
 
 
 def record_assessment(
     *, resident: Resident, by, instrument: str, score: Decimal, assessed_on: datetime.date
 ) -> Assessment:
     """Validation (range, step, closed record) raises ValidationError with field messages."""
-    _require_member(resident, by)
+    require_member(team=resident.team, user=by)
     assessment = Assessment(
         resident=resident,
         instrument=instrument,
@@ -39,7 +36,7 @@ def record_assessment(
         lock_record(resident)
         _as_it_is_now(resident).check_writable()  # (closed meanwhile?)
         assessment.save()  # validates and derives the outcome
-        _announce(resident, "assessed")
+        send_resident_event_on_commit(resident=resident, event="resident.assessed")
     return assessment
 
 
@@ -53,7 +50,7 @@ def record_consent(
 ) -> Consent:
     """Record the resident's consent and its scope. It replaces the consent in force (so a
     narrower scope takes effect at once); the earlier one is kept, withdrawn."""
-    _require_member(resident, by)
+    require_member(team=resident.team, user=by)
     with transaction.atomic():
         lock_record(resident)  # one change of scope at a time, and none once closed
         locked = _as_it_is_now(resident)
@@ -68,19 +65,19 @@ def record_consent(
         for earlier in locked.consents.filter(withdrawn_at__isnull=True):
             earlier.withdraw(by=by)
         consent.save()
-        _announce(resident, "consent_changed")
+        send_resident_event_on_commit(resident=resident, event="resident.consent_changed")
     return consent
 
 
 def withdraw_consent(*, resident: Resident, by) -> None:
     """The resident withdraws consent: from now on only the GP and POH see the record, and
     carers lose access. (Closing the record for this reason is a separate step.)"""
-    _require_member(resident, by)
+    require_member(team=resident.team, user=by)
     with transaction.atomic():
         lock_record(resident)
         for consent in resident.consents.filter(withdrawn_at__isnull=True):
             consent.withdraw(by=by)
-        _announce(resident, "consent_changed")
+        send_resident_event_on_commit(resident=resident, event="resident.consent_changed")
 
 
 def lock_record(resident: Resident) -> None:
@@ -123,7 +120,7 @@ def raise_concern(*, resident: Resident, by, text: str, carer: Carer | None = No
     if own is not None:
         carer = own
     else:
-        _require_member(resident, by)
+        require_member(team=resident.team, user=by)
         if carer is None or not resident.carer_links.active().filter(carer=carer).exists():
             raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
     resident.check_writable()
@@ -135,7 +132,7 @@ def raise_concern(*, resident: Resident, by, text: str, carer: Carer | None = No
         concern = Concern.objects.create(
             resident=resident, carer=carer, text=text.strip(), recorded_by=by
         )
-        _announce(resident, "concern_raised")
+        send_resident_event_on_commit(resident=resident, event="resident.concern_raised")
     return concern
 
 
@@ -145,25 +142,16 @@ def handle_concern(*, concern: Concern, by, meeting=None) -> Concern:
     handled changes nothing."""
     with transaction.atomic():
         locked = Concern.objects.select_for_update().select_related("resident").get(pk=concern.pk)
-        _require_member(locked.resident, by)
+        require_member(team=locked.resident.team, user=by)
         if locked.is_open:
             locked.handled_at = timezone.now()
             locked.handled_by = by
             locked.handled_in = meeting or deciding_meeting(team_id=locked.resident.team_id)
             locked.save(update_fields=["handled_at", "handled_by", "handled_in"])
-            _announce(locked.resident, "concern_handled")
+            send_resident_event_on_commit(
+                resident=locked.resident, event="resident.concern_handled"
+            )
     return locked
-
-
-def _require_member(resident: Resident, by) -> None:
-    if not resident.team.roles_of(by):
-        raise NotAMember(_("Only members of this resident's kernteam can do this."))
-
-
-def _announce(resident: Resident, what: str) -> None:
-    send_team_event_on_commit(
-        team_id=resident.team_id, event={"type": f"resident.{what}", "resident": resident.pk}
-    )
 
 
 INVITATION_DAYS = 7
@@ -172,7 +160,7 @@ INVITATION_DAYS = 7
 def invite_carer(*, resident: Resident, carer: Carer, by) -> str:
     """A team member invites a carer linked to the resident. Returns the token for the link
     (sent by email); only its hash is stored. Earlier unused invitations stop working."""
-    _require_member(resident, by)
+    require_member(team=resident.team, user=by)
     if not resident.carer_links.active().filter(carer=carer).exists():
         raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
     if not carer.email:

@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "kernteam.access_log.AccessLogMiddleware",
+    "frontend.access.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -129,6 +129,7 @@ def history_rows(ctx: TeamContext, draft: Draft, trajectory: Trajectory) -> list
             at=hop.at,
             reason=hop.reason,
             meeting=hop.meeting,
+            closure_reason=draft.outcome.closure_reason if hop.kind == Kind.CLOSE else "",
         )
         for hop in draft.hops
     ]

@@ -7,6 +7,7 @@ meetings, on days and in people's hands, and `replay` derives the trajectory's f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import random
@@ -30,8 +31,9 @@ from demo.data import (
 )
 from demo.helpers import User, local_date, weighted, working_time
 from kernteam.models import Meeting
+from steps.effects import Fields, after
 from steps.models import Kind, Trajectory
-from steps.states import STEPS, review_due
+from steps.states import STEPS
 
 
 @dataclass
@@ -49,36 +51,30 @@ class Hop:
     reason: str = ""
 
 
-@dataclass
-class Outcome:
-    """A trajectory's fields after replaying its hops the way the state machine would."""
+@dataclass(frozen=True)
+class Outcome(Fields[int]):
+    """A trajectory's fields after replaying its hops the way the state machine would;
+    `pending` is the index of the hop awaiting confirmation."""
 
     state: str = ""
-    review_due: datetime.date | None = None
-    step_before_admission: str = ""
-    closure_reason: str = ""
-    pending: int | None = None  # index of the hop awaiting confirmation
 
 
 def replay(hops: Sequence[Hop], closure_reason: str = "") -> Outcome:
-    out = Outcome()
+    fields: Fields[int] = Fields()
     for index, hop in enumerate(hops):
         assert hop.day is not None
-        if hop.kind in (Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN):
-            out.review_due = review_due(hop.target, hop.day)
-        if hop.kind == Kind.STEP_UP:
-            out.pending = index if hop.meeting is None else None
-        elif hop.kind == Kind.STEP_DOWN:
-            out.pending = None
-        elif hop.kind == Kind.ADMIT:
-            out.step_before_admission = hop.source
-        elif hop.kind == Kind.RETURN:
-            out.step_before_admission, out.review_due = "", hop.day
-        elif hop.kind == Kind.CLOSE:
-            out.review_due, out.step_before_admission, out.pending = None, "", None
-            out.closure_reason = closure_reason
-        out.state = hop.target
-    return out
+        fields = after(
+            fields,
+            kind=hop.kind,
+            source=hop.source,
+            target=hop.target,
+            day=hop.day,
+            urgent=hop.meeting is None,
+            row=index,
+            closure_reason=closure_reason,
+        )
+    state = hops[-1].target if hops else ""
+    return Outcome(**dataclasses.asdict(fields), state=state)
 
 
 # --- routes ---------------------------------------------------------------------------------

@@ -22,20 +22,20 @@ from django.views.decorators.http import require_POST
 from clients.models import Carer, Concern
 from clients.services import (
     AddressInUse,
-    NotAMember,
     accept_invitation,
     check_carer_address,
     invitation_for,
     invite_carer,
     raise_concern,
 )
+from clients.visibility import resident_for_carer
+from frontend.access import resident_for_request
 from frontend.views import board_changed, panel_response
 from kernteam.access_log import note
 from kernteam.models import text_limit
-from kernteam.policy import resident_for_carer, resident_for_request
+from kernteam.refusals import Refused
 from steps.models import AgreedAction
 from steps.portal import carer_view, carer_views
-from steps.rules import TransitionRefused
 from steps.services import complete_action
 
 
@@ -64,7 +64,7 @@ def carer_action_done(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("carer_portal")  # not theirs to tick off; nothing changes
     try:
         complete_action(action=action, by=request.user)
-    except TransitionRefused as exc:
+    except Refused as exc:
         messages.error(request, " ".join(exc.problems))
     else:
         messages.success(request, _("Thank you. The team can see it is done."))
@@ -127,7 +127,7 @@ def invite(request: HttpRequest, pk: int, carer: int) -> HttpResponse:
     the_carer = get_object_or_404(Carer, pk=carer)
     try:
         token = invite_carer(resident=subject, carer=the_carer, by=request.user)
-    except (ValidationError, NotAMember) as exc:
+    except (ValidationError, Refused) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         link = request.build_absolute_uri(reverse("carer_accept", args=[token]))

@@ -24,6 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from clients.visibility import may_see
 from kernteam import events
 from kernteam.access_log import log_subscription
 from kernteam.events import (
@@ -36,7 +37,8 @@ from kernteam.events import (
     team_group,
     user_group,
 )
-from kernteam.policy import may_see, member_team_roles
+from kernteam.models import primary_role
+from kernteam.policy import member_team_roles
 
 TRY_AGAIN_LATER = 1013  # (RFC 6455; the browser's htmx retries it, with a delay)
 NOT_A_MEMBER = 4403  # (no longer: not retried)
@@ -134,7 +136,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
         if found is not None:
             log_subscription(
-                user=user, team_id=found[0], path=self.scope["path"], ip=_ip(self.scope)
+                user=user,
+                team_id=found[0],
+                role=primary_role(found[1]),
+                path=self.scope["path"],
+                ip=_ip(self.scope),
             )
         return found
 

@@ -14,11 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clients.visibility import hidden_resident_ids
+from frontend.access import resident_for_request
 from frontend.forms import AgendaAddForm, PlanMeetingForm
 from frontend.views import panel_response
 from kernteam.access_log import note
-from kernteam.models import AgendaItem, Meeting, MeetingRefused
-from kernteam.policy import hidden_resident_ids, resident_for_request, team_for_member
+from kernteam.models import AgendaItem, Meeting
+from kernteam.policy import team_for_member
+from kernteam.refusals import Refused
 from steps.meetings import (
     add_to_agenda,
     close_meeting,
@@ -45,7 +48,7 @@ def meetings(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             planned = plan_meeting(team=team, by=request.user, **form.cleaned_data)
-        except MeetingRefused as exc:
+        except Refused as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:  # (the form checks the same rule first: a fallback)
             _refused_on(form, exc)
@@ -102,7 +105,7 @@ def meeting_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRes
         raise Http404
     try:
         actions[step](meeting=meeting, by=request.user)
-    except MeetingRefused as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     target = "meeting_minutes" if step == "close" and _closed(meeting) else "meeting"
     return redirect(target, slug=slug, pk=pk)
@@ -128,7 +131,7 @@ def agenda_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 resident=subject,
                 question=form.cleaned_data["question"],
             )
-        except MeetingRefused as exc:
+        except Refused as exc:
             messages.error(request, str(exc))
     else:
         for errors in form.errors.values():
@@ -147,7 +150,7 @@ def agenda_move(
         raise Http404
     try:
         move_agenda_item(item=agenda_item, by=request.user, direction=direction)
-    except MeetingRefused as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     return redirect("meeting", slug=slug, pk=pk)
 
@@ -160,7 +163,7 @@ def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> Ht
     subject = resident_for_request(request, pk=resident)
     try:
         focus_on(meeting=meeting, by=request.user, resident=subject)
-    except MeetingRefused as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     if not request.htmx:
         return redirect(reverse("resident", args=[subject.pk]))

@@ -11,13 +11,14 @@ from django_htmx.http import reswap, retarget
 
 from clients.models import Carer, Concern
 from clients.services import (
-    NotAMember,
     handle_concern,
     raise_concern,
     record_assessment,
     record_consent,
     withdraw_consent,
 )
+from clients.visibility import can_see_resident
+from frontend.access import resident_for_request
 from frontend.forms import (
     ActionForm,
     AssessmentForm,
@@ -28,27 +29,21 @@ from frontend.forms import (
     SignalForm,
 )
 from kernteam.access_log import note, nothing_changed
-from kernteam.policy import (
-    can_see_resident,
-    is_log_officer,
-    resident_for_request,
-    team_for_member,
-)
+from kernteam.policy import is_log_officer, team_for_member
+from kernteam.refusals import Refused
 from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
+from steps.moves import available_moves, transition_towards
 from steps.panel import open_meeting_for, resident_panel
-from steps.rules import Move, TransitionRefused
+from steps.rules import Move
 from steps.selectors import closed_trajectories, team_overviews
 from steps.services import (
-    StateConflict,
     add_goal,
     agree_action,
-    available_moves,
     complete_action,
     confirm_step_up,
     move_resident,
     signal_resident,
-    transition_towards,
 )
 
 
@@ -186,9 +181,8 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
             closure_reason=data["closure_reason"],
         )
-    except (TransitionRefused, StateConflict) as exc:
-        problems = exc.problems if isinstance(exc, TransitionRefused) else [str(exc)]
-        return _move_form(request, subject, form, problems=problems)
+    except Refused as exc:
+        return _move_form(request, subject, form, problems=exc.problems)
     subject.trajectory.refresh_from_db()
     # The form sits inside the panel: on success the whole panel is replaced.
     return board_changed(panel_response(request, subject), target="#resident-panel")
@@ -231,7 +225,7 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     subject = resident_for_request(request, pk=action.resident_id)
     try:
         complete_action(action=action, by=request.user)
-    except TransitionRefused as exc:
+    except Refused as exc:
         nothing_changed(request)
         messages.error(request, " ".join(exc.problems))
     return board_changed(panel_response(request, subject))
@@ -248,9 +242,9 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     ).first()
     try:
         if step_up is None:
-            raise TransitionRefused([_("There is no urgent step-up to confirm in a meeting.")])
+            raise Refused(_("There is no urgent step-up to confirm in a meeting."))
         confirm_step_up(resident=subject, by=request.user, step_up=step_up)
-    except (TransitionRefused, StateConflict) as exc:
+    except Refused as exc:
         nothing_changed(request)
         messages.error(request, str(exc))
     return board_changed(panel_response(request, subject))
@@ -302,7 +296,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
             _add(what, subject, request.user, form)
         except ValidationError as exc:
             _attach_errors(form, exc)
-        except (TransitionRefused, NotAMember) as exc:
+        except Refused as exc:
             form.add_error(None, str(exc))
         else:
             return board_changed(panel_response(request, subject), target="#resident-panel")
@@ -356,7 +350,7 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
             note(request, team=team, residents=[subject.pk])
         except ValidationError as exc:
             _attach_errors(form, exc)
-        except TransitionRefused as exc:
+        except Refused as exc:
             form.add_error(None, str(exc))
         else:
             gone = _("Signalled. Until consent is recorded, only the GP and the POH see them.")

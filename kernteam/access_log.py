@@ -1,13 +1,11 @@
 """Writing the access log (NEN 7513): who, in which role, on behalf of which team, which
 resident, what, when, from where.
 
-Entry points note what they showed or changed on the request (`note`); the middleware writes the
-notes once the response is ready, in one statement whatever the number of residents (a board of
-300 cards costs one COPY on PostgreSQL). A change refused after the resident was found (a 4xx, or a
-form shown again with the reasons) still showed something, the state it conflicted with or the
-guard's reasons: its notes are written as reads. A resident one may not see answers 404 before
-anything is noted, and a 5xx showed nothing: neither logs anything. If the log cannot be
-written, the request fails: no access without its trace.
+Entry points note what they showed or changed on the request (`note`); the web layer's
+middleware (`frontend.access.AccessLogMiddleware`) writes the notes once the response is ready,
+in one statement whatever the number of residents (a board of 300 cards costs one COPY on
+PostgreSQL). A change refused after the resident was found still showed something: its notes
+are written as reads (`nothing_changed`).
 """
 
 from __future__ import annotations
@@ -19,7 +17,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from kernteam.models import AccessLogEntry, Team, primary_role
+from kernteam.models import AccessLogEntry, Team
+
+NOTES = "kernteam_access_notes"  # on the request: what it showed or changed
 
 
 def note(
@@ -37,9 +37,11 @@ def note(
         read = request.method in ("GET", "HEAD")
         action = AccessLogEntry.Action.READ if read else AccessLogEntry.Action.WRITE
     match = getattr(request, "resolver_match", None)
-    request.__dict__.setdefault("_access_notes", []).append(
-        (team, list(residents), action, what or (match.url_name if match else ""), role)
-    )
+    notes = getattr(request, NOTES, None)  # (a DRF request reads it from Django's request)
+    if notes is None:
+        notes = []
+        setattr(request, NOTES, notes)
+    notes.append((team, list(residents), action, what or (match.url_name if match else ""), role))
 
 
 def note_each(
@@ -63,7 +65,7 @@ def note_each(
 
 def nothing_changed(request) -> None:
     """The request's change was refused: what it noted is written as reads, not writes."""
-    notes = request.__dict__.get("_access_notes", [])
+    notes = getattr(request, NOTES, None) or []
     for i, (team, residents, action, what, role) in enumerate(notes):
         if action == AccessLogEntry.Action.WRITE:
             notes[i] = (team, residents, AccessLogEntry.Action.READ, what, role)
@@ -102,25 +104,27 @@ def copy_entries(values: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def log_subscription(*, user, team_id: int, path: str, ip: str | None) -> None:
+def log_subscription(*, user, team_id: int, role: str, path: str, ip: str | None) -> None:
     """A live board subscribed to a team's changes: one entry about the team."""
     team = Team.objects.get(pk=team_id)
-    row = (team, None, AccessLogEntry.Action.SUBSCRIBE, "board-live", role_for(team, user))
+    row = (team, None, AccessLogEntry.Action.SUBSCRIBE, "board-live", role)
     write(user=user, rows=[row], path=path, ip=ip)
 
 
-def role_for(team: Team | None, user) -> str:
-    from kernteam.policy import roles_on
-
-    if team is None:
-        return ""
-    return primary_role(roles_on(team=team, user=user)) or ("carer" if _is_carer(user) else "")
+def collect_notes(request) -> None:
+    """Before the view runs: the request's notes start here, so that whatever wraps the request
+    (DRF's Request reads Django's attributes) adds to the same list."""
+    setattr(request, NOTES, [])
 
 
-def _is_carer(user) -> bool:
-    from clients.models import Carer
-
-    return Carer.objects.filter(user=user).exists()
+def notes_of(request, *, refused: bool) -> list[tuple]:
+    """What the request noted, taken off it (once): (team, residents, action, what, role). A
+    refused change (`refused`) is written as reads."""
+    if refused:
+        nothing_changed(request)
+    notes = getattr(request, NOTES, None) or []
+    setattr(request, NOTES, None)
+    return notes
 
 
 def client_ip(request) -> str | None:
@@ -139,28 +143,3 @@ def client_ip(request) -> str | None:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None
-
-
-class AccessLogMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if 400 <= response.status_code < 500:
-            nothing_changed(request)
-        notes = request.__dict__.pop("_access_notes", None)
-        if notes and response.status_code < 500:
-            rows = [
-                (team, resident_id, action, what, role or role_for(team, request.user))
-                for team, residents, action, what, role in notes
-                for resident_id in residents
-            ]
-            if rows:
-                write(
-                    user=request.user,
-                    rows=rows,
-                    path=request.get_full_path(),
-                    ip=client_ip(request),
-                )
-        return response

@@ -2,8 +2,9 @@
 
 Events go out only after the transaction commits, so a rolled-back change is never announced.
 The message of an event about a resident carries, read once at publish time, the disciplines
-the consent in force names (`disciplines`; None: no consent): each board's consumer decides with
-`policy.may_see` whether its member may hear which resident it was, without a query per socket.
+the consent in force names (`disciplines`; None: no consent): each board's consumer decides
+with `clients.visibility.may_see` whether its member may hear which resident it was, without a
+query per socket.
 
 The live channel (Redis, with several workers) can fail. `Heartbeat` proves, per worker
 process, that the channel layer delivers: a message through the layer and back every few
@@ -50,16 +51,18 @@ def heartbeat_seconds() -> float:
 # --- publishing --------------------------------------------------------------------------------
 
 
-def send_team_event_on_commit(*, team_id: int, event: dict) -> None:
+def send_team_event_on_commit(
+    *, team_id: int, event: dict, audience: Callable[[], list[str] | None] | None = None
+) -> None:
     """`at` (seconds since the epoch, at commit) lets a screen tell whether what it shows was
-    rendered after the change already."""
+    rendered after the change already. `audience`, called at commit, gives the disciplines that
+    may hear which resident the event is about (`clients.visibility.send_resident_event_on_commit`;
+    None: the GP and POH only)."""
 
     def message() -> dict:
         message = {"type": "board.event", "event": {**event, "at": time.time()}}
-        if event.get("resident"):
-            from kernteam.policy import consent_scope
-
-            message["disciplines"] = consent_scope(resident_id=event["resident"])
+        if audience is not None:
+            message["disciplines"] = audience()
         return message
 
     _send_on_commit(team_group(team_id), message)

@@ -181,7 +181,8 @@ MEETINGS_UNTIL = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
 class Meeting(RemembersLoaded, Undeletable, models.Model):
     """A multidisciplinary team meeting (MDO).
 
-    Decisions taken while it is open are team decisions."""
+    Decisions taken while it is open are team decisions. It is planned, opened and closed by
+    the coordinator through `steps.meetings`, which prepares its agenda from the board."""
 
     typed_fields = ("scheduled_for",)
 
@@ -257,30 +258,8 @@ class Meeting(RemembersLoaded, Undeletable, models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
-    def open(self, *, by) -> None:
-        """The coordinator opens a planned meeting; decisions taken in it are team decisions."""
-        if not self.is_coordinator(by):
-            raise MeetingRefused(_("Only the team coordinator opens a meeting."))
-        if self.status != self.Status.PLANNED:
-            raise MeetingRefused(_("Only a planned meeting can be opened."))
-        self.status = self.Status.OPEN
-        self.chair = by
-        self.opened_at = timezone.now()
-        self.save(update_fields=["status", "chair", "opened_at"])
-
     def is_coordinator(self, user) -> bool:
         return Role.COORDINATOR in self.team.roles_of(user)
-
-    def close(self, *, by) -> None:
-        """The coordinator closes the meeting; its decisions are then its minutes."""
-        if not self.is_coordinator(by):
-            raise MeetingRefused(_("Only the team coordinator closes a meeting."))
-        if self.status != self.Status.OPEN:
-            raise MeetingRefused(_("Only a meeting in progress can be closed."))
-        self.status = self.Status.CLOSED
-        self.closed_at = timezone.now()
-        self.focus = None
-        self.save(update_fields=["status", "closed_at", "focus"])
 
     @property
     def takes_decisions(self) -> bool:
@@ -290,10 +269,6 @@ class Meeting(RemembersLoaded, Undeletable, models.Model):
             and self.opened_at is not None
             and timezone.localdate(self.opened_at) == timezone.localdate()
         )
-
-
-class MeetingRefused(Exception):
-    pass
 
 
 def deciding_meeting(*, team_id: int) -> Meeting | None:

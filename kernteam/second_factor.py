@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kernteam.access_log import write
 from kernteam.models import AccessLogEntry, person_name
+from kernteam.refusals import Refused
 
 logger = logging.getLogger("kernteam.accounts")
 
@@ -34,7 +35,7 @@ RECOVERY_CODES = 10
 _SALT = "kernteam.second_factor.enrolment"
 
 
-class EnrolmentRefused(Exception):
+class EnrolmentRefused(Refused):
     """Why no link can be issued, in the active language (the admin shows it as is)."""
 
 

@@ -3,14 +3,19 @@ a reason (and a meeting) and go through the same service as every other entry po
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from kernteam.admin_base import ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
 from kernteam.models import Meeting, text_limit
+from kernteam.policy import roles_on
+from kernteam.refusals import Refused
+from steps import admin_meetings  # noqa: F401  (meetings: opened and closed by the services)
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
-from steps.rules import TransitionRefused
-from steps.services import StateConflict, complete_action, move_resident, transition_names
+from steps.moves import transition_names
+from steps.services import add_goal, agree_action, complete_action, move_resident
 from steps.states import ClosureReason
 
 
@@ -58,7 +63,7 @@ def transition_action(name: str):
                         modeladmin.message_user(
                             request, f"{trajectory.resident}: {TRANSITION_LABELS[name]}"
                         )
-                    except (TransitionRefused, StateConflict) as exc:
+                    except Refused as exc:
                         modeladmin.message_user(
                             request, f"{trajectory.resident}: {exc}", messages.ERROR
                         )
@@ -140,7 +145,7 @@ class TeamWorkAdmin(ResidentDataAdmin):
                 resident = data.get("resident") or (
                     self.instance.resident if self.instance.resident_id else None
                 )
-                if resident is not None and not resident.team.roles_of(user):
+                if resident is not None and not roles_on(team=resident.team, user=user):
                     raise forms.ValidationError(
                         _("Only members of this resident's kernteam can do this.")
                     )
@@ -149,9 +154,36 @@ class TeamWorkAdmin(ResidentDataAdmin):
         return MemberOnlyForm
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        """A new goal or action is added through its service, as everywhere else: in the
+        team's meeting in progress unless the form names one, with its live event. A record
+        closed since the form was checked refuses it: said, and nothing is saved."""
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            created = self.create(request.user, form.cleaned_data)
+        except (Refused, ValidationError) as exc:
+            obj.refused = True
+            self.message_user(request, " ".join(_messages(exc)), messages.ERROR)
+            return
+        obj.pk, obj.meeting, obj.created_by = created.pk, created.meeting, created.created_by
+
+    def create(self, user, data):
+        raise NotImplementedError
+
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "refused", False):
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
+
+def _messages(exc: Exception) -> list[str]:
+    return exc.problems if isinstance(exc, Refused) else list(exc.messages)
 
 
 @admin.register(Goal)
@@ -161,6 +193,15 @@ class GoalAdmin(TeamWorkAdmin):
     search_fields = ["description", "resident__last_name"]
     readonly_fields = ["created_by", "created_at"]
     autocomplete_fields = ["resident"]
+
+    def create(self, user, data):
+        return add_goal(
+            resident=data["resident"],
+            by=user,
+            domain=data["domain"],
+            description=data["description"],
+            meeting=data.get("meeting"),
+        )
 
 
 @admin.register(AgreedAction)
@@ -172,10 +213,23 @@ class AgreedActionAdmin(TeamWorkAdmin):
     autocomplete_fields = ["resident", "owner_member", "owner_carer", "goal"]
     actions = ["mark_done"]
 
+    def create(self, user, data):
+        return agree_action(
+            resident=data["resident"],
+            by=user,
+            description=data["description"],
+            due_on=data["due_on"],
+            owner_member=data.get("owner_member"),
+            owner_carer=data.get("owner_carer"),
+            shared_with_carers=data.get("shared_with_carers", False),
+            goal=data.get("goal"),
+            meeting=data.get("meeting"),
+        )
+
     @admin.action(description=_("Mark as done"))
     def mark_done(self, request, queryset):
         for action in queryset.select_related("resident"):
             try:
                 complete_action(action=action, by=request.user)
-            except TransitionRefused as exc:
+            except Refused as exc:
                 self.message_user(request, f"{action}: {exc}", messages.ERROR)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Concern, Consent
+from clients.visibility import visible_residents
 from kernteam.models import Team, person_name
-from kernteam.policy import visible_residents
 from steps.models import AgreedAction, Trajectory
 from steps.states import State
 

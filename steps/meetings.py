@@ -14,8 +14,12 @@ from django.utils.translation import gettext as _
 
 from clients.instruments import FRAILTY_INSTRUMENTS
 from clients.models import Assessment, Concern, Resident
+from clients.visibility import send_resident_event_on_commit
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import AgendaItem, AgendaReason, Meeting, MeetingRefused, text_limit
+from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
+from kernteam.policy import require_member
+from kernteam.refusals import Refused
+from kernteam.roles import Role
 from steps.models import Trajectory
 from steps.states import STEPS, State
 
@@ -24,8 +28,7 @@ def plan_meeting(*, team, by, scheduled_for) -> Meeting:
     """The coordinator plans the team's next meeting, on a day in `Meeting.plannable` (else
     ValidationError, by field)."""
     meeting = Meeting(team=team, scheduled_for=scheduled_for)
-    if not meeting.is_coordinator(by):
-        raise MeetingRefused(_("Only the team coordinator plans a meeting."))
+    _require_coordinator(meeting, by, _("Only the team coordinator plans a meeting."))
     meeting.full_clean()
     meeting.save()
     return meeting
@@ -97,20 +100,30 @@ def prepare_agenda(*, meeting: Meeting, by) -> int:
 
 
 def open_meeting(*, meeting: Meeting, by) -> Meeting:
-    """The coordinator opens the meeting and chairs it; the agenda is brought up to date."""
+    """The coordinator opens a planned meeting and chairs it; the agenda is brought up to date.
+    Decisions taken in it (today) are team decisions (`kernteam.models.deciding_meeting`)."""
+    _require_coordinator(meeting, by, _("Only the team coordinator opens a meeting."))
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        locked.open(by=by)
+        if locked.status != Meeting.Status.PLANNED:
+            raise Refused(_("Only a planned meeting can be opened."))
+        locked.status, locked.chair, locked.opened_at = Meeting.Status.OPEN, by, timezone.now()
+        locked.save(update_fields=["status", "chair", "opened_at"])
         prepare_agenda(meeting=locked, by=by)
         _announce(locked, "meeting.opened")
     return locked
 
 
 def close_meeting(*, meeting: Meeting, by) -> Meeting:
-    """Closing ends the team decisions; what was decided in it is its minutes."""
+    """The coordinator closes the meeting in progress: that ends the team decisions, and what
+    was decided in it is its minutes."""
+    _require_coordinator(meeting, by, _("Only the team coordinator closes a meeting."))
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        locked.close(by=by)
+        if locked.status != Meeting.Status.OPEN:
+            raise Refused(_("Only a meeting in progress can be closed."))
+        locked.status, locked.closed_at, locked.focus = Meeting.Status.CLOSED, timezone.now(), None
+        locked.save(update_fields=["status", "closed_at", "focus"])
         _announce(locked, "meeting.closed")
     return locked
 
@@ -118,13 +131,16 @@ def close_meeting(*, meeting: Meeting, by) -> Meeting:
 def add_to_agenda(*, meeting: Meeting, by, resident: Resident, question: str) -> AgendaItem:
     """Any member raises a resident with a question. A resident already on the agenda keeps
     their place; the question is added to it."""
-    if not meeting.team.roles_of(by):
-        raise MeetingRefused(_("Only members of this kernteam can add to its agenda."))
+    require_member(
+        team=meeting.team,
+        user=by,
+        message=_("Only members of this kernteam can add to its agenda."),
+    )
     if resident.team_id != meeting.team_id or resident.is_closed:
-        raise MeetingRefused(_("Choose an active resident of this kernteam."))
+        raise Refused(_("Choose an active resident of this kernteam."))
     question = (question or "").strip()
     if not question:
-        raise MeetingRefused(_("Say what you want the team to discuss."))
+        raise Refused(_("Say what you want the team to discuss."))
     with transaction.atomic():
         locked = _locked_open_for_agenda(meeting)
         item = locked.agenda.filter(resident=resident).first()
@@ -135,7 +151,7 @@ def add_to_agenda(*, meeting: Meeting, by, resident: Resident, question: str) ->
             item.reasons = [*item.reasons, AgendaReason.QUESTION]
         item.question = f"{item.question}\n{question}".strip()
         if len(item.question) > (limit := text_limit(AgendaItem, "question")):
-            raise MeetingRefused(
+            raise Refused(
                 _(
                     "The questions about this resident may together be %(limit)d characters "
                     "long; shorten yours or add it to the question already there."
@@ -171,34 +187,31 @@ def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
     """The chair opens a resident: members who follow the chair see the same panel, and the
     resident's agenda item counts as discussed."""
     if meeting.chair_id != getattr(by, "pk", None):
-        raise MeetingRefused(_("Only the chair leads the meeting."))
+        raise Refused(_("Only the chair leads the meeting."), forbidden=True)
     if not meeting.is_open:
-        raise MeetingRefused(_("The meeting is not in progress."))
+        raise Refused(_("The meeting is not in progress."))
     if resident.team_id != meeting.team_id:
-        raise MeetingRefused(_("Choose a resident of this kernteam."))
+        raise Refused(_("Choose a resident of this kernteam."))
     with transaction.atomic():
         Meeting.objects.filter(pk=meeting.pk).update(focus=resident)
         meeting.focus = resident
         meeting.agenda.filter(resident=resident, discussed_at__isnull=True).update(
             discussed_at=timezone.now()
         )
-        send_team_event_on_commit(
-            team_id=meeting.team_id,
-            event={"type": "meeting.focus", "meeting": meeting.pk, "resident": resident.pk},
-        )
+        send_resident_event_on_commit(resident=resident, event="meeting.focus", meeting=meeting.pk)
     return meeting
 
 
-def _require_coordinator(meeting: Meeting, by) -> None:
-    if not meeting.is_coordinator(by):
-        raise MeetingRefused(_("Only the team coordinator sets the agenda."))
+def _require_coordinator(meeting: Meeting, by, message: str = "") -> None:
+    message = message or _("Only the team coordinator sets the agenda.")
+    require_member(team=meeting.team, user=by, role=Role.COORDINATOR, message=message)
 
 
 def _locked_open_for_agenda(meeting: Meeting) -> Meeting:
     """The meeting, locked against a concurrent change of its agenda; refused once closed."""
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if locked.status == Meeting.Status.CLOSED:
-        raise MeetingRefused(_("This meeting is closed; its agenda can no longer change."))
+        raise Refused(_("This meeting is closed; its agenda can no longer change."))
     return locked
 
 

@@ -27,27 +27,12 @@ from kernteam.models import (
 from kernteam.policy import roles_on
 from kernteam.roles import Role
 from kernteam.undeletable import AppendOnly, ProtectedRecord, Undeletable, UndeletableQuerySet
-from steps import rules
+from steps import effects, rules
 from steps.rules import Move, guarded
-from steps.states import OPEN_STATES, STEPS, ClosureReason, State, review_due
+from steps.states import OPEN_STATES, STEPS, ClosureReason, Kind, State
 
 S = State
 member, reason = rules.professional_member, rules.reason_given
-
-
-class Kind(models.TextChoices):
-    """What kind of move a history row records."""
-
-    SIGNAL = "signal", _("signalled")
-    SCREEN = "screen", _("screening started")
-    ENTER = "enter", _("step assigned after screening")
-    STEP_UP = "step_up", _("step up")
-    STEP_DOWN = "step_down", _("step down")
-    ADMIT = "admit", _("admitted")
-    RETURN = "return", _("returned home")
-    CLOSE = "close", _("closed")
-    REOPEN = "reopen", _("reopened")
-    CONFIRM = "confirm", _("urgent step-up confirmed")
 
 
 class TrajectoryQuerySet(UndeletableQuerySet):
@@ -125,12 +110,12 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     @transition(field=state, source=S.SIGNALLED, target=S.SCREENING, custom={"kind": Kind.SCREEN})
     @guarded(permission=member, conditions=(rules.consent_recorded,))
     def start_screening(self, move: Move) -> None:
-        self._log(move, S.SCREENING, Kind.SCREEN)
+        self._move(move, S.SCREENING, Kind.SCREEN)
 
     @transition(field=state, source=S.SCREENING, target=S.STEP1, custom={"kind": Kind.ENTER})
     @guarded(permission=member, conditions=(rules.screening_below_cutoff_or_team_decision,))
     def assign_step1(self, move: Move) -> None:
-        self._enter(move, S.STEP1, Kind.ENTER)
+        self._move(move, S.STEP1, Kind.ENTER)
 
     @transition(field=state, source=S.SCREENING, target=S.STEP2, custom={"kind": Kind.ENTER})
     @guarded(
@@ -142,7 +127,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         ),
     )
     def assign_step2(self, move: Move) -> None:
-        self._enter(move, S.STEP2, Kind.ENTER)
+        self._move(move, S.STEP2, Kind.ENTER)
 
     @transition(field=state, source=S.SCREENING, target=S.STEP3, custom={"kind": Kind.ENTER})
     @guarded(
@@ -156,7 +141,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         ),
     )
     def assign_step3(self, move: Move) -> None:
-        self._enter(move, S.STEP3, Kind.ENTER)
+        self._move(move, S.STEP3, Kind.ENTER)
 
     # Step up: any professional member, with a reason. Outside a meeting it is urgent and
     # awaits the team's confirmation at the next meeting.
@@ -164,14 +149,14 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     @transition(field=state, source=S.STEP1, target=S.STEP2, custom={"kind": Kind.STEP_UP})
     @guarded(permission=member, conditions=(reason,))
     def step_up_to_2(self, move: Move) -> None:
-        self._step_up(move, S.STEP2)
+        self._move(move, S.STEP2, Kind.STEP_UP)
 
     @transition(
         field=state, source=[S.STEP1, S.STEP2], target=S.STEP3, custom={"kind": Kind.STEP_UP}
     )
     @guarded(permission=member, conditions=(reason,))
     def step_up_to_3(self, move: Move) -> None:
-        self._step_up(move, S.STEP3)
+        self._move(move, S.STEP3, Kind.STEP_UP)
 
     @transition(
         field=state,
@@ -181,7 +166,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     )
     @guarded(permission=member, conditions=(reason,))
     def step_up_to_4(self, move: Move) -> None:
-        self._step_up(move, S.STEP4)
+        self._move(move, S.STEP4, Kind.STEP_UP)
 
     # Step down: a team decision in a meeting, or the GP; with a reason.
 
@@ -193,27 +178,26 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     )
     @guarded(permission=member, conditions=(rules.team_decision_or_gp, reason))
     def step_down_to_1(self, move: Move) -> None:
-        self._step_down(move, S.STEP1)
+        self._move(move, S.STEP1, Kind.STEP_DOWN)
 
     @transition(
         field=state, source=[S.STEP3, S.STEP4], target=S.STEP2, custom={"kind": Kind.STEP_DOWN}
     )
     @guarded(permission=member, conditions=(rules.team_decision_or_gp, reason))
     def step_down_to_2(self, move: Move) -> None:
-        self._step_down(move, S.STEP2)
+        self._move(move, S.STEP2, Kind.STEP_DOWN)
 
     @transition(field=state, source=S.STEP4, target=S.STEP3, custom={"kind": Kind.STEP_DOWN})
     @guarded(permission=member, conditions=(rules.team_decision_or_gp, reason))
     def step_down_to_3(self, move: Move) -> None:
-        self._step_down(move, S.STEP3)
+        self._move(move, S.STEP3, Kind.STEP_DOWN)
 
     # Temporary admission (hospital, ELV, respite) and the return to the step held before.
 
     @transition(field=state, source=list(STEPS), target=S.ADMITTED, custom={"kind": Kind.ADMIT})
     @guarded(permission=rules.role_in(Role.DISTRICT_NURSE, Role.GP))
     def admit(self, move: Move) -> None:
-        self.step_before_admission = self.state
-        self._log(move, S.ADMITTED, Kind.ADMIT)
+        self._move(move, S.ADMITTED, Kind.ADMIT)
 
     @transition(
         field=state, source=S.ADMITTED, target=RETURN_VALUE(*STEPS), custom={"kind": Kind.RETURN}
@@ -221,9 +205,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     @guarded(permission=rules.role_in(Role.DISTRICT_NURSE, Role.GP))
     def return_home(self, move: Move) -> str:
         step = self.step_before_admission
-        self._log(move, step, Kind.RETURN)
-        self.step_before_admission = ""
-        self.review_due = timezone.localdate()  # back home: the team reviews at its next meeting
+        self._move(move, step, Kind.RETURN)
         return step
 
     # Closing keeps the record, read-only; it can be reopened as a new signal.
@@ -234,19 +216,14 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         conditions=(rules.closure_reason_given, reason),
     )
     def close(self, move: Move) -> None:
-        self._log(move, S.CLOSED, Kind.CLOSE, closure_reason=move.closure_reason)
-        self.closure_reason = move.closure_reason
+        self._move(move, S.CLOSED, Kind.CLOSE, closure_reason=move.closure_reason)
         if move.closure_reason == ClosureReason.CONSENT_WITHDRAWN:
             self._on_save(lambda: self._withdraw_consents(by=move.by))
-        self.review_due = None
-        self.step_before_admission = ""
-        self.pending_confirmation = None
 
     @transition(field=state, source=S.CLOSED, target=S.SIGNALLED, custom={"kind": Kind.REOPEN})
     @guarded(permission=member, conditions=(reason,))
     def reopen(self, move: Move) -> None:
-        self._log(move, S.SIGNALLED, Kind.REOPEN)
-        self.closure_reason = ""
+        self._move(move, S.SIGNALLED, Kind.REOPEN)
 
     # --- not a move: the team confirms an urgent step-up ----------------------------------
 
@@ -255,9 +232,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         conditions=(rules.in_meeting, rules.in_a_step, rules.step_up_awaiting_confirmation),
     )
     def confirm_step_up(self, move: Move) -> StepChange:
-        change = self._log(move, self.state, Kind.CONFIRM, confirms=self.pending_confirmation)
-        self.pending_confirmation = None
-        return change
+        return self._move(move, self.state, Kind.CONFIRM, confirms=self.pending_confirmation)
 
     # --- what every move does -----------------------------------------------------------
     # A transition body only prepares: the history row and other writes are queued and happen
@@ -283,26 +258,37 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         self.last_change = change
         return change
 
+    def _move(self, move: Move, to: str, kind: str, **extra) -> StepChange:
+        """Record the move and set the fields that follow from it (`steps.effects.after`).
+        The step-up awaiting confirmation stands as its id before, as the new row after."""
+        before = effects.Fields(
+            review_due=self.review_due,
+            step_before_admission=self.step_before_admission,
+            pending=self.pending_confirmation_id,
+            closure_reason=self.closure_reason,
+        )
+        source = self.state
+        change = self._log(move, to, kind, **extra)
+        fields = effects.after(
+            before,
+            kind=kind,
+            source=source,
+            target=to,
+            day=timezone.localdate(),
+            urgent=move.meeting is None,
+            row=change,
+            closure_reason=move.closure_reason,
+        )
+        self.review_due = fields.review_due
+        self.step_before_admission = fields.step_before_admission
+        self.closure_reason = fields.closure_reason
+        if fields.pending != before.pending:  # kept as it was, cleared, or this row
+            self.pending_confirmation = fields.pending
+        return change
+
     def _withdraw_consents(self, *, by) -> None:
         for consent in self.resident.consents.filter(withdrawn_at__isnull=True):
             consent.withdraw(by=by)
-
-    def _enter(self, move: Move, step: str, kind: str) -> StepChange:
-        change = self._log(move, step, kind)
-        self.review_due = review_due(step, timezone.localdate())
-        return change
-
-    def _step_up(self, move: Move, step: str) -> None:
-        urgent = move.meeting is None
-        change = self._enter(move, step, Kind.STEP_UP)
-        if urgent:
-            self.pending_confirmation = change
-        else:
-            self.pending_confirmation = None
-
-    def _step_down(self, move: Move, step: str) -> None:
-        self._enter(move, step, Kind.STEP_DOWN)
-        self.pending_confirmation = None  # the step-up it awaited is superseded
 
 
 class StepChange(AppendOnly, models.Model):

@@ -13,8 +13,8 @@ from clients.models import Assessment, Concern, Consent, Resident
 from kernteam.models import Meeting, deciding_meeting
 from kernteam.roles import Role
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
+from steps.moves import available_moves
 from steps.rules import Move, problems_for
-from steps.services import available_moves
 
 
 @dataclass(frozen=True)

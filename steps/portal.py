@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Carer, Resident
+from clients.visibility import residents_for_carer
 from kernteam.models import person_name
-from kernteam.policy import residents_for_carer
 from steps.models import AgreedAction
 from steps.states import State
 

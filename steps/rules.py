@@ -15,33 +15,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import Instrument
+from kernteam.refusals import Refused
 from kernteam.roles import Role, role_list
 from steps.states import STEPS, ClosureReason
 
 if TYPE_CHECKING:
     from kernteam.models import Meeting
     from steps.models import Trajectory
-
-
-class TransitionRefused(Exception):
-    """A move was refused; `problems` are the user-facing reasons, in the active language.
-
-    `fields` files each problem under the input it concerns ("reason", "closure_reason"; the
-    rest under "transition"), for field errors in the API. `forbidden` says the mover's role
-    itself does not allow the move (no input would change that), rather than a condition.
-    """
-
-    def __init__(
-        self,
-        problems: list[str],
-        *,
-        fields: dict[str, list[str]] | None = None,
-        forbidden: bool = False,
-    ):
-        self.problems = [str(p) for p in problems]
-        self.fields = fields or {"transition": list(self.problems)}
-        self.forbidden = forbidden
-        super().__init__(" ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -70,7 +50,7 @@ class Rule:
 def guarded(*, permission: Rule, conditions: tuple[Rule, ...] = ()):
     """Check the permission, then every condition, before the transition's body runs.
 
-    Refusals raise TransitionRefused naming every condition that is missing; the state is left
+    Refusals raise `Refused` naming every condition that is missing; the state is left
     as it was (django-fsm only changes it after the body returns).
     """
 
@@ -91,22 +71,20 @@ def guarded(*, permission: Rule, conditions: tuple[Rule, ...] = ()):
     return decorate
 
 
-def refusal_for(
-    trajectory: Trajectory, move: Move, permission: Rule, conditions
-) -> TransitionRefused | None:
+def refusal_for(trajectory: Trajectory, move: Move, permission: Rule, conditions) -> Refused | None:
     """Why the move is refused (None when it may go ahead): the meeting, then the permission,
     then every condition that does not hold."""
     if problem := meeting_problem(trajectory, move):
-        return TransitionRefused([problem], fields={"meeting": [problem]})
+        return Refused(problem, field="meeting")
     if problem := permission.problem(trajectory, move):
-        return TransitionRefused([problem], forbidden=True)
+        return Refused(problem, forbidden=True)
     failing = [(rule, p) for rule in conditions if (p := rule.problem(trajectory, move))]
     if not failing:
         return None
     fields: dict[str, list[str]] = {}
     for rule, problem in failing:
         fields.setdefault(rule.field, []).append(problem)
-    return TransitionRefused([p for _, p in failing], fields=fields)
+    return Refused([p for _, p in failing], fields=fields)
 
 
 def problems_for(trajectory: Trajectory, move: Move, permission: Rule, conditions) -> list[str]:

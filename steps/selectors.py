@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from clients.visibility import visible_residents
 from kernteam.models import Membership, Team
-from kernteam.policy import visible_residents
 from steps.models import Trajectory
 from steps.states import State
 

@@ -5,9 +5,7 @@ Views, the admin and the API call these; they never change a trajectory themselv
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import functools
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,81 +16,23 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from clients.models import Carer, Resident
 from clients.services import lock_record
-from kernteam.events import send_team_event_on_commit
+from clients.visibility import send_resident_event_on_commit
 from kernteam.models import Meeting, Team, deciding_meeting, person_name
-from kernteam.policy import roles_on
+from kernteam.policy import require_member
+from kernteam.refusals import Refused
 from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
-from steps.rules import Move, TransitionRefused, problems_for, refusal_for
-from steps.states import ClosureReason, State
+from steps.moves import not_from_here, transition_method
+from steps.rules import Move, refusal_for
+from steps.states import State
 
 
-class StateConflict(Exception):
+class StateConflict(Refused):
     """Someone else moved the resident first. The message says who, to what, and when."""
 
     def __init__(self, message: str, *, current_state: str):
         self.current_state = current_state
-        super().__init__(message)
-
-
-@functools.cache
-def transition_names() -> list[str]:
-    return sorted({t.name for t in Trajectory.state.field.get_all_transitions(Trajectory)})
-
-
-def transition_method(trajectory: Trajectory, name: str):
-    if name not in transition_names():
-        raise TransitionRefused([_("Unknown step change: %(name)s.") % {"name": name}])
-    return getattr(trajectory, name)
-
-
-def check_move(*, trajectory: Trajectory, transition: str, move: Move) -> list[str]:
-    """The reasons `move` would be refused now (empty when it would succeed)."""
-    method = transition_method(trajectory, transition)
-    fsm_transition = method._django_fsm.get_transition(trajectory.state)
-    if fsm_transition is None:
-        return [_not_from_here(trajectory)]
-    guarded_method = fsm_transition.method
-    return problems_for(trajectory, move, guarded_method.permission, guarded_method.conditions)
-
-
-def available_moves(*, trajectory: Trajectory, move: Move) -> list[str]:
-    """Names of the transitions `move.by` may take on this trajectory now. A reason (and a
-    closure reason) is assumed: the form that offers the move asks for it."""
-    move = _with_assumed_input(move)
-    return [
-        t.name
-        for t in trajectory.get_available_state_transitions()
-        if not check_move(trajectory=trajectory, transition=t.name, move=move)
-    ]
-
-
-def _with_assumed_input(move: Move) -> Move:
-    """The move as it will be once its form is filled in (a reason, a closure reason)."""
-    return dataclasses.replace(
-        move,
-        reason=move.reason or "…",
-        closure_reason=move.closure_reason or ClosureReason.NO_LONGER_NEEDED,
-    )
-
-
-def transition_towards(*, trajectory: Trajectory, to: str, move: Move) -> tuple[str, list[str]]:
-    """The transition that takes the resident to state `to` (as when a card is dropped on a
-    column), and why `move.by` may not take it now (empty when they may; a reason is assumed,
-    the form asks for it). Returns ("", [why]) when no single move leads there."""
-    labels = dict(State.choices)
-    if to == trajectory.state:
-        return "", []
-    for t in trajectory.get_available_state_transitions():
-        targets = [trajectory.step_before_admission] if t.name == "return_home" else [t.target]
-        if to in targets:
-            assumed = _with_assumed_input(move)
-            return t.name, check_move(trajectory=trajectory, transition=t.name, move=assumed)
-    message = _("From “%(from)s” a resident cannot go straight to “%(to)s”.") % {
-        "from": trajectory.get_state_display(),
-        "to": labels.get(to, to),
-    }
-    return "", [message]
+        super().__init__(message, conflict={"current_state": current_state})
 
 
 def move_resident(
@@ -107,7 +47,7 @@ def move_resident(
 ) -> StepChange:
     """Take a named transition. Exactly one of two simultaneous moves wins; the other gets
     StateConflict (the resident is no longer in `expected_state`). Guards raise
-    TransitionRefused with every missing condition. Taken while the team's meeting is open
+    Refused with every missing condition. Taken while the team's meeting is open
     (`deciding_meeting`), it is a team decision in that meeting; `meeting` names another (the
     admin)."""
     try:
@@ -127,7 +67,7 @@ def move_resident(
             try:
                 method(move)
             except TransitionNotAllowed as exc:
-                raise TransitionRefused([_not_from_here(trajectory)]) from exc
+                raise Refused(not_from_here(trajectory), field="transition") from exc
             trajectory.save()
             change = trajectory.last_change
             _announce(trajectory, change)
@@ -169,10 +109,9 @@ def signal_resident(
     gp_practice: str = "",
 ) -> Resident:
     """Flag a resident to the team. Any professional member of the team may signal."""
-    if not team.roles_of(by):
-        raise TransitionRefused(
-            [_("Only members of this kernteam can signal a resident.")], forbidden=True
-        )
+    require_member(
+        team=team, user=by, message=_("Only members of this kernteam can signal a resident.")
+    )
     if not reason.strip():
         raise ValidationError({"reason": _("Say why you signal this resident.")})
     resident = Resident(
@@ -196,7 +135,7 @@ def signal_resident(
 
 
 def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=None) -> Goal:
-    _require_member(resident, by)
+    require_member(team=resident.team, user=by)
     goal = Goal(
         resident=resident,
         domain=domain,
@@ -209,7 +148,7 @@ def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=N
         _check_still_open(resident)
         goal.meeting = meeting or deciding_meeting(team_id=resident.team_id)
         goal.save()
-        _announce_resident(resident, "goal_added")
+        send_resident_event_on_commit(resident=resident, event="resident.goal_added")
     return goal
 
 
@@ -225,7 +164,7 @@ def agree_action(
     goal: Goal | None = None,
     meeting: Meeting | None = None,
 ) -> AgreedAction:
-    _require_member(resident, by)
+    require_member(team=resident.team, user=by)
     action = AgreedAction(
         resident=resident,
         description=description.strip(),
@@ -242,7 +181,7 @@ def agree_action(
         _check_still_open(resident)
         action.meeting = meeting or deciding_meeting(team_id=resident.team_id)
         action.save()
-        _announce_resident(resident, "action_added")
+        send_resident_event_on_commit(resident=resident, event="resident.action_added")
     return action
 
 
@@ -258,17 +197,19 @@ def complete_action(*, action: AgreedAction, by) -> AgreedAction:
         )
         resident = locked.resident
         if not _is_owning_carer(locked, by):
-            _require_member(resident, by)
+            require_member(team=resident.team, user=by)
         if trajectory.is_closed:
-            raise TransitionRefused([_("This record is closed and can no longer be changed.")])
+            raise Refused(
+                _("This record is closed and can no longer be changed."), field="transition"
+            )
         if locked.status == AgreedAction.Status.CANCELLED:
-            raise TransitionRefused([_("This action was cancelled.")])
+            raise Refused(_("This action was cancelled."), field="transition")
         if locked.status == AgreedAction.Status.OPEN:
             locked.status = AgreedAction.Status.DONE
             locked.done_at = timezone.now()
             locked.done_by = by
             locked.save(update_fields=["status", "done_at", "done_by"])
-            _announce_resident(resident, "action_done")
+            send_resident_event_on_commit(resident=resident, event="resident.action_done")
     return locked
 
 
@@ -284,13 +225,6 @@ def _is_owning_carer(action: AgreedAction, by) -> bool:
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _require_member(resident: Resident, by) -> None:
-    if not roles_on(team=resident.team, user=by):  # (known already to a request that checked)
-        raise TransitionRefused(
-            [_("Only members of this resident's kernteam can do this.")], forbidden=True
-        )
 
 
 def _check_still_open(resident: Resident) -> None:
@@ -329,12 +263,6 @@ def _confirmation_conflict(trajectory: Trajectory, step_up: StepChange) -> State
     return StateConflict(message, current_state=trajectory.state)
 
 
-def _not_from_here(trajectory: Trajectory) -> str:
-    return _("Not possible while the resident is in “%(state)s”.") % {
-        "state": trajectory.get_state_display()
-    }
-
-
 def _conflict(trajectory: Trajectory) -> StateConflict:
     last = trajectory.history.select_related("actor").order_by("-at", "-pk").first()
     who = person_name(last.actor) if last else "?"
@@ -352,18 +280,9 @@ def _conflict(trajectory: Trajectory) -> StateConflict:
 
 
 def _announce(trajectory: Trajectory, change: StepChange) -> None:
-    send_team_event_on_commit(
-        team_id=trajectory.resident.team_id,
-        event={
-            "type": "resident.moved",
-            "resident": trajectory.resident_id,
-            "state": trajectory.state,
-            "change": change.pk,
-        },
-    )
-
-
-def _announce_resident(resident: Resident, what: str) -> None:
-    send_team_event_on_commit(
-        team_id=resident.team_id, event={"type": f"resident.{what}", "resident": resident.pk}
+    send_resident_event_on_commit(
+        resident=trajectory.resident,
+        event="resident.moved",
+        state=trajectory.state,
+        change=change.pk,
     )

@@ -1,4 +1,5 @@
-"""The states of the stepped-care model and how often each is reviewed (shared/domain.md)."""
+"""The states of the stepped-care model, the kinds of move between them and how often each
+step is reviewed (shared/domain.md)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,21 @@ class State(models.TextChoices):
 
 STEPS: tuple[str, ...] = (State.STEP1, State.STEP2, State.STEP3, State.STEP4)
 OPEN_STATES: tuple[str, ...] = tuple(s for s in State.values if s != State.CLOSED)
+
+
+class Kind(models.TextChoices):
+    """What kind of move a history row records."""
+
+    SIGNAL = "signal", _("signalled")
+    SCREEN = "screen", _("screening started")
+    ENTER = "enter", _("step assigned after screening")
+    STEP_UP = "step_up", _("step up")
+    STEP_DOWN = "step_down", _("step down")
+    ADMIT = "admit", _("admitted")
+    RETURN = "return", _("returned home")
+    CLOSE = "close", _("closed")
+    REOPEN = "reopen", _("reopened")
+    CONFIRM = "confirm", _("urgent step-up confirmed")
 
 
 class ClosureReason(models.TextChoices):

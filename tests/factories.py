@@ -100,9 +100,11 @@ class ResidentFactory(factory.django.DjangoModelFactory):
 
 
 def open_meeting(team: Team, chair) -> Meeting:
-    meeting = Meeting.objects.create(team=team, scheduled_for=timezone.now())
-    meeting.open(by=chair)
-    return meeting
+    """A meeting in progress since now, chaired by `chair` (its agenda left empty)."""
+    now = timezone.now()
+    return Meeting.objects.create(
+        team=team, scheduled_for=now, status=Meeting.Status.OPEN, chair=chair, opened_at=now
+    )
 
 
 def give_consent(resident: Resident, by, disciplines=tuple(Role.values)) -> Consent:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from steps.moves import available_moves, check_move
 from steps.rules import Move
-from steps.services import available_moves, check_move
 from tests.factories import open_meeting
 
 

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clients.models import Concern
-from clients.services import NotAMember, handle_concern, raise_concern
+from clients.services import handle_concern, raise_concern
+from kernteam.refusals import Refused
 from kernteam.undeletable import ProtectedRecord
 from steps.board import board_columns
 from tests.factories import carer_for, open_meeting
@@ -69,7 +70,7 @@ def test_nobody_else_raises_a_concern(daalhof, malberg, resident_in, thea):
     carer = carer_for(resident)
     for outsider in (malberg.poh, thea):  # another team; a carer of someone else
         with pytest.raises(
-            NotAMember,
+            Refused,
             match=exactly("Alleen leden van het kernteam van deze cliënt kunnen dit doen."),
         ):
             raise_concern(resident=resident, by=outsider, text="x", carer=carer)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from clients.models import Assessment, Carer, CarerLink, Resident
 from clients.services import raise_concern, record_assessment, record_consent
 from demo import region as demo
+from steps import meetings
 from steps.fhir import export_bundle
 from steps.fhir.codes import EXT_STEP_CHANGE, naming_system
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
@@ -162,7 +163,7 @@ def rich(daalhof):
     Goal.objects.filter(pk=housing.pk).update(status=Goal.Status.DROPPED)
     first = open_meeting(daalhof.team, daalhof.coordinator)
     move(resident, "assign_step2", "screening", by=gp, reason="GFI 6")  # (in that meeting)
-    first.close(by=daalhof.coordinator)
+    meetings.close_meeting(meeting=first, by=daalhof.coordinator)
     urgent = move(resident, "step_up_to_3", "step2", by=nurse, reason="Twee keer gevallen")
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
     confirm_step_up(resident=resident, by=gp, step_up=urgent)

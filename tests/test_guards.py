@@ -8,9 +8,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from steps import rules
+from kernteam.refusals import Refused
+from steps import meetings, rules
 from steps.models import Kind
-from steps.rules import TransitionRefused
 from steps.services import StateConflict, confirm_step_up, move_resident
 from steps.states import add_months
 from tests.factories import give_consent, goal, open_meeting, score
@@ -33,7 +33,7 @@ def move(resident, transition, by, **kwargs):
 def refused(resident, transition, by, **kwargs) -> list[str]:
     state = resident.trajectory.state
     count = resident.trajectory.history.count()
-    with pytest.raises(TransitionRefused) as exc:
+    with pytest.raises(Refused) as exc:
         move(resident, transition, by, **kwargs)
     resident.trajectory.refresh_from_db()
     assert resident.trajectory.state == state, "a refused move must not change the state"
@@ -218,7 +218,7 @@ def test_urgent_step_up_awaits_confirmation_at_the_next_meeting(daalhof, residen
     assert (resident.trajectory.review_due - timezone.localdate()).days in range(89, 93)
 
     # Confirmation is a team decision: not from the road.
-    with pytest.raises(TransitionRefused) as exc:
+    with pytest.raises(Refused) as exc:
         confirm_step_up(resident=resident, by=daalhof.gp, meeting=None, step_up=change)
     assert exc.value.problems == [msg(rules.in_meeting)]
 
@@ -271,7 +271,7 @@ def test_step_down_needs_a_reason(daalhof, resident_in):
 def test_a_closed_meeting_is_no_team_decision(daalhof, resident_in):
     resident = resident_in("step3")
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
-    meeting.close(by=daalhof.coordinator)
+    meeting = meetings.close_meeting(meeting=meeting, by=daalhof.coordinator)
     problems = refused(resident, "step_down_to_2", daalhof.poh, meeting=meeting)
     assert problems == [
         str(rules.meeting_problem(resident.trajectory, rules.Move(by=daalhof.poh, meeting=meeting)))
@@ -354,7 +354,7 @@ def test_only_team_members_confirm_an_urgent_step_up(daalhof, malberg, thea, res
     change = move(resident, "step_up_to_3", daalhof.district_nurse, reason="Gevallen")
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
     for outsider in (malberg.gp, thea):
-        with pytest.raises(TransitionRefused) as exc:
+        with pytest.raises(Refused) as exc:
             confirm_step_up(resident=resident, by=outsider, meeting=meeting, step_up=change)
         assert exc.value.problems == [msg(rules.professional_member)]
     resident.trajectory.refresh_from_db()
@@ -381,7 +381,7 @@ def test_confirming_a_superseded_step_up_is_a_conflict(daalhof, malberg, residen
         confirm_step_up(resident=resident, by=daalhof.poh, meeting=meeting, step_up=shown)
     assert "Stap 4" in str(exc.value)
     assert daalhof.district_nurse.get_full_name() in str(exc.value)
-    with pytest.raises(TransitionRefused) as exc:  # an outsider is refused, not told who moved her
+    with pytest.raises(Refused) as exc:  # an outsider is refused, not told who moved her
         confirm_step_up(resident=resident, by=malberg.gp, meeting=meeting, step_up=shown)
     assert exc.value.forbidden and exc.value.problems == [msg(rules.professional_member)]
     resident.trajectory.refresh_from_db()
@@ -393,7 +393,7 @@ def test_no_confirmation_while_admitted(daalhof, resident_in):
     change = move(resident, "step_up_to_3", daalhof.district_nurse, reason="Gevallen")
     move(resident, "admit", daalhof.district_nurse, reason="Ziekenhuis")
     meeting = open_meeting(daalhof.team, daalhof.coordinator)
-    with pytest.raises(TransitionRefused) as exc:
+    with pytest.raises(Refused) as exc:
         confirm_step_up(resident=resident, by=daalhof.poh, meeting=meeting, step_up=change)
     assert exc.value.problems == [msg(rules.in_a_step)]
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.services import raise_concern
-from kernteam.models import AgendaItem, Meeting, MeetingRefused
+from kernteam.models import AgendaItem, Meeting
+from kernteam.refusals import Refused
 from steps.meetings import (
     add_to_agenda,
     agenda_candidates,
@@ -120,11 +121,11 @@ def test_a_resident_with_several_reasons_is_on_the_agenda_once(
 
 def test_only_the_coordinator_prepares_and_reorders(daalhof, planned, board_with_reasons):
     only_the_coordinator = exactly("Alleen de coördinator van het kernteam stelt de agenda op.")
-    with pytest.raises(MeetingRefused, match=only_the_coordinator):
+    with pytest.raises(Refused, match=only_the_coordinator):
         prepare_agenda(meeting=planned, by=daalhof.gp)
     prepare_agenda(meeting=planned, by=daalhof.coordinator)
     item = planned.agenda.first()
-    with pytest.raises(MeetingRefused, match=only_the_coordinator):
+    with pytest.raises(Refused, match=only_the_coordinator):
         move_agenda_item(item=item, by=daalhof.district_nurse, direction="down")
     move_agenda_item(item=item, by=daalhof.coordinator, direction="up")  # already first
     assert names(planned)[0] == "Signaal"
@@ -139,10 +140,10 @@ def test_a_member_raises_a_question(daalhof, malberg, planned, resident_in):
     assert item.pk == again.pk and again.reasons == ["question"]
     assert again.question == "Eenzaam?\nRijbewijs?" and again.added_by == daalhof.welfare
     members_only = exactly("Alleen leden van dit kernteam kunnen iets op de agenda zetten.")
-    with pytest.raises(MeetingRefused, match=members_only):
+    with pytest.raises(Refused, match=members_only):
         add_to_agenda(meeting=planned, by=malberg.gp, resident=resident, question="?")
     say_what = exactly("Schrijf op wat u met het team wilt bespreken.")
-    with pytest.raises(MeetingRefused, match=say_what):
+    with pytest.raises(Refused, match=say_what):
         add_to_agenda(meeting=planned, by=daalhof.gp, resident=resident, question=" ")
 
 
@@ -150,12 +151,12 @@ def test_opening_builds_the_agenda_and_the_chair_leads(
     daalhof, planned, board_with_reasons, team_events, django_capture_on_commit_callbacks
 ):
     only_the_coordinator = exactly("Alleen de coördinator van het kernteam opent een MDO.")
-    with pytest.raises(MeetingRefused, match=only_the_coordinator):
+    with pytest.raises(Refused, match=only_the_coordinator):
         open_meeting(meeting=planned, by=daalhof.gp)
     meeting = open_meeting(meeting=planned, by=daalhof.coordinator)
     assert meeting.chair == daalhof.coordinator and meeting.agenda.count() == 5
     screening = board_with_reasons["screening"]
-    with pytest.raises(MeetingRefused, match=exactly("Alleen de voorzitter leidt het MDO.")):
+    with pytest.raises(Refused, match=exactly("Alleen de voorzitter leidt het MDO.")):
         focus_on(meeting=meeting, by=daalhof.gp, resident=screening)
     with django_capture_on_commit_callbacks(execute=True):
         focus_on(meeting=meeting, by=daalhof.coordinator, resident=screening)
@@ -174,7 +175,7 @@ def test_the_chair_cannot_open_another_teams_resident(daalhof, malberg, planned)
 
     meeting = open_meeting(meeting=planned, by=daalhof.coordinator)
     stranger = ResidentFactory(team=malberg.team, state="step1")
-    with pytest.raises(MeetingRefused, match=exactly("Kies een cliënt van dit kernteam.")):
+    with pytest.raises(Refused, match=exactly("Kies een cliënt van dit kernteam.")):
         focus_on(meeting=meeting, by=daalhof.coordinator, resident=stranger)
 
 
@@ -182,9 +183,9 @@ def test_a_closed_meeting_keeps_its_agenda(daalhof, planned, resident_in):
     meeting = open_meeting(meeting=planned, by=daalhof.coordinator)
     close_meeting(meeting=meeting, by=daalhof.coordinator)
     closed = exactly("Dit MDO is afgesloten; de agenda kan niet meer veranderen.")
-    with pytest.raises(MeetingRefused, match=closed):
+    with pytest.raises(Refused, match=closed):
         add_to_agenda(meeting=meeting, by=daalhof.gp, resident=resident_in("step1"), question="?")
-    with pytest.raises(MeetingRefused, match=closed):
+    with pytest.raises(Refused, match=closed):
         prepare_agenda(meeting=meeting, by=daalhof.coordinator)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clients.models import Consent
 from clients.services import raise_concern, record_consent, withdraw_consent
-from kernteam.policy import can_see_resident
+from clients.visibility import can_see_resident
 from kernteam.roles import Role
 from steps.models import AgreedAction
 from tests.factories import carer_for, open_meeting

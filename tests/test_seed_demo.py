@@ -20,8 +20,9 @@ from clients.models import Assessment, Carer, Consent, Resident
 from demo import region as demo
 from kernteam.models import Meeting, Membership, Team
 from kernteam.roles import Role
+from steps import effects
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
-from steps.states import STEPS, State, review_due
+from steps.states import STEPS, State
 from tests.helpers import exactly
 
 TODAY = datetime.date(2026, 10, 1)
@@ -336,28 +337,33 @@ def test_trajectory_fields_follow_from_the_history():
     overdue = 0
     for trajectory in Trajectory.objects.prefetch_related("history"):
         rows = sorted(trajectory.history.all(), key=lambda r: (r.at, r.pk))
-        due, before, pending = None, "", None
+        fields: effects.Fields[int] = effects.Fields()
         for row in rows:
-            day = local(row.at)
-            if row.kind in (Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN):
-                due = review_due(row.to_state, day)
-            if row.kind == Kind.STEP_UP:
-                pending = row.pk if row.meeting_id is None else None
-            if row.kind in (Kind.STEP_DOWN, Kind.CLOSE):
-                pending = None
-            if row.kind == Kind.ADMIT:
-                before = row.from_state
-            if row.kind == Kind.RETURN:
-                before, due = "", day
-            if row.kind == Kind.CLOSE:
-                due, before = None, ""
-        assert trajectory.review_due == due
-        assert trajectory.step_before_admission == before
-        assert trajectory.pending_confirmation_id == pending
+            fields = effects.after(
+                fields,
+                kind=row.kind,
+                source=row.from_state,
+                target=row.to_state,
+                day=local(row.at),
+                urgent=row.meeting_id is None,
+                row=row.pk,
+                closure_reason=row.closure_reason,
+            )
+        assert trajectory.review_due == fields.review_due
+        assert trajectory.step_before_admission == fields.step_before_admission
+        assert trajectory.pending_confirmation_id == fields.pending
+        assert trajectory.closure_reason == fields.closure_reason
         assert bool(trajectory.closure_reason) == (trajectory.state == State.CLOSED)
         if trajectory.state == State.ADMITTED:
             assert trajectory.step_before_admission in STEPS
-        overdue += bool(due and due < TODAY)
+        if trajectory.state in STEPS:
+            assert trajectory.review_due is not None
+        if trajectory.state == State.CLOSED:
+            assert (trajectory.review_due, trajectory.step_before_admission) == (None, "")
+        if trajectory.pending_confirmation_id is not None:
+            urgent = next(r for r in rows if r.pk == trajectory.pending_confirmation_id)
+            assert (urgent.kind, urgent.meeting_id) == (Kind.STEP_UP, None)
+        overdue += bool(trajectory.review_due and trajectory.review_due < TODAY)
     assert overdue > 0
 
 

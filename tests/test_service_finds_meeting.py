@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from clients.models import Concern
 from clients.services import handle_concern
-from steps.rules import TransitionRefused
+from kernteam.refusals import Refused
 from steps.services import add_goal, agree_action, confirm_step_up, move_resident
 from tests.factories import carer_for, open_meeting
 
@@ -41,7 +41,7 @@ def test_between_meetings_a_step_up_is_urgent_and_confirmed_in_the_next(daalhof,
     resident = resident_in("step2")
     urgent = step_up(resident, daalhof)
     assert urgent.meeting is None
-    with translation.override("nl"), pytest.raises(TransitionRefused) as refused:
+    with translation.override("nl"), pytest.raises(Refused) as refused:
         confirm_step_up(resident=resident, by=daalhof.gp, step_up=urgent)
     assert refused.value.problems == ["Dit kan alleen in een MDO."]
     meeting = open_meeting(daalhof.team, daalhof.coordinator)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from kernteam.refusals import Refused
 from kernteam.roles import Role
 from steps import rules
-from steps.rules import TransitionRefused
-from steps.services import move_resident, transition_names
+from steps.moves import transition_names
+from steps.services import move_resident
 from tests.factories import give_consent, goal, score
 
 ALL_ROLES = tuple(Role.values)
@@ -120,7 +121,7 @@ def test_transition_for_each_role(daalhof, malberg, thea, resident_in, transitio
         assert change.actor == by and change.actor_role == actor
         assert resident.trajectory.history.count() == history_before + 1
     else:
-        with pytest.raises(TransitionRefused) as refused:
+        with pytest.raises(Refused) as refused:
             attempt(resident, transition, by)
         resident.trajectory.refresh_from_db()
         assert resident.trajectory.state == before
@@ -139,7 +140,7 @@ def expected_refusal(transition: str, actor: str) -> str:
 
 def test_a_refusal_reads_in_dutch(daalhof, resident_in):
     resident = resident_in("step2")
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         attempt(resident, "admit", daalhof.welfare)
     assert refused.value.problems == ["Alleen de huisarts of wijkverpleegkundige mag dit doen."]
 
@@ -153,7 +154,7 @@ def test_a_carer_never_changes_the_step(daalhof, thea, resident_in):
         ("admit", "Alleen de huisarts of wijkverpleegkundige mag dit doen."),
         ("close", "Alleen de huisarts of coördinator kernteam mag dit doen."),
     ):
-        with pytest.raises(TransitionRefused) as refused:
+        with pytest.raises(Refused) as refused:
             attempt(resident, transition, thea)
         assert refused.value.forbidden, transition
         assert refused.value.problems == [reason], transition

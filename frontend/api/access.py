@@ -6,9 +6,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 
+from clients.visibility import resident_for_member
 from kernteam.access_log import note
 from kernteam.models import Team
-from kernteam.policy import resident_for_member, team_for_member
+from kernteam.policy import team_for_member
 
 _detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 _field_errors = inline_serializer(
@@ -79,7 +80,7 @@ def parsed(serializer_class, data) -> dict:
 def api_resident(request, pk: int, *, action: str | None = None):
     """The resident if the caller may see them (404 otherwise), noted for the access log."""
     resident = resident_for_member(user=request.user, pk=pk)
-    note(request._request, team=resident.team, residents=[resident.pk], action=action)
+    note(request, team=resident.team, residents=[resident.pk], action=action)
     return resident
 
 
@@ -93,4 +94,4 @@ def noted(request, rows: list[tuple[Team, int]], *, action: str | None = None) -
     for team, resident_id in rows:
         per_team.setdefault(team.pk, (team, []))[1].append(resident_id)
     for team, ids in per_team.values():
-        note(request._request, team=team, residents=ids, action=action)
+        note(request, team=team, residents=ids, action=action)

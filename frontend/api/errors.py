@@ -8,24 +8,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from clients.services import NotAMember
-from kernteam.models import MeetingRefused
-from steps.rules import TransitionRefused
-from steps.services import StateConflict
+from kernteam.refusals import Refused
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, StateConflict):
-        body = {"detail": str(exc), "current_state": exc.current_state}
-        return Response(body, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, TransitionRefused):
-        if exc.forbidden:
-            return Response({"detail": " ".join(exc.problems)}, status=status.HTTP_403_FORBIDDEN)
-        return Response(exc.fields, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, NotAMember):
-        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, MeetingRefused):
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Refused):
+        return refusal_response(exc)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
@@ -33,6 +21,19 @@ def exception_handler(exc, context):
             body = {"non_field_errors": [str(m) for m in exc.messages]}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def refusal_response(refused: Refused) -> Response:
+    """Someone else changed it first: 409, with what it is now. The actor's role does not allow
+    it: 403. A condition or an input: 400, by field where the refusal names one."""
+    detail = " ".join(refused.problems)
+    if refused.conflict is not None:
+        return Response({"detail": detail, **refused.conflict}, status=status.HTTP_409_CONFLICT)
+    if refused.forbidden:
+        return Response({"detail": detail}, status=status.HTTP_403_FORBIDDEN)
+    if refused.fields:
+        return Response(refused.fields, status=status.HTTP_400_BAD_REQUEST)
+    return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def not_found(request, exception=None):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from clients import services as client_services
 from clients.models import Carer, Concern, Resident
+from clients.visibility import hidden_resident_ids, visible_residents
 from frontend.api import serializers as s
 from frontend.api.access import (
     NOT_FOUND,
@@ -28,9 +29,10 @@ from frontend.api.access import (
 )
 from frontend.api.pagination import Pages
 from kernteam.models import AccessLogEntry, Meeting
-from kernteam.policy import hidden_resident_ids, roles_on, visible_residents
+from kernteam.policy import roles_on
 from steps import services
 from steps.models import AgreedAction, Goal
+from steps.moves import available_moves
 from steps.panel import open_meeting_for
 from steps.rules import Move
 from steps.selectors import member_teams, visible_trajectories
@@ -142,7 +144,7 @@ def _resident_response(request, pk: int, *, status_code: int = status.HTTP_200_O
     move = Move(by=request.user, meeting=open_meeting_for(team=row.resident.team))
     context = {
         "today": today,
-        "available_transitions": services.available_moves(trajectory=row, move=move),
+        "available_transitions": available_moves(trajectory=row, move=move),
     }
     return Response(s.ResidentDetailSerializer(row, context=context).data, status=status_code)
 
@@ -413,7 +415,7 @@ def _member_of(subject, user_id: int | None):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None or not roles_on(team=subject.team, user=user):
+    if user is None:  # (whether they are on the team: the action's own rule, on saving)
         raise serializers.ValidationError(
             {"owner_member": [str(_("The owner must be a member of the resident's team."))]}
         )

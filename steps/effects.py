@@ -1,0 +1,63 @@
+"""What a move does to a trajectory's other fields: the one place this rule is written.
+
+Pure: no database and no clock. The state machine (`steps.models.Trajectory`), the demo's
+replay of planned hops (`demo.history.replay`) and the seed test all derive the fields here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from steps.states import Kind, review_due
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Fields(Generic[Row]):
+    """A trajectory's fields that follow from its moves. `pending` stands for the urgent
+    step-up awaiting the team's confirmation: whatever the caller uses for a history row (the
+    model its StepChange, the demo a hop's index, a test the row's primary key)."""
+
+    review_due: datetime.date | None = None
+    step_before_admission: str = ""
+    pending: Row | None = None
+    closure_reason: str = ""
+
+
+def after(
+    before: Fields[Row],
+    *,
+    kind: str,
+    source: str,
+    target: str,
+    day: datetime.date,
+    urgent: bool,
+    row: Row,
+    closure_reason: str = "",
+) -> Fields[Row]:
+    """The fields after a move of `kind` from `source` to `target` on `day`, recorded as `row`.
+
+    `urgent`: the move was taken outside a team meeting. `closure_reason`: a close's reason.
+    """
+    change = dataclasses.replace
+    if kind in (Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN):
+        before = change(before, review_due=review_due(target, day))
+    if kind == Kind.STEP_UP:
+        # outside a meeting it awaits the team's confirmation; in one, the team decided
+        return change(before, pending=row if urgent else None)
+    if kind in (Kind.STEP_DOWN, Kind.CONFIRM):
+        return change(before, pending=None)  # superseded, or confirmed
+    if kind == Kind.ADMIT:
+        return change(before, step_before_admission=source)
+    if kind == Kind.RETURN:
+        # back home: the team reviews at its next meeting
+        return change(before, step_before_admission="", review_due=day)
+    if kind == Kind.CLOSE:
+        return Fields(closure_reason=closure_reason)
+    if kind == Kind.REOPEN:
+        return change(before, closure_reason="")
+    return before  # SIGNAL, SCREEN, ENTER (after its review date)
