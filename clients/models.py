@@ -89,13 +89,8 @@ class Resident(RemembersLoaded, Undeletable, models.Model):
         return None
 
     def clean(self) -> None:
-        born = self.date_of_birth
-        if (
-            born
-            and self.is_typed("date_of_birth")
-            and (problem := self.date_of_birth_problem(born))
-        ):
-            raise ValidationError({"date_of_birth": problem})
+        if problems := self.typed_problems():
+            raise ValidationError(problems)
         if self.coordinator_id and self.team_id and not self.team.roles_of(self.coordinator):
             raise ValidationError(
                 {"coordinator": _("The care coordinator must be a member of the resident's team.")}

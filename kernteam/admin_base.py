@@ -116,7 +116,8 @@ class ResidentLogAdmin(admin.ModelAdmin):
         record it changed, a read for the others (a refusal names them in its message), and a
         read for all when it answered with a page (a form to fill in first). An action works on
         rows of the list, so it names the residents those rows name (`listed_residents`): none
-        for a meeting, whose opening or closing changes no resident's data and shows none."""
+        for a meeting, whose opening or closing changes no resident's data and shows none
+        (opening builds its agenda, which the action's answer does not show)."""
 
         @functools.wraps(func)
         def action(modeladmin, request, queryset):

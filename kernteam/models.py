@@ -76,6 +76,17 @@ class RemembersLoaded:
                 loaded[name] = getattr(self, name)
         self._loaded_typed = loaded
 
+    def typed_problems(self) -> dict[str, str]:
+        """Why each newly typed value of `typed_fields` cannot be accepted, by field: the
+        model's `<field>_problem(value)` (None when it can)."""
+        problems = {}
+        for name in self.typed_fields:
+            value = getattr(self, name)
+            check = getattr(self, f"{name}_problem")
+            if value and self.is_typed(name) and (problem := check(value)):
+                problems[name] = problem
+        return problems
+
     def is_typed(self, field: str) -> bool:
         """Whether `field` holds a new value (a new record, or a change since it was read)."""
         loaded = getattr(self, "_loaded_typed", {})
@@ -246,13 +257,8 @@ class Meeting(RemembersLoaded, Undeletable, models.Model):
         return None
 
     def clean(self) -> None:
-        moment = self.scheduled_for
-        if (
-            moment
-            and self.is_typed("scheduled_for")
-            and (problem := self.scheduled_for_problem(moment))
-        ):
-            raise ValidationError({"scheduled_for": problem})
+        if problems := self.typed_problems():
+            raise ValidationError(problems)
 
     @property
     def is_open(self) -> bool:

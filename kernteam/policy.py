@@ -57,12 +57,13 @@ def roles_on(*, team: Team, user) -> set[str]:
     return cache[key]
 
 
-def require_member(*, team: Team, user, role: str = "", message: str = "") -> set[str]:
-    """The user's roles on the team; `Refused` (forbidden) unless they are a member, or with
-    `role`, unless they hold that role. The one membership check of every write service (the
-    message by default: the team is the resident's)."""
-    roles = roles_on(team=team, user=user)
-    if not roles or (role and role not in roles):
+def require_member(*, team: Team, user, message: str = "") -> set[str]:
+    """The user's roles on the team; `Refused` (forbidden) unless they are a member. The one
+    membership check of every write service (the message by default: the team is the
+    resident's). Read now, unless this user's request read them at its start (the API)."""
+    known = getattr(user, "kernteam_roles", None)
+    roles = set(known.get(team.pk, ())) if known is not None else team.roles_of(user)
+    if not roles:
         raise Refused(
             message or _("Only members of this resident's kernteam can do this."), forbidden=True
         )
@@ -96,18 +97,12 @@ def needs_second_factor(user) -> bool:
     )
 
 
-def member_team_id(*, user, slug: str, second_factor: bool = True) -> int | None:
-    """For WebSocket connects: the team's id if `user` is a member of it (and, where required,
-    signed in with the second factor), else None."""
-    found = member_team_roles(user=user, slug=slug, second_factor=second_factor)
-    return found[0] if found else None
-
-
 def member_team_roles(
     *, user, slug: str, second_factor: bool = True
 ) -> tuple[int, frozenset[str]] | None:
-    """`member_team_id` with the user's roles on that team (a board's live events name only
-    the residents these roles may see: `may_see`)."""
+    """For WebSocket connects: the team's id and the user's roles on it, if `user` is a member
+    of it (and, where required, signed in with the second factor), else None. A board's live
+    events name only the residents these roles may see (`clients.visibility.may_see`)."""
     if not second_factor and needs_second_factor(user):
         return None
     try:

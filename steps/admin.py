@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernteam.admin_base import ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
 from kernteam.models import Meeting, text_limit
-from kernteam.policy import roles_on
+from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from steps import admin_meetings  # noqa: F401  (meetings: opened and closed by the services)
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
@@ -130,10 +130,13 @@ class TeamWorkAdmin(ResidentDataAdmin):
     """Goals and actions are team work: added and changed by a member of the resident's team,
     and read-only once the record is closed."""
 
+    added_as = ()  # fields a new record takes from its service, not from the form
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.resident.is_closed:
             return [f.name for f in obj._meta.fields]
-        return super().get_readonly_fields(request, obj)
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, *self.added_as] if obj is None else fields
 
     def get_form(self, request, obj=None, **kwargs):
         base = super().get_form(request, obj, **kwargs)
@@ -145,10 +148,11 @@ class TeamWorkAdmin(ResidentDataAdmin):
                 resident = data.get("resident") or (
                     self.instance.resident if self.instance.resident_id else None
                 )
-                if resident is not None and not roles_on(team=resident.team, user=user):
-                    raise forms.ValidationError(
-                        _("Only members of this resident's kernteam can do this.")
-                    )
+                if resident is not None:
+                    try:
+                        require_member(team=resident.team, user=user)
+                    except Refused as refused:
+                        raise forms.ValidationError(refused.problems) from refused
                 return data
 
         return MemberOnlyForm
@@ -166,7 +170,8 @@ class TeamWorkAdmin(ResidentDataAdmin):
             obj.refused = True
             self.message_user(request, " ".join(_messages(exc)), messages.ERROR)
             return
-        obj.pk, obj.meeting, obj.created_by = created.pk, created.meeting, created.created_by
+        for field in created._meta.concrete_fields:  # (the log entry names what was saved)
+            setattr(obj, field.attname, getattr(created, field.attname))
 
     def create(self, user, data):
         raise NotImplementedError
@@ -192,6 +197,7 @@ class GoalAdmin(TeamWorkAdmin):
     list_filter = ["domain", "status"]
     search_fields = ["description", "resident__last_name"]
     readonly_fields = ["created_by", "created_at"]
+    added_as = ("status",)  # a new goal is open
     autocomplete_fields = ["resident"]
 
     def create(self, user, data):

@@ -19,7 +19,6 @@ from kernteam.events import send_team_event_on_commit
 from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
-from kernteam.roles import Role
 from steps.models import Trajectory
 from steps.states import STEPS, State
 
@@ -203,8 +202,9 @@ def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
 
 
 def _require_coordinator(meeting: Meeting, by, message: str = "") -> None:
-    message = message or _("Only the team coordinator sets the agenda.")
-    require_member(team=meeting.team, user=by, role=Role.COORDINATOR, message=message)
+    if not meeting.is_coordinator(by):
+        message = message or _("Only the team coordinator sets the agenda.")
+        raise Refused(message, forbidden=True)
 
 
 def _locked_open_for_agenda(meeting: Meeting) -> Meeting:

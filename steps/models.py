@@ -487,12 +487,7 @@ class AgreedAction(RemembersLoaded, Undeletable, models.Model):
         errors = {}
         if not (self.description or "").strip():
             errors["description"] = _("Describe what will be done.")
-        if (
-            self.due_on
-            and self.is_typed("due_on")
-            and (problem := self.due_on_problem(self.due_on))
-        ):
-            errors["due_on"] = problem
+        errors.update(self.typed_problems())
         if self.goal_id and self.goal.resident_id != self.resident_id:
             errors["goal"] = _("This goal belongs to another resident.")
         if bool(self.owner_member_id) == bool(self.owner_carer_id):

@@ -197,9 +197,8 @@ class CarerBurden:
 
 
 def carer_burden_in(scope: Scope) -> CarerBurden:
-    linked = CarerLink.objects.filter(
+    linked = CarerLink.objects.active().filter(
         carer=OuterRef("pk"),
-        ended_on__isnull=True,
         **scope.of_teams("resident__team_id"),
         resident__trajectory__state__in=OPEN_STATES,
     )
