@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "frontend.context_processors.layout",
             ],
         },
     },
@@ -144,12 +145,32 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Django's cache: API tokens → user and roles (frontend.api.token_cache). With Redis it is one
+# cache for every worker (a revoked token counts at once in all of them); without, the one
+# process's memory (the embedded default runs one process).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kernteam",
+            # Redis down or frozen: a request asks the database after half a second at most.
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 # Seconds between the "live" heartbeats an open board hears (kernteam.events.Heartbeat); a
 # board that hears none for this long plus a few seconds says it is offline and reconnects.
 KERNTEAM_LIVE_HEARTBEAT = env.float("KERNTEAM_LIVE_HEARTBEAT", default=10.0)
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "frontend.sign_in.NotLikeThePerson"},  # (Django's, worded for Dutch)
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
@@ -159,6 +180,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # counts failed sign-ins, locks out after a few
+    "frontend.sign_in.CarerEmailBackend",  # carers sign in with their e-mail address
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Failures block a name at one address after 5, and an address for every name after 20 (many
@@ -169,6 +191,7 @@ AXES_FAILURE_LIMIT = "kernteam.throttle.failure_limit"
 AXES_HANDLER = "kernteam.throttle.SignInThrottle"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("KERNTEAM_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_USERNAME_CALLABLE = "frontend.sign_in.sign_in_name"  # a carer's address: their account
 AXES_RESET_ON_SUCCESS = True  # (that name at that address only: SignInThrottle)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -224,6 +247,9 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The sender of invitations and enrolment links (a carer sees this name in their inbox).
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kernteam <noreply@kernteam.localhost>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # `seed_demo` creates accounts with a published password: by default only on the embedded
 # SQLite database (KERNTEAM_DEMO=1 allows it elsewhere, e.g. for benchmarks), never under

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -62,6 +63,21 @@ def test_a_known_token_signs_in_without_asking_the_database(daalhof):
     assert reads(second, "knox_authtoken") == 0
     assert reads(second, "auth_user") == 0
     assert len(second) == len(first) - 3  # the token, the other tokens, the memberships
+
+
+def test_the_cache_never_holds_the_password_hash(daalhof):
+    """Only the database holds it: the cached user has it deferred (as with `.only()`), so
+    saving that user keeps the password and reading it asks the database."""
+    instance, client = token_for(daalhof.gp)
+    assert client.get(f"{API}/teams/").status_code == 200
+    user = cache.get(token_cache.key(instance.digest))["token"].user
+    assert "password" not in vars(user)
+    assert user.get_deferred_fields() == {"password"}
+    user.first_name = "Anna"
+    user.save()
+    daalhof.gp.refresh_from_db()
+    assert daalhof.gp.first_name == "Anna"
+    assert daalhof.gp.check_password("kernteam-test")
 
 
 def test_a_revoked_token_is_refused_at_the_next_request(daalhof):
@@ -168,6 +184,31 @@ def test_what_was_read_before_a_change_is_not_kept_after_it(daalhof):
     response = client.get(f"{API}/teams/")
     assert response.status_code == 403
     assert response.json()["detail"] == NOT_A_MEMBER
+
+
+def test_with_the_cache_unreachable_the_database_answers_and_changes_still_count(daalhof, caplog):
+    """Redis down: requests sign in through the database (no error), and a revoked token is
+    refused at once; that the cache could not be told is logged."""
+    import socket
+
+    with socket.socket() as probe:  # (a port nobody listens on)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        instance, client = token_for(daalhof.gp)
+        assert client.get(f"{API}/teams/").status_code == 200
+        instance.delete()
+        response = client.get(f"{API}/teams/")
+        assert response.status_code == 401
+        assert response.json()["detail"] == "Ongeldige token."
+    assert "API token cache not told of a change (1 tokens)" in caplog.text
 
 
 # --- two workers, one cache (Redis) ------------------------------------------------------------

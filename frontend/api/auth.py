@@ -12,15 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.models import AuthToken
+from knox.settings import knox_settings
 from rest_framework import authentication, exceptions
 
-from kernteam.policy import needs_second_factor
+from frontend.api import token_cache
+from kernteam.policy import member_roles, needs_second_factor, remember_roles
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
     """`Authorization: Token <token>`; the token is stored hashed and expires (knox's own
-    check: the token's key finds the candidates, its hash must match; expired tokens of the
-    user are deleted on the way)."""
+    check: the token's key finds the candidates, its hash must match, the user must be active;
+    expired tokens of the user are deleted on the way). What that check found, with the user's
+    roles, is kept in the cache until a change to the token, the user or a membership
+    (`token_cache`): a request with a known token asks the database nothing to sign in."""
 
     def authenticate_credentials(self, token: bytes):
         """A token is printable ASCII (hexadecimal, after an optional prefix): anything else
@@ -32,7 +36,17 @@ class TokenAuthentication(KnoxTokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
         if not text.isprintable():
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        return super().authenticate_credentials(token)
+        if knox_settings.AUTO_REFRESH:  # (each request writes the token: nothing to keep)
+            return super().authenticate_credentials(token)
+        digest = token_cache.digest_of(text)
+        known = token_cache.cached(digest)
+        if known is not None:
+            auth_token, roles = known
+            remember_roles(auth_token.user, roles)
+            return auth_token.user, auth_token
+        user, auth_token = super().authenticate_credentials(token)
+        token_cache.remember(auth_token, member_roles(user))
+        return user, auth_token
 
 
 def issue_token(*, user, valid_for: datetime.timedelta | None = None) -> tuple[AuthToken, str]:
