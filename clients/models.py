@@ -152,16 +152,62 @@ class CarerLinkQuerySet(UndeletableQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
+NEUTRAL_OF = {
+    "daughter": "child",
+    "son": "child",
+    "daughter_in_law": "child_in_law",
+    "son_in_law": "child_in_law",
+    "granddaughter": "grandchild",
+    "grandson": "grandchild",
+    "sister": "sibling",
+    "brother": "sibling",
+    "neighbour_woman": "neighbour",
+    "neighbour_man": "neighbour",
+    "friend_woman": "friend",
+    "friend_man": "friend",
+}
+NEUTRAL_CODES = frozenset(NEUTRAL_OF.values())
+
+
 class CarerLink(Undeletable, models.Model):
     class Relationship(models.TextChoices):
+        """Who the carer is to the resident, in the word a family would use ("dochter",
+        "buurvrouw"). The neutral codes (child, sibling, neighbour, …) are those of links
+        recorded before the choice named the person; they stay valid and read as they did, but
+        a new link names the person (`OFFERED`)."""
+
         PARTNER = "partner", _("partner")
-        CHILD = "child", _("son or daughter")
-        CHILD_IN_LAW = "child_in_law", _("son- or daughter-in-law")
+        DAUGHTER = "daughter", _("daughter")
+        SON = "son", _("son")
+        DAUGHTER_IN_LAW = "daughter_in_law", _("daughter-in-law")
+        SON_IN_LAW = "son_in_law", _("son-in-law")
+        GRANDDAUGHTER = "granddaughter", _("granddaughter")
+        GRANDSON = "grandson", _("grandson")
+        SISTER = "sister", _("sister")
+        BROTHER = "brother", _("brother")
+        NEIGHBOUR_WOMAN = "neighbour_woman", _("neighbour (woman)")
+        NEIGHBOUR_MAN = "neighbour_man", _("neighbour (man)")
+        FRIEND_WOMAN = "friend_woman", _("friend (woman)")
+        FRIEND_MAN = "friend_man", _("friend (man)")
+        OTHER = "other", _("other relationship")
+        # recorded before the choice named the person (not offered for new links)
+        CHILD = "child", _("child")
+        CHILD_IN_LAW = "child_in_law", _("child-in-law")
         GRANDCHILD = "grandchild", _("grandchild")
         SIBLING = "sibling", _("brother or sister")
         NEIGHBOUR = "neighbour", _("neighbour")
         FRIEND = "friend", _("friend")
-        OTHER = "other", _("other")
+
+        @classmethod
+        def offered(cls) -> list[tuple[str, str]]:
+            """The choices for a new link: each names the person."""
+            return [(value, label) for value, label in cls.choices if value not in NEUTRAL_CODES]
+
+        @classmethod
+        def neutral(cls, code: str) -> str:
+            """The relationship without the person's sex (daughter → child), for coded exports
+            whose code lists are neutral (HL7 v3 RoleCode in FHIR)."""
+            return NEUTRAL_OF.get(code, code)
 
     carer = models.ForeignKey(Carer, on_delete=models.PROTECT, related_name="links")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="carer_links")

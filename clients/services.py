@@ -11,10 +11,19 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Assessment, Carer, CarerInvitation, Concern, Consent, Resident
+from clients.models import (
+    Assessment,
+    Carer,
+    CarerInvitation,
+    CarerLink,
+    Concern,
+    Consent,
+    Resident,
+)
 from clients.visibility import send_resident_event_on_commit
 from kernteam.models import deciding_meeting
 from kernteam.policy import require_member
@@ -152,6 +161,97 @@ def handle_concern(*, concern: Concern, by, meeting=None) -> Concern:
                 resident=locked.resident, event="resident.concern_handled"
             )
     return locked
+
+
+def link_carer(
+    *,
+    resident: Resident,
+    by,
+    first_name: str,
+    last_name: str,
+    relationship: str,
+    phone: str = "",
+    email: str = "",
+) -> CarerLink:
+    """A member of the resident's team links a carer to the resident (then invites them).
+
+    A carer already known by this e-mail address, under the same name, is linked rather than
+    recorded twice: one person, one sign-in, however many family members they care for. Their
+    details stay as recorded (a blank phone is filled in). Nothing about the other residents is
+    shown or said. The same address under another name is refused: each carer signs in with an
+    address of their own, and the two people are not merged on a guess."""
+    require_member(team=resident.team, user=by)
+    details = {
+        "first_name": " ".join((first_name or "").split()),
+        "last_name": " ".join((last_name or "").split()),
+        "phone": (phone or "").strip(),
+        "email": (email or "").strip(),
+    }
+    Carer(**details).full_clean(exclude=["user"])
+    if relationship not in CarerLink.Relationship.values:
+        raise ValidationError({"relationship": _("Choose how the carer is related.")})
+    with transaction.atomic():
+        lock_record(resident)
+        locked = _as_it_is_now(resident)
+        locked.check_writable()  # (closed meanwhile?)
+        carer = _known_carer(details) or Carer.objects.create(**details)
+        if carer.links.active().filter(resident=locked).exists():
+            raise ValidationError(
+                _("%(carer)s is already linked to this resident.") % {"carer": carer}
+            )
+        if details["phone"] and not carer.phone:
+            carer.phone = details["phone"]
+            carer.save(update_fields=["phone"])
+        link = CarerLink.objects.create(carer=carer, resident=locked, relationship=relationship)
+        send_resident_event_on_commit(resident=locked, event="resident.carer_linked")
+    return link
+
+
+def _known_carer(details: dict) -> Carer | None:
+    """The carer recorded with this e-mail address, if it is this person (same name)."""
+    if not details["email"]:
+        return None  # (a name alone is not enough to know it is the same person)
+    known = list(
+        Carer.objects.filter(email__iexact=details["email"]).order_by(
+            F("user").asc(nulls_last=True), "pk"
+        )
+    )
+    if not known:
+        return None
+    same = [c for c in known if _same_name(c, details)]
+    if len(same) != len(known):
+        raise ValidationError(
+            {
+                "email": _(
+                    "Another carer is recorded with the e-mail address %(email)s. Each carer "
+                    "signs in with an address of their own: check the address, or record the "
+                    "carer without one."
+                )
+                % {"email": details["email"]}
+            }
+        )
+    return same[0]
+
+
+def _same_name(carer: Carer, details: dict) -> bool:
+    def name(first: str, last: str) -> str:
+        return " ".join(f"{first} {last}".split()).casefold()
+
+    return name(carer.first_name, carer.last_name) == name(
+        details["first_name"], details["last_name"]
+    )
+
+
+def carer_account(address: str):
+    """The account of the carer who signs in with this e-mail address (any capitals), or
+    None: no carer with an account has it, or (recorded before addresses were checked) more
+    than one does."""
+    address = (address or "").strip()
+    if "@" not in address:
+        return None
+    carers = Carer.objects.filter(email__iexact=address, user__isnull=False)
+    users = list(carers.order_by().values_list("user", flat=True).distinct()[:2])
+    return get_user_model().objects.get(pk=users[0]) if len(users) == 1 else None
 
 
 INVITATION_DAYS = 7

@@ -18,7 +18,7 @@ import operator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from clients.models import Carer, Consent, Resident
+from clients.models import Carer, Concern, Consent, Resident
 from kernteam.events import send_team_event_on_commit
 from kernteam.models import Team
 from kernteam.policy import roles_on
@@ -130,3 +130,13 @@ def resident_for_carer(*, user, pk: int) -> tuple[Carer, Resident]:
         if resident.pk == pk:
             return carer, resident
     raise Http404
+
+
+CONCERNS_SHOWN = 10
+
+
+def concerns_sent(*, carer: Carer, resident: Resident) -> list[Concern]:
+    """The carer's own concerns about the resident (also those a team member recorded for
+    them), newest first, with whether the team has handled each: never another carer's."""
+    concerns = Concern.objects.filter(carer=carer, resident=resident).order_by("-raised_at", "-pk")
+    return list(concerns[:CONCERNS_SHOWN])

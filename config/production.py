@@ -35,3 +35,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True  # (set by the server's language switch; no script reads it)
 X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Invitations come from the site's own domain unless DEFAULT_FROM_EMAIL names a sender.
+_site = next((host.lstrip(".") for host in ALLOWED_HOSTS if host != "*"), "localhost")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Kernteam <noreply@{_site}>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from frontend import carer_views, log_views, meeting_views, two_factor_views, views
+from frontend import carer_views, log_views, meeting_views, sign_in, two_factor_views, views
 
 admin.site.site_header = admin.site.site_title = "Kernteam"
 admin.site.index_title = _("Administration")
@@ -50,6 +50,7 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident, name="resident"),
     path("residents/<int:pk>/moves/", views.resident_moves, name="resident_moves"),
     path("residents/<int:pk>/confirm/", views.resident_confirm, name="resident_confirm"),
+    path("residents/<int:pk>/review/", views.resident_review, name="resident_review"),
     path("concerns/<int:pk>/handled/", views.concern_handled, name="concern_handled"),
     path(
         "residents/<int:pk>/consent/withdraw/",
@@ -65,8 +66,14 @@ urlpatterns = [
         carer_views.carer_action_done,
         name="carer_action_done",
     ),
+    path(
+        "mantelzorg/afspraken/<int:pk>/terug/",
+        carer_views.carer_action_undo,
+        name="carer_action_undo",
+    ),
     path("mantelzorg/<int:pk>/zorg/", carer_views.carer_concern, name="carer_concern"),
     path("mantelzorg/uitnodiging/<str:token>/", carer_views.accept, name="carer_accept"),
+    path("residents/<int:pk>/carers/link/", carer_views.link, name="carer_link"),
     path(
         "residents/<int:pk>/carers/<int:carer>/invite/",
         carer_views.invite,
@@ -80,7 +87,7 @@ urlpatterns = [
     path("accounts/two-factor/recovery/", two_factor_views.recovery, name="recovery_code"),
     path("accounts/recovery-codes/", two_factor_views.recovery_codes, name="recovery_codes"),
     path("accounts/enrol/<str:token>/", two_factor_views.enrolment_link, name="enrolment_link"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", sign_in.sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

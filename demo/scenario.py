@@ -106,7 +106,7 @@ def ramakers(ctx: TeamContext, thea: User) -> Draft:
         phone="06 41 27 83 90",
         user=thea,
     )
-    draft.add_carer(carer, CarerLink.Relationship.CHILD)
+    draft.add_carer(carer, CarerLink.Relationship.DAUGHTER)
     rng = random.Random(ctx.key("ramakers"))
     plan_consent(rng, draft)
     draft.consents[0].share_with_carers = True

@@ -1,9 +1,12 @@
 """The carers' portal (*mantelzorg*): mobile-first, plain Dutch. A carer sees, for each family
 member they are linked to and allowed to see, the step in plain words, the actions shared with
 carers, who to call, and when the team looks again; ticks off their own actions; raises a
-concern. Professionals invite carers from the resident panel."""
+concern, and sees whether the team has handled it. Professionals link and invite carers from the
+resident panel."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -26,17 +29,19 @@ from clients.services import (
     check_carer_address,
     invitation_for,
     invite_carer,
+    link_carer,
     raise_concern,
 )
-from clients.visibility import resident_for_carer
+from clients.visibility import concerns_sent, resident_for_carer
 from frontend.access import resident_for_request
+from frontend.forms import CarerLinkForm
 from frontend.views import board_changed, panel_response
-from kernteam.access_log import note
+from kernteam.access_log import note, nothing_changed
 from kernteam.models import text_limit
 from kernteam.refusals import Refused
 from steps.models import AgreedAction
-from steps.portal import carer_view, carer_views
-from steps.services import complete_action
+from steps.portal import CarerView, carer_view, carer_views
+from steps.services import complete_action, undo_complete
 
 
 class ConcernForm(forms.Form):
@@ -47,12 +52,28 @@ class ConcernForm(forms.Form):
     )
 
 
+@dataclass
+class FamilyMember:
+    """What the portal shows of one resident: the agreements (steps.portal) and the carer's
+    own concerns, each with whether the team has handled it."""
+
+    view: CarerView
+    concerns: list[Concern]
+    undoable: set[int]  # actions this carer ticked off and may still take back
+
+
+def _family(view: CarerView, user) -> FamilyMember:
+    undoable = {a.pk for a in view.actions if a.may_undo(user=user)}
+    return FamilyMember(view, concerns_sent(carer=view.carer, resident=view.resident), undoable)
+
+
 @login_required
 def portal(request: HttpRequest) -> HttpResponse:
-    views = carer_views(user=request.user)
-    for view in views:
-        note(request, team=view.resident.team, residents=[view.resident.pk], what="carer-portal")
-    return render(request, "frontend/carer_portal.html", {"views": views, "form": ConcernForm()})
+    family = [_family(view, request.user) for view in carer_views(user=request.user)]
+    for member in family:
+        resident = member.view.resident
+        note(request, team=resident.team, residents=[resident.pk], what="carer-portal")
+    return render(request, "frontend/carer_portal.html", {"family": family, "form": ConcernForm()})
 
 
 @login_required
@@ -74,6 +95,24 @@ def carer_action_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def carer_action_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The carer takes back a tick-off within a few minutes (a mis-tap)."""
+    action = get_object_or_404(AgreedAction, pk=pk)
+    carer, resident = resident_for_carer(user=request.user, pk=action.resident_id)
+    if action.owner_carer_id != carer.pk or not action.shared_with_carers:
+        return redirect("carer_portal")  # not theirs; nothing changes
+    try:
+        undo_complete(action=action, by=request.user)
+    except Refused as exc:
+        messages.error(request, " ".join(exc.problems))
+    else:
+        messages.success(request, _("Taken back: the agreement is open again."))
+    note(request, team=resident.team, residents=[resident.pk], what="carer-action-undo")
+    return redirect("carer_portal")
+
+
+@login_required
+@require_POST
 def carer_concern(request: HttpRequest, pk: int) -> HttpResponse:
     carer, resident = resident_for_carer(user=request.user, pk=pk)
     form = ConcernForm(request.POST)
@@ -82,8 +121,8 @@ def carer_concern(request: HttpRequest, pk: int) -> HttpResponse:
         note(request, team=resident.team, residents=[resident.pk], what="carer-concern")
         messages.success(request, _("Thank you. The team has your message and will look at it."))
         return redirect("carer_portal")
-    view = carer_view(carer=carer, resident=resident)
-    return render(request, "frontend/carer_portal.html", {"views": [view], "form": form})
+    family = [_family(carer_view(carer=carer, resident=resident), request.user)]
+    return render(request, "frontend/carer_portal.html", {"family": family, "form": form})
 
 
 def accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -96,8 +135,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if carer.user is None:
             check_carer_address(carer, other_carers=False)
-        user = carer.user or _unsaved_user(carer)
-        form = SetPasswordForm(user, request.POST or None)
+        form = SetPasswordForm(_as_the_carer_knows_it(carer), request.POST or None)
         if request.method == "POST" and form.is_valid():
             user = accept_invitation(
                 invitation=invitation, password=form.cleaned_data["new_password1"]
@@ -112,10 +150,12 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "frontend/carer_invitation.html", {"form": form, "carer": carer})
 
 
-def _unsaved_user(carer: Carer):
-    """For the password validators' similarity check, before the account exists."""
+def _as_the_carer_knows_it(carer: Carer):
+    """The account for the password validators' similarity check (never saved): the carer's
+    names and e-mail address, which is what they sign in with, so that a password too like it
+    is refused for being like "het e-mailadres" rather than a username they never saw."""
     return get_user_model()(
-        username=carer.email.lower(), first_name=carer.first_name, last_name=carer.last_name
+        username="", email=carer.email, first_name=carer.first_name, last_name=carer.last_name
     )
 
 
@@ -150,3 +190,27 @@ def invite(request: HttpRequest, pk: int, carer: int) -> HttpResponse:
         )
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": the_carer.email})
     return board_changed(panel_response(request, subject), target="#resident-panel")
+
+
+@login_required
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the resident panel: link a carer (then invite them). The form comes back with the
+    reasons when the link is refused; on success the panel is replaced."""
+    subject = resident_for_request(request, pk=pk)
+    form = CarerLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = link_carer(resident=subject, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)  # (each under its field: the service names the form's)
+        except Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(carer)s is linked as %(relationship)s.")
+                % {"carer": made.carer, "relationship": made.get_relationship_display()},
+            )
+            return board_changed(panel_response(request, subject), target="#resident-panel")
+    nothing_changed(request)  # the form (again): nothing was linked
+    return render(request, "frontend/carer_link_form.html", {"resident": subject, "form": form})

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from clients.instruments import Instrument
-from clients.models import Carer, Concern, Consent, Resident
+from clients.models import Carer, CarerLink, Concern, Consent, Resident
 from kernteam.models import AgendaItem, Meeting, person_name, text_limit, years_later
 from kernteam.roles import Role
 from steps.models import AgreedAction, Domain, Goal, StepChange
@@ -143,6 +143,30 @@ class ConcernForm(forms.Form):
         super().__init__(*args, **kwargs)
         linked = resident.carer_links.active().values("carer_id")
         self.fields["carer"].queryset = Carer.objects.filter(pk__in=linked)
+
+
+class CarerLinkForm(forms.Form):
+    """A carer linked from the panel: who they are, how to reach them (the e-mail address is
+    how they are invited and sign in)."""
+
+    first_name = forms.CharField(label=_("first name"), max_length=text_limit(Carer, "first_name"))
+    last_name = forms.CharField(label=_("last name"), max_length=text_limit(Carer, "last_name"))
+    relationship = forms.ChoiceField(
+        label=_("relationship"), choices=[("", "—"), *CarerLink.Relationship.offered()]
+    )
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=text_limit(Carer, "phone"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=_("email"),
+        max_length=text_limit(Carer, "email"),
+        required=False,
+        help_text=_("Needed for the invitation: the carer signs in with it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class PlanMeetingForm(forms.Form):

@@ -25,6 +25,7 @@ from kernteam.refusals import Refused
 from steps.meetings import (
     add_to_agenda,
     close_meeting,
+    decided_residents,
     focus_on,
     move_agenda_item,
     open_meeting,
@@ -79,8 +80,10 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect("meeting_minutes", slug=slug, pk=pk)
     hidden = hidden_resident_ids(user=request.user, team=meeting.team)
     agenda = list(meeting.agenda.select_related("resident__trajectory").order_by("position", "pk"))
+    decided = decided_residents(meeting=meeting)
     for item in agenda:
         item.hidden = item.resident_id in hidden  # on the agenda, but not for this discipline
+        item.decided = item.resident_id in decided  # discussed: a decision was recorded
     shown = [item.resident_id for item in agenda if not item.hidden]
     note(request, team=meeting.team, residents=shown)
     context = {
@@ -168,7 +171,7 @@ def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> Ht
     if not request.htmx:
         return redirect(reverse("resident", args=[subject.pk]))
     response = panel_response(request, subject)
-    response.headers["HX-Trigger"] = "board-changed"  # the agenda ticks the item off
+    response.headers["HX-Trigger"] = "board-changed"  # the agenda shows the item opened
     return response
 
 

@@ -29,6 +29,7 @@ from frontend.forms import (
     SignalForm,
 )
 from kernteam.access_log import note, nothing_changed
+from kernteam.models import text_limit
 from kernteam.policy import is_log_officer, team_for_member
 from kernteam.refusals import Refused
 from steps.board import board_columns
@@ -43,6 +44,7 @@ from steps.services import (
     complete_action,
     confirm_step_up,
     move_resident,
+    review_resident,
     signal_resident,
 )
 
@@ -248,6 +250,36 @@ def resident_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         nothing_changed(request)
         messages.error(request, str(exc))
     return board_changed(panel_response(request, subject))
+
+
+@login_required
+def resident_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form for a review that keeps the step ("besproken, stap blijft"), with an
+    optional note. POST: record it (the service finds the meeting and decides who may); a
+    refusal or conflict shows the form again with why, and what was typed."""
+    subject = resident_for_request(request, pk=pk)
+    if request.method == "GET":
+        return _review_form(request, subject, expected_state=subject.trajectory.state)
+    typed = request.POST.get("note", "")
+    expected = request.POST.get("expected_state", "")
+    try:
+        review_resident(resident=subject, by=request.user, expected_state=expected, note=typed)
+    except Refused as exc:
+        nothing_changed(request)
+        return _review_form(request, subject, expected, typed, problems=exc.problems)
+    subject.trajectory.refresh_from_db()
+    return board_changed(panel_response(request, subject), target="#resident-panel")
+
+
+def _review_form(request, subject, expected_state: str, typed: str = "", problems=()):
+    context = {
+        "resident": subject,
+        "expected_state": expected_state,
+        "typed": typed,
+        "note_limit": text_limit(StepChange, "reason"),
+        "problems": problems,
+    }
+    return render(request, "frontend/resident.html#review_form", context)
 
 
 @login_required

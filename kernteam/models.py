@@ -310,6 +310,11 @@ class AgendaItem(Undeletable, models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # When the chair first opened the resident in the meeting. Whether she was *discussed*
+    # is not stored: a decision recorded with the meeting says so (steps.meetings).
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True, editable=False)
+    # No longer written (opening is not discussing); kept, with what earlier meetings stored,
+    # until the readers left (the API's agenda, the admin) have moved to `opened_at`.
     discussed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

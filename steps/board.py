@@ -16,7 +16,7 @@ from clients.models import Concern, Consent
 from clients.visibility import visible_residents
 from kernteam.models import Team, person_name
 from steps.models import AgreedAction, Trajectory
-from steps.states import State
+from steps.states import STEPS, State, review_owed
 
 BOARD_STATES = [s for s in State if s != State.CLOSED]
 
@@ -85,7 +85,7 @@ def any_flag(*, today: datetime.date) -> Q:
     """The flags as a filter on `flagged_trajectories` (the same rules as `flags_of`)."""
     return (
         Q(pending_confirmation__isnull=False)
-        | (Q(review_due__lt=today) & ~Q(state=State.ADMITTED))
+        | Q(review_due__lt=today, state__in=STEPS)  # `review_owed` yesterday
         | Q(has_overdue_action=True)
         | Q(has_open_concern=True)
         | Q(has_consent=False)
@@ -123,8 +123,7 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
     flags = []
     if row.pending_confirmation_id:
         flags.append("urgent")
-    # While admitted the team waits for the return home; the review is set again then.
-    if row.review_due and row.review_due < today and row.state != State.ADMITTED:
+    if review_overdue(row, today):
         flags.append("review_overdue")
     if row.has_overdue_action:
         flags.append("action_overdue")
@@ -133,6 +132,14 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
     if not row.has_consent:
         flags.append("consent_missing")
     return tuple(flags)
+
+
+def review_overdue(trajectory: Trajectory, today: datetime.date) -> bool:
+    """A review was owed yesterday and none was recorded since (a review, or a move, sets
+    `review_due` again: `steps.states.REVIEWING`). While admitted the team waits for the
+    return home. The carer portal reads the same rule."""
+    yesterday = today - datetime.timedelta(days=1)
+    return review_owed(state=trajectory.state, review_due=trajectory.review_due, day=yesterday)
 
 
 def _card(row: Trajectory, today: datetime.date, years: str) -> Card:

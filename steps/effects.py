@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from steps.states import Kind, review_due
+from steps.states import REVIEWING, Kind, review_due
 
 Row = TypeVar("Row")
 
@@ -44,7 +44,7 @@ def after(
     `urgent`: the move was taken outside a team meeting. `closure_reason`: a close's reason.
     """
     change = dataclasses.replace
-    if kind in (Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN):
+    if kind in REVIEWING:  # a step given or kept: the next review counts from today
         before = change(before, review_due=review_due(target, day))
     if kind == Kind.STEP_UP:
         # outside a meeting it awaits the team's confirmation; in one, the team decided
@@ -60,4 +60,4 @@ def after(
         return Fields(closure_reason=closure_reason)
     if kind == Kind.REOPEN:
         return change(before, closure_reason="")
-    return before  # SIGNAL, SCREEN, ENTER (after its review date)
+    return before  # SIGNAL, SCREEN, ENTER and REVIEW (after their review date)

@@ -1,8 +1,10 @@
 """Meeting mode (MDO): the agenda, following the chair, and closing the meeting.
 
 Each action is one transaction; the team's boards and meeting screens hear of it on commit.
-Decisions themselves (moves, confirmations, goals, actions) are taken with the services in
-`steps.services`; taken while a meeting is open, they carry the meeting.
+Decisions themselves (moves, confirmations, reviews, goals, actions) are taken with the
+services in `steps.services`; taken while a meeting is open, they carry the meeting. A resident
+is *discussed* in a meeting when a decision about her was recorded with it (`decided_residents`);
+opening her file in the meeting is not a decision.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from kernteam.events import send_team_event_on_commit
 from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
-from steps.models import Trajectory
-from steps.states import STEPS, State
+from steps.models import AgreedAction, Goal, StepChange, Trajectory
+from steps.states import State, review_owed
 
 
 def plan_meeting(*, team, by, scheduled_for) -> Meeting:
@@ -54,7 +56,7 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
             reasons.add(AgendaReason.SIGNAL)
         if state == State.SCREENING and screened_above:
             reasons.add(AgendaReason.SCREENING)
-        if state in STEPS and review_due is not None and review_due <= day:
+        if review_owed(state=state, review_due=review_due, day=day):
             reasons.add(AgendaReason.REVIEW)
         if pending:
             reasons.add(AgendaReason.URGENT)
@@ -184,7 +186,8 @@ def move_agenda_item(*, item: AgendaItem, by, direction: str) -> None:
 
 def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
     """The chair opens a resident: members who follow the chair see the same panel, and the
-    resident's agenda item counts as discussed."""
+    resident's agenda item shows it was opened (the first time). Opening is not discussing:
+    that takes a decision (`decided_residents`)."""
     if meeting.chair_id != getattr(by, "pk", None):
         raise Refused(_("Only the chair leads the meeting."), forbidden=True)
     if not meeting.is_open:
@@ -194,11 +197,28 @@ def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
     with transaction.atomic():
         Meeting.objects.filter(pk=meeting.pk).update(focus=resident)
         meeting.focus = resident
-        meeting.agenda.filter(resident=resident, discussed_at__isnull=True).update(
-            discussed_at=timezone.now()
+        meeting.agenda.filter(resident=resident, opened_at__isnull=True).update(
+            opened_at=timezone.now()
         )
         send_resident_event_on_commit(resident=resident, event="meeting.focus", meeting=meeting.pk)
     return meeting
+
+
+def decided_residents(*, meeting: Meeting) -> set[int]:
+    """The residents about whom a decision was recorded with `meeting`: a move, a confirmation
+    or a review (history rows), a goal, an agreed action, a carer's concern handled. The
+    agenda's "discussed" and the minutes' entries read the same records. One query (a UNION)."""
+    rows = (
+        StepChange.objects.filter(meeting=meeting)
+        .order_by()
+        .values_list("trajectory__resident_id")
+        .union(
+            Goal.objects.filter(meeting=meeting).order_by().values_list("resident_id"),
+            AgreedAction.objects.filter(meeting=meeting).order_by().values_list("resident_id"),
+            Concern.objects.filter(handled_in=meeting).order_by().values_list("resident_id"),
+        )
+    )
+    return {resident_id for (resident_id,) in rows}
 
 
 def _require_coordinator(meeting: Meeting, by, message: str = "") -> None:

@@ -1,8 +1,10 @@
 """The minutes (*verslag*) of a meeting: nobody types them; they are the decisions taken in it.
 
-Per resident, in agenda order: why they were on the agenda, the moves and confirmations, goals
-set, actions agreed (who, what, by when) and carers' concerns dealt with. Residents decided on
-without being on the agenda follow, by name. A constant number of queries.
+Per resident, in agenda order: why they were on the agenda, the moves, confirmations and reviews
+("discussed, step stays"), goals set, actions agreed (who, what, by when) and carers' concerns
+dealt with. A resident on the agenda without any of these was not discussed (opening her file
+is no decision; `steps.meetings.decided_residents` reads the same records). Residents decided
+on without being on the agenda follow, by name. A constant number of queries.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -28,11 +30,33 @@ from kernteam.policy import roles_on
 from kernteam.roles import Role
 from kernteam.undeletable import AppendOnly, ProtectedRecord, Undeletable, UndeletableQuerySet
 from steps import effects, rules
-from steps.rules import Move, guarded
+from steps.rules import Move, Rule, guarded
 from steps.states import OPEN_STATES, STEPS, ClosureReason, Kind, State
 
 S = State
 member, reason = rules.professional_member, rules.reason_given
+
+
+def _is_coordinator(t: Trajectory, m: Move) -> bool:
+    coordinator_id = t.resident.coordinator_id
+    return coordinator_id is not None and coordinator_id == getattr(m.by, "pk", None)
+
+
+# Who records a review ("discussed, step stays"): in the team's meeting any member (the team
+# decides); outside one, the GP or the resident's care coordinator.
+reviewer = Rule(
+    lambda t, m: bool(t.roles_of(m.by))
+    and (rules.in_meeting.holds(t, m) or Role.GP in t.roles_of(m.by) or _is_coordinator(t, m)),
+    _(
+        "Outside a team meeting, only the GP or the resident's care coordinator can record "
+        "a review."
+    ),
+)
+review_in_a_step = Rule(
+    lambda t, m: t.state in STEPS,
+    _("A review can only be recorded while the resident is in step 1 to 4."),
+    field="non_field_errors",
+)
 
 
 class TrajectoryQuerySet(UndeletableQuerySet):
@@ -233,6 +257,15 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     )
     def confirm_step_up(self, move: Move) -> StepChange:
         return self._move(move, self.state, Kind.CONFIRM, confirms=self.pending_confirmation)
+
+    # --- not a move: a review that keeps the step ("besproken, stap blijft") -------------
+
+    @guarded(permission=reviewer, conditions=(review_in_a_step,))
+    def review(self, move: Move) -> StepChange:
+        """The team (or, between meetings, the GP or the care coordinator) reviewed the
+        resident and keeps the step: a history row from and to the step, and the next review
+        date counted from today (`steps.effects.after`). `move.reason` is the optional note."""
+        return self._move(move, self.state, Kind.REVIEW)
 
     # --- what every move does -----------------------------------------------------------
     # A transition body only prepares: the history row and other writes are queued and happen
@@ -464,6 +497,18 @@ class AgreedAction(RemembersLoaded, Undeletable, models.Model):
 
     def is_overdue(self, today=None) -> bool:
         return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
+
+    UNDO_MINUTES = 10  # a tick-off taken back within this is a mis-tap, not a change of plan
+
+    def may_undo(self, *, user, now=None) -> bool:
+        """Whoever ticked the action off may take it back within `UNDO_MINUTES`."""
+        return (
+            self.status == self.Status.DONE
+            and self.done_at is not None
+            and self.done_by_id == getattr(user, "pk", None)
+            and (now or timezone.now())
+            < self.done_at + datetime.timedelta(minutes=self.UNDO_MINUTES)
+        )
 
     @classmethod
     def due_on_problem(cls, day) -> str | None:

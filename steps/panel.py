@@ -47,6 +47,7 @@ class Panel:
     concerns: list[Concern] = field(default_factory=list)  # open ones first
     meeting: Meeting | None = None
     can_confirm: bool = False  # the urgent step-up awaiting confirmation can be confirmed now
+    can_review: bool = False  # the viewer may record "discussed, step stays" now
     consent: Consent | None = None
     carer_links: list = field(default_factory=list)  # active links, with the carer
     consent_scope: list[str] = field(default_factory=list)  # the disciplines, in words
@@ -92,4 +93,12 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         ],
         meeting=meeting,
         can_confirm=not problems_for(trajectory, move, confirm.permission, confirm.conditions),
+        can_review=may_review(trajectory=trajectory, move=move),
     )
+
+
+def may_review(*, trajectory: Trajectory, move: Move) -> bool:
+    """Whether `move.by` may record a review now: the rules `steps.services.review_resident`
+    applies (`Trajectory.review`)."""
+    review = Trajectory.review
+    return not problems_for(trajectory, move, review.permission, review.conditions)

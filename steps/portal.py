@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Carer, Resident
 from clients.visibility import residents_for_carer
 from kernteam.models import person_name
+from steps.board import review_overdue
 from steps.models import AgreedAction
 from steps.states import State
 
@@ -56,8 +58,9 @@ class CarerView:
     coordinator_name: str
     coordinator_phone: str
     coordinator_email: str
-    review_due: datetime.date | None
+    review_due: datetime.date | None  # when the team looks again at the latest
     carer: Carer
+    review_overdue: bool = False  # that day has passed: the team looks again soon
 
     def is_mine(self, action: AgreedAction) -> bool:
         return action.owner_carer_id == self.carer.pk
@@ -93,4 +96,5 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
         coordinator_email=coordinator.email if coordinator else "",
         review_due=trajectory.review_due,
         carer=carer,
+        review_overdue=review_overdue(trajectory, timezone.localdate()),
     )

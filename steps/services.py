@@ -17,7 +17,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from clients.models import Carer, Resident
 from clients.services import lock_record
 from clients.visibility import send_resident_event_on_commit
-from kernteam.models import Meeting, Team, deciding_meeting, person_name
+from kernteam.models import Meeting, Team, deciding_meeting, person_name, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from steps import rules
@@ -93,6 +93,40 @@ def confirm_step_up(
         change = trajectory.confirm_step_up(move)
         trajectory.save(update_fields=["pending_confirmation", "updated_at"])
         _announce(trajectory, change)
+    return change
+
+
+def review_resident(*, resident: Resident, by, expected_state: str, note: str = "") -> StepChange:
+    """A review that keeps the step ("besproken, stap blijft"). In the team's meeting in
+    progress (`deciding_meeting`, looked up here) any member records it; outside one, the GP
+    or the resident's care coordinator (`Trajectory.review`). A history row from
+    and to the step, with the meeting and the note; the next review date counts from today;
+    the boards hear of it on commit. StateConflict when the resident is no longer in
+    `expected_state`."""
+    note = (note or "").strip()
+    if len(note) > (limit := text_limit(StepChange, "reason")):
+        raise Refused(
+            _("The note may be %(limit)d characters long at most.") % {"limit": limit},
+            field="note",
+        )
+    try:
+        with transaction.atomic():
+            trajectory = _locked_trajectory(resident)
+            move = Move(by=by, reason=note, meeting=deciding_meeting(team_id=resident.team_id))
+            if refusal := refusal_for(trajectory, move, rules.professional_member, ()):
+                raise refusal  # before saying anything about the resident
+            if trajectory.state != expected_state:
+                raise _conflict(trajectory)
+            change = trajectory.review(move)
+            trajectory.save(update_fields=["review_due", "updated_at"])
+            send_resident_event_on_commit(
+                resident=trajectory.resident,
+                event="resident.reviewed",
+                state=trajectory.state,
+                change=change.pk,
+            )
+    except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
+        raise _conflict(Trajectory.objects.get(resident_id=resident.pk)) from exc
     return change
 
 
@@ -210,6 +244,43 @@ def complete_action(*, action: AgreedAction, by) -> AgreedAction:
             locked.done_by = by
             locked.save(update_fields=["status", "done_at", "done_by"])
             send_resident_event_on_commit(resident=resident, event="resident.action_done")
+    return locked
+
+
+def undo_complete(*, action: AgreedAction, by) -> AgreedAction:
+    """Whoever ticked the action off takes it back within `AgreedAction.UNDO_MINUTES` (a
+    mis-tap): it is open again. Later, or by anyone else, it is refused: the team may have
+    acted on it. Taking back what was taken back already changes nothing."""
+    with transaction.atomic():
+        trajectory = _locked_trajectory(action.resident)
+        locked = (
+            AgreedAction.objects.select_for_update(of=("self",))
+            .select_related("owner_carer", "resident__team")
+            .get(pk=action.pk)
+        )
+        resident = locked.resident
+        if not _is_owning_carer(locked, by):
+            require_member(team=resident.team, user=by)
+        if trajectory.is_closed:
+            closed = _("This record is closed and can no longer be changed.")
+            raise Refused(closed, field="transition")
+        if locked.status != AgreedAction.Status.DONE:
+            return locked
+        if locked.done_by_id != by.pk:
+            raise Refused(
+                _("Only whoever ticked this action off can take it back."), forbidden=True
+            )
+        if not locked.may_undo(user=by):
+            raise Refused(
+                _(
+                    "Ticked off more than %(minutes)d minutes ago: it can no longer be taken "
+                    "back. Tell the team if it was not done."
+                )
+                % {"minutes": AgreedAction.UNDO_MINUTES}
+            )
+        locked.status, locked.done_at, locked.done_by = AgreedAction.Status.OPEN, None, None
+        locked.save(update_fields=["status", "done_at", "done_by"])
+        send_resident_event_on_commit(resident=resident, event="resident.action_reopened")
     return locked
 
 

@@ -38,6 +38,16 @@ class Kind(models.TextChoices):
     CLOSE = "close", _("closed")
     REOPEN = "reopen", _("reopened")
     CONFIRM = "confirm", _("urgent step-up confirmed")
+    REVIEW = "review", _("discussed — step stays")
+
+
+# What counts as a *review* (shared/domain.md): a decision that gives the resident a step or
+# keeps it, and so sets the next review date (`steps.effects.after`). The board's "review
+# overdue" flag, the agenda, the carer portal (all through `Trajectory.review_due`) and the KPI
+# "reviewed on time" (`steps.kpi.history`) read this one set. Not a review: opening a resident
+# in a meeting, a goal or action agreed, a concern handled, a confirmed urgent step-up (the
+# step-up itself was one), a return home (it makes a review due at once).
+REVIEWING: frozenset[str] = frozenset({Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN, Kind.REVIEW})
 
 
 class ClosureReason(models.TextChoices):
@@ -72,3 +82,11 @@ def review_due(state: str, since: datetime.date) -> datetime.date | None:
     if state == State.STEP4:
         return since + datetime.timedelta(weeks=6)
     return None
+
+
+def review_owed(*, state: str, review_due: datetime.date | None, day: datetime.date) -> bool:
+    """Whether the team owes the resident a review on `day`: in a step, with the review date
+    reached. The board flags a review overdue when one was owed yesterday; the agenda takes
+    the residents owed one on the meeting's day. While admitted the team waits for the return
+    home (which makes a review due at once)."""
+    return state in STEPS and review_due is not None and review_due <= day

@@ -17,7 +17,8 @@ Team A, resident by resident (state now in brackets):
   admitted 02-03-2026. Coordinator: a former member (membership ended).
 - R5 Wouters (signalled on 17-03-2026).
 - R6 Nieuwenhuis (screening since 12-02-2026).
-- R7 Signaal (step 1 since 10-03-2025, before the window); discussed in M4 on 10-03-2026.
+- R7 Signaal (step 1 since 10-03-2025, before the window); on M4's agenda and opened there on
+  10-03-2026, without a decision (not a review).
 - R8 Urgent (step 3): step 2 on 05-01-2026; urgent step-up to 3 at 00:30 on 01-03-2026 (still
   28 February in UTC); confirmed in M4. Coordinator: the POH.
 - R10 Laag (step 2): step 2 on 07-10-2025 in M2; no coordinator.
@@ -204,7 +205,7 @@ def build_region(daalhof, malberg):
         ("enter", "screening", "step1", at(2025, 3, 10)),
     )
     AgendaItem.objects.create(
-        meeting=m4, resident=r7, position=1, reasons=["review"], discussed_at=at(2026, 3, 10, 14, 5)
+        meeting=m4, resident=r7, position=1, reasons=["review"], opened_at=at(2026, 3, 10, 14, 5)
     )
     r8 = resident(a, "Urgent", "step3", coordinator=poh)
     *_, up = history(

@@ -175,6 +175,7 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     ),
     # refused outside a meeting: the reasons shown are a read of the resident
     "resident_confirm": Visit(method="post", data=lambda w: {"step_up": "0"}),
+    "resident_review": (Visit(), W(data=lambda w: {"expected_state": "step2", "note": "x"})),
     "resident_add": W(
         kwargs=lambda w: {"what": "goal"},
         data=lambda w: {"domain": "social", "description": "Naar de soos"},
@@ -184,9 +185,21 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     "action_done": W(kwargs=lambda w: {"pk": w.records["action"].pk}),
     "carer_portal": Visit(user="carer"),
     "carer_action_done": W(user="carer", kwargs=lambda w: {"pk": w.records["action"].pk}),
+    "carer_action_undo": W(user="carer", kwargs=lambda w: {"pk": w.records["action"].pk}),
     "carer_concern": W(user="carer", data=lambda w: {"text": "Ze eet slecht"}),
     "carer_accept": NoResidentData("the carer's own name and a password form"),
     "carer_invite": W(kwargs=lambda w: {"carer": w.carer.pk}),
+    "carer_link": (
+        Visit(),  # the empty form: a read of the resident it is for
+        W(
+            data=lambda w: {
+                "first_name": "Jan",
+                "last_name": "Ramakers",
+                "relationship": "son",
+                "email": "jan.ramakers@example.nl",
+            }
+        ),
+    ),
     "kpi": NoResidentData("KPI aggregates: no resident is named"),
     "kpi_csv": NoResidentData("KPI aggregates: no resident is named"),
     "access_log": Visit(user="officer", data=lambda w: {"resident": w.janssen.pk}),

@@ -89,3 +89,26 @@ def test_reopening_forgets_the_closure_reason():
 def test_a_closure_reason_given_with_another_move_is_ignored():
     after_move = move(Fields(), Kind.ENTER, State.SCREENING, State.STEP1, closure_reason="moved")
     assert after_move.closure_reason == ""
+
+
+@pytest.mark.parametrize(
+    ("step", "due"),
+    [
+        (State.STEP1, datetime.date(2027, 3, 31)),  # 12 months
+        (State.STEP2, datetime.date(2026, 9, 30)),  # 6 months, to the month's last day
+        (State.STEP3, datetime.date(2026, 6, 30)),  # 3 months
+        (State.STEP4, datetime.date(2026, 5, 12)),  # 6 weeks
+    ],
+)
+def test_a_review_keeps_the_step_and_sets_the_next_review_date_from_today(step, due):
+    """A review ("besproken, stap blijft"): an overdue review date (EARLIER) counts again from
+    today; the urgent step-up awaiting confirmation still awaits it (a review confirms
+    nothing)."""
+    after_review = move(PENDING, Kind.REVIEW, step, step)
+    assert after_review == Fields(review_due=due, pending="old step-up")
+
+
+def test_a_review_forgets_nothing_else():
+    before = Fields(review_due=EARLIER, step_before_admission="", pending=None)
+    after_review = move(before, Kind.REVIEW, State.STEP2, State.STEP2, urgent=True)
+    assert after_review == Fields(review_due=datetime.date(2026, 9, 30))

@@ -8,11 +8,12 @@ import datetime
 
 import pytest
 
-from kernteam.models import AgendaItem, Team
+from clients.models import Resident
+from kernteam.models import AgendaItem, Meeting, Team
 from steps import kpi
 from steps.kpi.history import earliest_review
 from steps.states import review_due
-from tests.kpi_region import TODAY, D
+from tests.kpi_region import TODAY, D, at, history
 
 MONTHS = [
     D(2025, 4, 1), D(2025, 5, 1), D(2025, 6, 1), D(2025, 7, 1), D(2025, 8, 1), D(2025, 9, 1),
@@ -111,22 +112,49 @@ def test_reviews_on_time_at_each_months_end(region):
     # Apr R7 | May-Jun +R2 | Jul-Aug +R3 | Sep +R1 | Oct-Nov +R10 | Dec -R3 (closed) +R4 |
     # Jan-Feb +R8 | Mar -R4 (admitted).
     assert reviews.in_step == [1, 2, 2, 3, 3, 4, 5, 5, 5, 6, 6, 5]
-    # Late: R3 at the end of Oct and Nov (step 3 since 01-07: due 01-10); R4 at the end of Feb
-    # (step 4 since 13-01: due 24-02). R7 (step 1 since 10-03-2025, due 10-03-2026) is on time
-    # in March only because the team discussed it in M4 on 10-03-2026. R2 is on time in Oct-Dec
-    # through the goal set and the concern handled in M2 (07-10), not its admission.
-    assert reviews.on_time == [1, 2, 2, 3, 3, 4, 4, 4, 5, 6, 5, 5]
-    assert reviews.share(6) == 80.0 and reviews.share(11) == 100.0
+    # Late: R3 at the end of Oct and Nov (step 3 since 01-07: due 01-10); R2 at the end of Nov
+    # and Dec (step 2 since 20-05: due 20-11; the goal set and the concern handled in M2 on
+    # 07-10 are no review, nor is its admission); R4 at the end of Feb (step 4 since 13-01:
+    # due 24-02); R7 in March (step 1 since 10-03-2025, due 10-03-2026: opened in M4 on
+    # 10-03-2026 without a decision, which is no review).
+    assert reviews.on_time == [1, 2, 2, 3, 3, 4, 4, 3, 4, 6, 5, 4]
+    assert reviews.share(6) == 80.0 and reviews.share(11) == 80.0
     region_reviews = kpi.reviews_on_time(teams=[a, b], today=TODAY)
-    # + R9 from August (step 2, then step 1 after its review in MB1 on 04-11): always on time.
+    # + R9 from August (step 2, then step 1 after its step-down in MB1 on 04-11): on time.
     assert region_reviews.in_step == [1, 2, 2, 3, 4, 5, 6, 6, 6, 7, 7, 6]
-    assert region_reviews.on_time == [1, 2, 2, 3, 4, 5, 5, 5, 6, 7, 6, 6]
+    assert region_reviews.on_time == [1, 2, 2, 3, 4, 5, 5, 4, 5, 7, 6, 5]
 
 
-def test_a_review_discussed_in_a_meeting_counts(region):
-    """Without the agenda item of M4, R7 (step 1 since 10-03-2025) is late on 18-03-2026."""
+def test_a_review_that_keeps_the_step_counts_as_a_review(region, daalhof):
+    """A review that keeps the step ("discussed, step stays") in M2 (R2, 07-10-2025) and in
+    M4 (R7, 10-03-2026): both on time again where the meeting alone (a goal, a concern, the
+    agenda item opened) did not count."""
     a, _b = region
-    AgendaItem.objects.filter(resident__last_name="Signaal").update(discussed_at=None)
+    m2 = Meeting.objects.get(team=a, scheduled_for=at(2025, 10, 7, 14))
+    m4 = Meeting.objects.get(team=a, scheduled_for=at(2026, 3, 10, 14))
+    r2 = Resident.objects.get(last_name="Ramakers")
+    r7 = Resident.objects.get(last_name="Signaal")
+    history(r2, daalhof.poh, ("review", "step2", "step2", at(2025, 10, 7, 14, 35), m2))
+    history(r7, daalhof.poh, ("review", "step1", "step1", at(2026, 3, 10, 14, 10), m4))
+    assert kpi.reviews_on_time(teams=[a], today=TODAY).on_time == [
+        1, 2, 2, 3, 3, 4, 4, 4, 5, 6, 5, 5,
+    ]  # fmt: skip
+    # A review row moves no one between states, steps or months of a step.
+    assert kpi.residents_per_state(teams=[a], today=TODAY).counts["step1"][-1] == 2
+    assert kpi.step_moves(teams=[a], today=TODAY).up == [0] * 9 + [2, 1, 1]
+    steps = {s.step: s for s in kpi.time_in_step(teams=[a], today=TODAY).steps}
+    assert (steps["step2"].median_days, steps["step2"].ended) == (41.5, 4)
+    # ... and it is a step decision of its meeting: M2 (Oct) and M4 (Mar) one more each.
+    decisions = kpi.meetings_and_decisions(teams=[a], today=TODAY).step_decisions
+    assert decisions == [0, 1, 0, 0, 0, 0, 2, 0, 0, 2, 0, 2]
+
+
+def test_an_agenda_item_opened_in_a_meeting_is_no_review(region):
+    """R7 is late in March with its item opened in M4, and with the old "discussed" mark too."""
+    a, _b = region
+    AgendaItem.objects.filter(resident__last_name="Signaal").update(
+        discussed_at=at(2026, 3, 10, 14, 5)
+    )
     assert kpi.reviews_on_time(teams=[a], today=TODAY).on_time[-1] == 4
 
 
@@ -178,7 +206,7 @@ def test_meetings_held_and_decisions_taken(region):
 
 def test_the_dashboard_holds_the_same_figures(region, django_assert_num_queries):
     a, b = region
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         board = kpi.dashboard(teams=[a, b], today=TODAY)
     assert board.moves == kpi.step_moves(teams=[a, b], today=TODAY)
     assert board.reviews == kpi.reviews_on_time(teams=[a, b], today=TODAY)
@@ -193,7 +221,7 @@ def test_the_region_is_every_team_added_up(region, django_assert_num_queries):
     figures as every team's, with the same number of queries."""
     teams = list(Team.objects.all())
     assert len(teams) == 2
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         whole = kpi.dashboard(teams=teams, today=TODAY, region=True)
     assert whole == kpi.dashboard(teams=teams, today=TODAY)
     assert whole.states.table().rows[-1][-1] == 9  # (as above: not a region of zeros)

@@ -166,7 +166,8 @@ def test_opening_builds_the_agenda_and_the_chair_leads(
             {"type": "meeting.focus", "meeting": meeting.pk, "resident": screening.pk},
         )
     ]
-    assert meeting.agenda.get(resident=screening).discussed_at is not None
+    item = meeting.agenda.get(resident=screening)
+    assert item.opened_at is not None and item.discussed_at is None  # opened, not discussed
     assert Meeting.objects.get(pk=meeting.pk).focus == screening
 
 
@@ -278,6 +279,10 @@ def test_decisions_in_the_meeting_are_its_minutes(client, daalhof, planned, boar
     client.post(reverse("concern_handled", args=[concern.pk]))
     client.force_login(daalhof.coordinator)
     client.post(reverse("meeting_focus", args=["daalhof", meeting.pk, made["review"].pk]))
+    client.post(
+        reverse("resident_review", args=[made["review"].pk]),
+        {"expected_state": "step2", "note": "Stabiel, stap blijft"},
+    )
     close_meeting(meeting=meeting, by=daalhof.coordinator)
     client.force_login(daalhof.gp)  # the GP sees every resident; the signal has no consent yet
 
@@ -289,9 +294,9 @@ def test_decisions_in_the_meeting_are_its_minutes(client, daalhof, planned, boar
     assert "Screening → Stap 2 · Gecoördineerde zorg — GFI 6" in html
     assert "Valrisico-huisbezoek" in html and "district_nurse.daalhof" not in html
     assert "Verward" in html
-    assert "Besproken; niets gewijzigd." in html  # the review the chair opened
-    assert "Niet besproken." in html  # the signal nobody got to
-    assert "5 cliënten · 2 stapbesluiten · 1 afspraak gemaakt" in html
+    assert "Stabiel, stap blijft" in html  # the review the chair opened and recorded
+    assert html.count("Niet besproken.") == 1  # the signal nobody got to
+    assert "5 cliënten · 3 stapbesluiten · 1 afspraak gemaakt" in html
 
 
 def test_minutes_take_the_same_queries_for_a_short_and_a_long_meeting(

@@ -253,7 +253,7 @@ def test_scenario_residents_janssen_and_ramakers_with_carer_thea():
     assert ramakers.trajectory.state == State.STEP2
     thea = Carer.objects.get(user__username="thea")
     assert (thea.first_name, thea.last_name) == ("Thea", "Ramakers")
-    assert ramakers.carer_links.filter(carer=thea, relationship="child").exists()
+    assert ramakers.carer_links.filter(carer=thea, relationship="daughter").exists()
     assert ramakers.active_consent().share_with_carers
     shared = ramakers.actions.filter(shared_with_carers=True)
     assert shared.filter(owner_carer=thea, status=AgreedAction.Status.OPEN).exists()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clients.models import Resident
+from clients.models import CarerLink, Resident
 from steps.fhir.codes import (
     INFORMAL_CARER,
     PROFILE_CONTACT_PERSON,
@@ -44,14 +44,15 @@ def practitioner(*, user) -> Resource:
 
 def related_person(*, related: RelatedCarer) -> Resource:
     """nl-core-ContactPerson: the carer as related to this resident. The relationship is an
-    HL7 v3 RoleCode (the neutral codes: our data has no gender, while the zib's list only has
-    gendered ones such as DAUC/SONC), plus the zib role code where one exists (neighbour,
-    friend), plus SNOMED CT 'Informal carer' (mantelzorger)."""
+    HL7 v3 RoleCode, the neutral one (daughter → CHILD: `CarerLink.Relationship.neutral`),
+    plus the zib role code where one exists (neighbour, friend), plus SNOMED CT 'Informal
+    carer' (mantelzorger)."""
     carer, link = related.carer, related.link
     relationship = []
     if link is not None:
-        relationship.append(concept(RELATIONSHIP_CODINGS[link.relationship]))
-        if zib_role := ZIB_ROLE_CODINGS.get(link.relationship):
+        neutral = CarerLink.Relationship.neutral(link.relationship)
+        relationship.append(concept(RELATIONSHIP_CODINGS[neutral]))
+        if zib_role := ZIB_ROLE_CODINGS.get(neutral):
             relationship.append(concept(zib_role))
     relationship.append(concept(INFORMAL_CARER, text="mantelzorger"))
     resource: Resource = {

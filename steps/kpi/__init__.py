@@ -11,7 +11,8 @@ it is written in the docstring of the class that holds the figure. In short:
 - `CarePlanCoverage`: residents now in step 2-4 (or admitted from it) with an active care
   coordinator and a care plan (an open goal and an open agreed action);
 - `ReviewsOnTime`: at each month's end, residents in a step whose latest review (a step
-  assignment or a team decision in a meeting) is within the step's review interval;
+  given or kept: a step assignment, or "discussed, step stays") is within the step's review
+  interval;
 - `OpenActions`: open agreed actions of active residents now, and how many are overdue;
 - `CarerBurden`: carers of active residents whose latest CSI/EDIZ-plus is at/above the cut-off;
 - `MeetingsAndDecisions`: meetings opened per month and the decisions recorded with them.
@@ -19,7 +20,7 @@ it is written in the docstring of the class that holds the figure. In short:
 The window is the 12 calendar months up to and including `today` (the current month counts up
 to `today`); days are local days (Europe/Amsterdam). Every selector takes the teams and `today`
 (default: the local date) as keywords and runs a constant number of queries, whatever the
-number of teams or residents; `dashboard` computes them all from one shared fetch (7 queries).
+number of teams or residents; `dashboard` computes them all from one shared fetch (6 queries).
 
 Aggregates only: no selector returns anything about one resident.
 """

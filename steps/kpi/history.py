@@ -1,5 +1,5 @@
 """KPIs read from the residents' history (StepChange rows): states over time, step moves, time
-in each step, reviews on time. One query for the history, one for the other review moments."""
+in each step, reviews on time. One query for the history."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kernteam.models import Team
 from steps.kpi.scope import Month, Scope, Table, share
 from steps.models import Kind, StepChange
-from steps.states import STEPS, State, review_due
+from steps.states import REVIEWING, STEPS, State, review_due
 
 # Rows that give a resident a step: the step after screening, a step up, a step down.
 ASSIGNING = frozenset({Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN})
@@ -75,13 +75,14 @@ class ReviewsOnTime:
     `StatesOverTime`; temporarily admitted residents are left out: the team waits for their
     return, as the board does).
 
-    A *review* is a moment the team decided about the resident: a history row that assigns a
-    step (after screening, a step up or a step down; in a meeting or not), any history row
-    recorded in a meeting (e.g. a confirmed urgent step-up), a goal or an agreed action recorded
-    in a meeting, the resident's agenda item discussed in a meeting, or a carer's concern about
-    them handled in a meeting. A return home from an admission is not a review, and unlike the
-    board's "review overdue" flag (which asks for a review at once after a return) it does not
-    make one due: the interval of the step decides.
+    A *review* is what sets the resident's next review date, the date the board's "review
+    overdue" flag, the agenda and the carer portal read (`steps.states.REVIEWING`): a history
+    row that assigns a step (after screening, a step up or a step down) or keeps it ("discussed,
+    step stays"), in a meeting or not. Not a review: the resident opened or on the agenda in a
+    meeting, a goal or action agreed, a carer's concern handled, an urgent step-up confirmed
+    (the step-up was one). A return home from an admission is not a review either, and unlike
+    the board's flag (which asks for a review at once after a return) it does not make one
+    due: the interval of the step decides.
 
     A resident is *on time* at a month's end when their latest review on or before that day is
     recent enough for the step they hold: `review_due(step, last review) >= that day` (step 1:
@@ -156,11 +157,8 @@ def reviews_on_time_in(scope: Scope) -> ReviewsOnTime:
     n = len(months)
     earliest = {step: [earliest_review(step, last) for last in lasts] for step in STEPS}
     in_step, on_time = [0] * n, [0] * n
-    other_reviews = scope.meeting_reviews
-    for resident_id, rows in scope.histories.items():
-        reviews = [day for day, kind, _f, _t, in_meeting in rows if in_meeting or kind in ASSIGNING]
-        if resident_id in other_reviews:
-            reviews = sorted(reviews + other_reviews[resident_id])
+    for rows in scope.histories.values():
+        reviews = [day for day, kind, *_rest in rows if kind in REVIEWING]
         i = j = 0
         state, last_review = "", None
         for m in range(scope.month_index(rows[0][0]) or 0, n):

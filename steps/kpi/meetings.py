@@ -25,7 +25,8 @@ class MeetingsAndDecisions:
     *Decisions taken*: the records tied to those meetings, in the month the meeting was opened;
     each record is one decision:
     - step decisions: history rows recorded in the meeting (a step after screening, step up or
-      down, a confirmed urgent step-up, an admission, return, closure, ...);
+      down, a confirmed urgent step-up, a review that keeps the step, an admission, return,
+      closure, ...);
     - goals set in the meeting;
     - agreed actions made in the meeting;
     - carers' concerns handled in the meeting.

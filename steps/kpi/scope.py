@@ -16,9 +16,8 @@ from functools import cached_property
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from clients.models import Concern
-from kernteam.models import AgendaItem, Team
-from steps.models import AgreedAction, Goal, Kind, StepChange
+from kernteam.models import Team
+from steps.models import Kind, StepChange
 from steps.states import add_months
 
 MONTHS = 12
@@ -120,29 +119,4 @@ class Scope:
         found: dict[int, list[HistoryRow]] = defaultdict(list)
         for resident_id, day, kind, from_state, to_state, meeting in rows:
             found[resident_id].append((day, kind, from_state, to_state, meeting is not None))
-        return found
-
-    @cached_property
-    def meeting_reviews(self) -> dict[int, list[datetime.date]]:
-        """Per resident, the days (up to today) the team decided about them in a meeting other
-        than by a history row: a goal or an agreed action recorded with a meeting, their agenda
-        item discussed, a carer's concern handled in a meeting. One query (a UNION)."""
-        team = self.of_teams("resident__team_id")
-
-        def days(queryset, moment: str):
-            return (
-                queryset.filter(**team, **{f"{moment}__lt": self.until})
-                .order_by()
-                .annotate(day=LocalDay(moment))
-                .values_list("resident_id", "day")
-            )
-
-        union = days(Goal.objects.filter(meeting__isnull=False), "created_at").union(
-            days(AgreedAction.objects.filter(meeting__isnull=False), "created_at"),
-            days(AgendaItem.objects.filter(discussed_at__isnull=False), "discussed_at"),
-            days(Concern.objects.filter(handled_in__isnull=False), "handled_at"),
-        )
-        found: dict[int, list[datetime.date]] = defaultdict(list)
-        for resident_id, day in union:
-            found[resident_id].append(day)
         return found

@@ -1,0 +1,193 @@
+"""Carers sign in with their e-mail address, whatever its capitals, as the invitation promises
+("Daarna logt u in met uw e-mailadres"); professionals keep their usernames. Throttling counts
+an address and its account as one name; the second factor depends on the account, not on how
+one signed in. Invitations come from the configured sender; password refusals are Dutch."""
+
+from __future__ import annotations
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.services import invite_carer, record_consent
+from kernteam.roles import Role
+from tests.factories import MembershipFactory, carer_for
+from tests.helpers import PRODUCTION, run_manage
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Zonnebloem-2026"
+WRONG = "Zonnebloem-2025"
+ADDRESS = "thea.ramakers@example.nl"
+HERE = "192.0.2.10"
+
+
+@pytest.fixture
+def ramakers(resident_in, daalhof):
+    resident = resident_in("step2", last_name="Ramakers")
+    record_consent(
+        resident=resident,
+        by=daalhof.poh,
+        given_on=timezone.localdate(),
+        disciplines=list(Role.values),
+        share_with_carers=True,
+    )
+    return resident
+
+
+@pytest.fixture
+def thea_carer(ramakers):
+    """Thea, whose account's username is not her address (as the demo's "thea")."""
+    carer = carer_for(ramakers, username="thea")
+    carer.email = ADDRESS
+    carer.save()
+    carer.user.set_password(PASSWORD)
+    carer.user.save()
+    return carer
+
+
+def sign_in(client, name: str, password: str = PASSWORD):
+    return client.post(reverse("login"), {"username": name, "password": password}, REMOTE_ADDR=HERE)
+
+
+@pytest.mark.parametrize("typed", [ADDRESS, "Thea.Ramakers@Example.NL", f"  {ADDRESS.upper()} "])
+def test_thea_signs_in_with_her_address_whatever_its_capitals(client, thea_carer, typed):
+    response = sign_in(client, typed)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(thea_carer.user.pk)
+    assert client.get(response.url).url == reverse("carer_portal")
+
+
+def test_an_invited_carer_signs_in_with_her_address_after_setting_a_password(
+    client, daalhof, ramakers
+):
+    carer = carer_for(ramakers)
+    carer.email = "Thea.Ramakers@Example.nl"
+    carer.save()
+    token = invite_carer(resident=ramakers, carer=carer, by=daalhof.poh)
+    client.post(
+        reverse("carer_accept", args=[token]),
+        {"new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
+    client.logout()
+    assert sign_in(client, "THEA.RAMAKERS@EXAMPLE.NL").status_code == 302
+
+
+def test_a_wrong_password_is_refused_in_words_that_fit_an_address(client, thea_carer):
+    response = sign_in(client, ADDRESS, WRONG)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert (
+        "Dit e-mailadres of deze gebruikersnaam hoort niet bij dit wachtwoord. Let op "
+        "hoofdletters in het wachtwoord." in response.content.decode()
+    )
+    # counted under her account's name, however the address was spelled
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [
+        ("thea", 1)
+    ]
+
+
+def test_the_sign_in_page_asks_for_an_address_or_a_username(client):
+    html = client.get(reverse("login")).content.decode()
+    assert '<label for="id_username">E-mailadres of gebruikersnaam</label>' in html
+    assert 'autocapitalize="none"' in html
+
+
+def test_professionals_keep_their_usernames_and_not_their_addresses(client, daalhof):
+    nurse = daalhof.district_nurse
+    nurse.email = "wijkverpleging@example.nl"
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    assert sign_in(client, "wijkverpleging@example.nl").status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert sign_in(client, nurse.username).status_code == 302
+
+
+def test_an_address_two_carers_share_signs_in_neither(client, thea_carer, resident_in):
+    """Recorded before addresses were checked: which account it means is not guessed."""
+    other = carer_for(resident_in("step1", last_name="Peters"), username="annie")
+    other.email = ADDRESS.upper()
+    other.save()
+    other.user.set_password(PASSWORD)
+    other.user.save()
+    assert sign_in(client, ADDRESS).status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert sign_in(client, "thea").status_code == 302  # her username still works
+
+
+def test_throttling_counts_every_spelling_of_her_address_as_one_name(client, thea_carer):
+    spellings = [ADDRESS, ADDRESS.upper(), "Thea.Ramakers@example.nl", "thea", ADDRESS]
+    for typed in spellings[: settings.KERNTEAM_LOGIN_ATTEMPTS - 1]:
+        assert sign_in(client, typed, WRONG).status_code == 200
+    blocked = sign_in(client, spellings[-1], WRONG)
+    assert blocked.status_code == 429
+    assert "Inloggen tijdelijk geblokkeerd" in blocked.content.decode()
+    # now even the right password, by address or by username, is refused from here
+    assert sign_in(client, ADDRESS, PASSWORD).status_code == 429
+    assert sign_in(client, "thea", PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unknown_address_is_throttled_too(client):
+    for _ in range(settings.KERNTEAM_LOGIN_ATTEMPTS - 1):
+        assert sign_in(client, "Niemand@Example.nl", WRONG).status_code == 200
+    assert sign_in(client, "niemand@example.nl", WRONG).status_code == 429
+
+
+def test_a_success_clears_the_failures_made_with_her_address(client, thea_carer):
+    for _ in range(settings.KERNTEAM_LOGIN_ATTEMPTS - 1):
+        sign_in(client, ADDRESS.upper(), WRONG)
+    assert sign_in(client, ADDRESS).status_code == 302
+    client.logout()
+    for _ in range(settings.KERNTEAM_LOGIN_ATTEMPTS - 1):
+        assert sign_in(client, ADDRESS, WRONG).status_code == 200
+
+
+def test_a_carer_is_not_asked_for_a_second_factor_but_a_member_still_is(
+    client, settings, daalhof, thea_carer
+):
+    settings.KERNTEAM_REQUIRE_2FA = True
+    sign_in(client, ADDRESS)
+    assert client.get(reverse("carer_portal")).status_code == 200
+    client.logout()
+    # a member of a team who is also a carer: her address does not skip the code
+    MembershipFactory(team=daalhof.team, user=thea_carer.user, role=Role.WELFARE)
+    sign_in(client, ADDRESS)
+    page = client.get(reverse("carer_portal"))
+    assert page.status_code == 302 and page.url.startswith(reverse("two_factor"))
+
+
+def test_password_refusals_on_the_invitation_page_are_dutch(client, daalhof, ramakers):
+    carer = carer_for(ramakers)
+    carer.email = ADDRESS
+    carer.save()
+    token = invite_carer(resident=ramakers, carer=carer, by=daalhof.poh)
+    url = reverse("carer_accept", args=[token])
+    cases = {
+        "kort": "Dit wachtwoord is te kort: het moet minstens 10 tekens lang zijn.",
+        "thea.ramakers.example": "Het wachtwoord lijkt te veel op uw e-mailadres.",
+        "1234567890": "Dit wachtwoord bevat alleen cijfers.",
+        "password123": "Dit wachtwoord is te algemeen.",
+    }
+    for password, refusal in cases.items():
+        html = client.post(url, {"new_password1": password, "new_password2": password})
+        assert refusal in html.content.decode(), password
+    mismatch = client.post(url, {"new_password1": PASSWORD, "new_password2": WRONG})
+    assert "De twee wachtwoordvelden komen niet overeen." in mismatch.content.decode()
+    carer.refresh_from_db()
+    assert carer.user is None
+
+
+def test_mail_comes_from_a_configured_sender():
+    assert settings.DEFAULT_FROM_EMAIL == "Kernteam <noreply@kernteam.localhost>"
+    shown = "from django.conf import settings; print(settings.DEFAULT_FROM_EMAIL)"
+    production = run_manage("shell", "-c", shown, env=PRODUCTION)
+    assert production.stdout.strip().splitlines()[-1] == "Kernteam <noreply@kernteam.example.nl>", (
+        production.stderr
+    )
+    chosen = run_manage(
+        "shell", "-c", shown, env={**PRODUCTION, "DEFAULT_FROM_EMAIL": "zorg@daalhof.nl"}
+    )
+    assert chosen.stdout.strip().splitlines()[-1] == "zorg@daalhof.nl", chosen.stderr
