@@ -270,19 +270,34 @@ class Meeting(RemembersLoaded, Undeletable, models.Model):
     @property
     def takes_decisions(self) -> bool:
         """Open, and opened today: a meeting left open does not decide next week."""
-        return (
-            self.is_open
-            and self.opened_at is not None
-            and timezone.localdate(self.opened_at) == timezone.localdate()
-        )
+        start, end = _today()
+        return self.is_open and self.opened_at is not None and start <= self.opened_at < end
+
+
+def _today() -> tuple[datetime.datetime, datetime.datetime]:
+    """Today in the local time zone, as [start, end) moments."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return start, end
+
+
+def deciding_meetings(*, team_id: int) -> models.QuerySet[Meeting]:
+    """The team's meetings that take decisions now (`Meeting.takes_decisions`), latest first:
+    as a queryset, so that a write service can read it in the query that locks its row."""
+    start, end = _today()
+    return Meeting.objects.filter(
+        team_id=team_id, status=Meeting.Status.OPEN, opened_at__gte=start, opened_at__lt=end
+    ).order_by("-opened_at", "-pk")
 
 
 def deciding_meeting(*, team_id: int) -> Meeting | None:
     """The team's meeting in progress that was opened today, if any: what is decided or agreed
     now is the team's decision, recorded in that meeting. Write services look it up themselves,
     inside their transaction; their callers never pass it in (the admin may name one)."""
-    meetings = Meeting.objects.filter(team_id=team_id, status=Meeting.Status.OPEN)
-    return next((m for m in meetings.order_by("-opened_at") if m.takes_decisions), None)
+    return deciding_meetings(team_id=team_id).first()
 
 
 class AgendaReason(models.TextChoices):

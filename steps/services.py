@@ -9,6 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -17,7 +18,14 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from clients.models import Carer, Resident
 from clients.services import lock_record
 from clients.visibility import send_resident_event_on_commit
-from kernteam.models import Meeting, Team, deciding_meeting, person_name, text_limit
+from kernteam.models import (
+    Meeting,
+    Team,
+    deciding_meeting,
+    deciding_meetings,
+    person_name,
+    text_limit,
+)
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from steps import rules
@@ -54,11 +62,11 @@ def move_resident(
         with transaction.atomic():
             if transition == "close":  # it may withdraw consent: the lock consent takes, first
                 lock_record(resident)
-            trajectory = _locked_trajectory(resident)
+            trajectory, deciding = _locked_with_meeting(resident)
             move = Move(
                 by=by,
                 reason=reason or "",
-                meeting=meeting or deciding_meeting(team_id=resident.team_id),
+                meeting=meeting or deciding,
                 closure_reason=closure_reason or "",
             )
             if trajectory.state != expected_state:
@@ -84,8 +92,8 @@ def confirm_step_up(
     (`step_up`). If that one was already confirmed or superseded meanwhile, StateConflict says
     so."""
     with transaction.atomic():
-        trajectory = _locked_trajectory(resident)
-        move = Move(by=by, meeting=meeting or deciding_meeting(team_id=resident.team_id))
+        trajectory, deciding = _locked_with_meeting(resident)
+        move = Move(by=by, meeting=meeting or deciding)
         if refusal := refusal_for(trajectory, move, rules.professional_member, ()):
             raise refusal  # before saying anything about the resident
         if trajectory.pending_confirmation_id != step_up.pk:
@@ -111,8 +119,8 @@ def review_resident(*, resident: Resident, by, expected_state: str, note: str = 
         )
     try:
         with transaction.atomic():
-            trajectory = _locked_trajectory(resident)
-            move = Move(by=by, reason=note, meeting=deciding_meeting(team_id=resident.team_id))
+            trajectory, deciding = _locked_with_meeting(resident)
+            move = Move(by=by, reason=note, meeting=deciding)
             if refusal := refusal_for(trajectory, move, rules.professional_member, ()):
                 raise refusal  # before saying anything about the resident
             if trajectory.state != expected_state:
@@ -310,7 +318,20 @@ def _locked_trajectory(resident: Resident) -> Trajectory:
     that row: other moves in the team need not wait). It hangs on `resident`, so the checks of
     the move see the team the caller's access was checked on, and their roles on it are asked
     once (`policy.roles_on`)."""
-    locked = Trajectory.objects.select_for_update().filter(resident_id=resident.pk)
+    return _locked(resident, Trajectory.objects.all())
+
+
+def _locked_with_meeting(resident: Resident) -> tuple[Trajectory, Meeting | None]:
+    """`_locked_trajectory`, and the team's meeting that takes decisions now, read in the same
+    query (`deciding_meetings` as a subquery: a decision outside a meeting costs no query)."""
+    meeting_id = Subquery(deciding_meetings(team_id=resident.team_id).values("pk")[:1])
+    trajectory = _locked(resident, Trajectory.objects.annotate(deciding_meeting_id=meeting_id))
+    found = trajectory.deciding_meeting_id
+    return trajectory, Meeting.objects.get(pk=found) if found is not None else None
+
+
+def _locked(resident: Resident, trajectories) -> Trajectory:
+    locked = trajectories.select_for_update().filter(resident_id=resident.pk)
     trajectory = next(iter(locked), None)  # (one per resident, no ORDER BY)
     if trajectory is None:
         raise Trajectory.DoesNotExist(f"resident {resident.pk} has no trajectory")

@@ -131,9 +131,10 @@ def test_a_move_during_an_open_meeting_is_a_team_decision(daalhof, resident_in):
 def test_a_move_asks_the_database_each_thing_once(daalhof, resident_in):
     """A move is the API's busiest write (docs/performance.md): the token (and, knox's own
     sweep, the user's other tokens, to delete expired ones), the caller's memberships (who may
-    use the API, see the resident and take the transition), the resident, the open meeting;
-    then in one transaction the lock, the history row and the new state; then the access-log
-    entry. (Inside the test's transaction BEGIN/COMMIT are a savepoint.)"""
+    use the API, see the resident and take the transition), the resident; then in one
+    transaction the lock with the meeting that takes decisions now (a subquery of it), the
+    history row and the new state; then the access-log entry. (Inside the test's transaction
+    BEGIN/COMMIT are a savepoint.)"""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -147,7 +148,9 @@ def test_a_move_asks_the_database_each_thing_once(daalhof, resident_in):
     for table, times in reads.items():
         assert sum(f'FROM "{table}"' in q for q in sql) == times, (table, sql)
     assert sum(q.startswith("SAVEPOINT") for q in sql) == 1, sql
-    assert len(sql) == 11, sql
+    locking = [q for q in sql if 'FROM "steps_trajectory"' in q]
+    assert len(locking) == 1 and 'FROM "kernteam_meeting"' in locking[0], sql
+    assert len(sql) == 10, sql
 
 
 @pytest.mark.parametrize(
