@@ -231,19 +231,8 @@ def complete_action(*, action: AgreedAction, by) -> AgreedAction:
     """Mark an action done: by a team member, or by the linked carer who owns it. Ticking off
     an action someone else just ticked off is fine; a cancelled action cannot be done."""
     with transaction.atomic():
-        trajectory = _locked_trajectory(action.resident)
-        locked = (
-            AgreedAction.objects.select_for_update(of=("self",))
-            .select_related("owner_carer", "resident__team")
-            .get(pk=action.pk)
-        )
+        locked = _locked_action(action, by)
         resident = locked.resident
-        if not _is_owning_carer(locked, by):
-            require_member(team=resident.team, user=by)
-        if trajectory.is_closed:
-            raise Refused(
-                _("This record is closed and can no longer be changed."), field="transition"
-            )
         if locked.status == AgreedAction.Status.CANCELLED:
             raise Refused(_("This action was cancelled."), field="transition")
         if locked.status == AgreedAction.Status.OPEN:
@@ -260,18 +249,8 @@ def undo_complete(*, action: AgreedAction, by) -> AgreedAction:
     mis-tap): it is open again. Later, or by anyone else, it is refused: the team may have
     acted on it. Taking back what was taken back already changes nothing."""
     with transaction.atomic():
-        trajectory = _locked_trajectory(action.resident)
-        locked = (
-            AgreedAction.objects.select_for_update(of=("self",))
-            .select_related("owner_carer", "resident__team")
-            .get(pk=action.pk)
-        )
+        locked = _locked_action(action, by)
         resident = locked.resident
-        if not _is_owning_carer(locked, by):
-            require_member(team=resident.team, user=by)
-        if trajectory.is_closed:
-            closed = _("This record is closed and can no longer be changed.")
-            raise Refused(closed, field="transition")
         if locked.status != AgreedAction.Status.DONE:
             return locked
         if locked.done_by_id != by.pk:
@@ -289,6 +268,24 @@ def undo_complete(*, action: AgreedAction, by) -> AgreedAction:
         locked.status, locked.done_at, locked.done_by = AgreedAction.Status.OPEN, None, None
         locked.save(update_fields=["status", "done_at", "done_by"])
         send_resident_event_on_commit(resident=resident, event="resident.action_reopened")
+    return locked
+
+
+def _locked_action(action: AgreedAction, by) -> AgreedAction:
+    """The action, locked (after its resident's trajectory, as every change of the record),
+    if `by` may change it (a team member, or the linked carer who owns it) and the record is
+    not closed."""
+    trajectory = _locked_trajectory(action.resident)
+    locked = (
+        AgreedAction.objects.select_for_update(of=("self",))
+        .select_related("owner_carer", "resident__team")
+        .get(pk=action.pk)
+    )
+    if not _is_owning_carer(locked, by):
+        require_member(team=locked.resident.team, user=by)
+    if trajectory.is_closed:
+        closed = _("This record is closed and can no longer be changed.")
+        raise Refused(closed, field="transition")
     return locked
 
 
