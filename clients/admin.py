@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Assessment, Carer, CarerLink, Concern, Consent, Resident
+from clients.models import (
+    Assessment,
+    Carer,
+    CarerLink,
+    Concern,
+    Consent,
+    CoordinatorChange,
+    Resident,
+)
 from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
 
 
@@ -24,14 +32,15 @@ class ClosedCarerLinkInline(ReadOnlyInline):
 @admin.register(Resident)
 class ResidentAdmin(ResidentDataAdmin):
     """Residents enter through a signal (steps.services.signal_resident), not through the admin,
-    so that every resident has a trajectory and a history from the first moment."""
+    so that every resident has a trajectory and a history from the first moment. The care
+    coordinator is named by the team (the panel, the API: `change_coordinator`), so that every
+    change is kept: here it is only shown."""
 
     list_display = ["display_name", "team", "date_of_birth", "coordinator", "state"]
     listed_residents = ("",)  # the record is the resident
 
     list_filter = ["team", "trajectory__state"]
     search_fields = ["first_name", "last_name"]
-    autocomplete_fields = ["coordinator"]
     inlines = [CarerLinkInline]
     list_select_related = ["team", "coordinator", "trajectory"]
 
@@ -45,7 +54,7 @@ class ResidentAdmin(ResidentDataAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_closed:  # a closed record is read-only
             return [f.name for f in Resident._meta.fields]
-        return ["team"]
+        return ["team", "coordinator"]
 
     def get_inlines(self, request, obj):
         return [ClosedCarerLinkInline] if obj is not None and obj.is_closed else self.inlines
@@ -116,3 +125,12 @@ class ConcernAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     list_display = ["resident", "carer", "raised_at", "handled_at", "handled_in"]
     list_filter = [("handled_at", admin.EmptyFieldListFilter)]
     search_fields = ["resident__last_name", "carer__last_name"]
+
+
+@admin.register(CoordinatorChange)
+class CoordinatorChangeAdmin(ResidentDataAdmin, ReadOnlyAdmin):
+    """Every change of care coordinator, as the team made it: only looked up."""
+
+    list_display = ["resident", "from_coordinator", "to_coordinator", "actor", "at", "meeting"]
+    list_select_related = ["resident", "from_coordinator", "to_coordinator", "actor", "meeting"]
+    search_fields = ["resident__last_name"]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, Purpose, spec
 from kernteam.models import RemembersLoaded, Team, limited_text, shown_date, years_later
 from kernteam.roles import Role
-from kernteam.undeletable import Undeletable, UndeletableQuerySet
+from kernteam.undeletable import AppendOnly, Undeletable, UndeletableQuerySet
 
 
 class Resident(RemembersLoaded, Undeletable, models.Model):
@@ -498,3 +498,55 @@ class CarerInvitation(Undeletable, models.Model):
     @property
     def usable(self) -> bool:
         return self.used_at is None and timezone.now() < self.expires_at
+
+
+class CoordinatorChange(AppendOnly, models.Model):
+    """The care coordinator (*regiehouder*) named or changed: who did it, when, from whom to
+    whom, and in which meeting (none: between meetings, by the GP or the team coordinator).
+    Written by `clients.services.change_coordinator` only; never changed."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="coordinator_changes", editable=False
+    )
+    from_coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous care coordinator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    to_coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("care coordinator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    actor_role = models.CharField(
+        _("role"), max_length=32, choices=Role.choices, blank=True, editable=False
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    meeting = models.ForeignKey(
+        "kernteam.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coordinator_changes",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("change of care coordinator")
+        verbose_name_plural = _("changes of care coordinator")
+
+    def __str__(self) -> str:
+        return f"{self.resident}: {self.from_coordinator or '—'} → {self.to_coordinator}"
+
+    # The resident panel's timeline shows these among the step changes.
+    timeline_kind = "coordinator"

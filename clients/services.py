@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clients.models import (
@@ -22,11 +23,14 @@ from clients.models import (
     CarerLink,
     Concern,
     Consent,
+    CoordinatorChange,
     Resident,
 )
 from clients.visibility import send_resident_event_on_commit
-from kernteam.models import deciding_meeting
+from kernteam.models import Meeting, deciding_meeting, person_name, primary_role
 from kernteam.policy import require_member
+from kernteam.refusals import Refused
+from kernteam.roles import Role
 
 
 def record_assessment(
@@ -87,6 +91,113 @@ def withdraw_consent(*, resident: Resident, by) -> None:
         for consent in resident.consents.filter(withdrawn_at__isnull=True):
             consent.withdraw(by=by)
         send_resident_event_on_commit(resident=resident, event="resident.consent_changed")
+
+
+# Outside a meeting, these roles name or change a resident's care coordinator.
+NAME_COORDINATOR_OUTSIDE_MEETINGS = frozenset({Role.GP, Role.COORDINATOR})
+
+
+def may_name_coordinator(*, roles: set[str], meeting: Meeting | None) -> bool:
+    """In the team's meeting in progress any member names the care coordinator (a team
+    decision); between meetings, the GP or the team coordinator."""
+    return bool(roles) and (meeting is not None or bool(roles & NAME_COORDINATOR_OUTSIDE_MEETINGS))
+
+
+def coordinator_candidates(resident: Resident) -> list[tuple[int, str]]:
+    """(user id, "name (roles)") of everyone who may be named: the active members of the
+    resident's team, by name."""
+    memberships = resident.team.memberships.active().select_related("user")
+    roles: dict[int, list[str]] = {}
+    users = {}
+    for m in memberships:
+        users[m.user_id] = m.user
+        roles.setdefault(m.user_id, []).append(m.get_role_display())
+    rows = [(pk, f"{person_name(user)} ({', '.join(roles[pk])})") for pk, user in users.items()]
+    return sorted(rows, key=lambda row: row[1].casefold())
+
+
+class CoordinatorConflict(Refused):
+    """Someone else named another care coordinator first. The message says who, whom, when."""
+
+    def __init__(self, message: str, *, current: int | None):
+        self.current_coordinator = current
+        super().__init__(message, conflict={"current_coordinator": current})
+
+
+def change_coordinator(
+    *, resident: Resident, by, coordinator_id: int | None, expected: int | None
+) -> CoordinatorChange:
+    """Name or change the resident's care coordinator (*regiehouder*): an active member of
+    the resident's team. In the team's meeting in progress (`deciding_meeting`, looked up here)
+    any member does it, for the team; between meetings the GP or the team coordinator. Every
+    change is kept (`CoordinatorChange`); not on a closed record. `expected` is the coordinator
+    the user saw (None: none): if another was named meanwhile, `CoordinatorConflict`. The
+    resident's row is locked, so two changes at once are taken one after the other."""
+    roles = require_member(team=resident.team, user=by)
+    with transaction.atomic():
+        lock_record(resident)
+        locked = _as_it_is_now(resident)
+        meeting = deciding_meeting(team_id=locked.team_id)
+        if not may_name_coordinator(roles=roles, meeting=meeting):
+            raise Refused(
+                _(
+                    "Outside a team meeting, only the GP or the team coordinator can name the "
+                    "care coordinator."
+                ),
+                forbidden=True,
+            )
+        if locked.is_closed:
+            raise Refused(_("This record is closed and can no longer be changed."))
+        if locked.coordinator_id != expected:
+            raise _coordinator_conflict(locked)
+        if coordinator_id is None:
+            raise Refused(_("Choose the care coordinator."), field="coordinator")
+        named = locked.team.memberships.active().filter(user_id=coordinator_id).first()
+        if named is None:
+            raise Refused(
+                _("The care coordinator must be a member of the resident's team."),
+                field="coordinator",
+            )
+        if coordinator_id == locked.coordinator_id:
+            raise Refused(
+                _("%(who)s is already the care coordinator.") % {"who": person_name(named.user)},
+                field="coordinator",
+            )
+        acting = roles if meeting is not None else roles & NAME_COORDINATOR_OUTSIDE_MEETINGS
+        change = CoordinatorChange.objects.create(
+            resident=locked,
+            from_coordinator_id=locked.coordinator_id,
+            to_coordinator=named.user,
+            actor=by,
+            actor_role=primary_role(acting),
+            meeting=meeting,
+        )
+        locked.coordinator = named.user
+        locked.save(update_fields=["coordinator"])
+        resident.coordinator = named.user  # (the caller's instance shows it too)
+        send_resident_event_on_commit(resident=locked, event="resident.coordinator_changed")
+    return change
+
+
+def _coordinator_conflict(resident: Resident) -> CoordinatorConflict:
+    current = resident.coordinator
+    last = resident.coordinator_changes.select_related("actor").first()
+    if current is None:
+        message = _(
+            "The care coordinator was changed while you were working: %(resident)s has none "
+            "now. Nothing was changed; check and choose again."
+        ) % {"resident": resident.display_name}
+    else:
+        message = _(
+            "%(who)s named %(coordinator)s care coordinator of %(resident)s (%(when)s) while "
+            "you were working. Nothing was changed; check and choose again."
+        ) % {
+            "who": person_name(last.actor) if last else "?",
+            "coordinator": person_name(current),
+            "resident": resident.display_name,
+            "when": date_format(timezone.localtime(last.at), "DATETIME_FORMAT") if last else "",
+        }
+    return CoordinatorConflict(message, current=resident.coordinator_id)
 
 
 def lock_record(resident: Resident) -> None:

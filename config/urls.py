@@ -37,6 +37,12 @@ urlpatterns = [
         meeting_views.agenda_move,
         name="agenda_move",
     ),
+    path("teams/<slug:slug>/meeting-now/", meeting_views.board_meeting, name="board_meeting"),
+    path(
+        "teams/<slug:slug>/meetings/<int:pk>/focus/",
+        meeting_views.meeting_focus_now,
+        name="meeting_focus_now",
+    ),
     path(
         "teams/<slug:slug>/meetings/<int:pk>/focus/<int:resident>/",
         meeting_views.meeting_focus,
@@ -51,6 +57,11 @@ urlpatterns = [
     path("residents/<int:pk>/moves/", views.resident_moves, name="resident_moves"),
     path("residents/<int:pk>/confirm/", views.resident_confirm, name="resident_confirm"),
     path("residents/<int:pk>/review/", views.resident_review, name="resident_review"),
+    path(
+        "residents/<int:pk>/coordinator/",
+        views.resident_coordinator,
+        name="resident_coordinator",
+    ),
     path("concerns/<int:pk>/handled/", views.concern_handled, name="concern_handled"),
     path(
         "residents/<int:pk>/consent/withdraw/",

@@ -211,10 +211,13 @@ def as_heard(message: dict, *, roles: frozenset[str]) -> dict:
     see (by the consent in force when it was published: the message's `disciplines`), only that
     the board changed, without the resident (the board re-fetches: a card they just lost sight
     of goes). A change of consent says so, so that an open panel checks whether it may still
-    show its resident."""
+    show its resident. A resident presented in a meeting is, to them, someone presented they
+    may not see: screens that follow show that, not the resident shown before."""
     event = message["event"]
     if not event.get("resident") or may_see(roles=roles, disciplines=message.get("disciplines")):
         return event
+    if event["type"] == "meeting.focus":
+        return {"type": "meeting.focus_hidden", "meeting": event.get("meeting"), "at": event["at"]}
     kind = "resident.consent_changed" if event["type"] == "resident.consent_changed" else ""
     return {"type": kind or "resident.changed", "at": event["at"]}
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.visibility import hidden_resident_ids
+from clients.visibility import can_see_resident, hidden_resident_ids
 from frontend.access import resident_for_request
 from frontend.forms import AgendaAddForm, PlanMeetingForm
 from frontend.views import panel_response
@@ -31,8 +31,11 @@ from steps.meetings import (
     open_meeting,
     plan_meeting,
     prepare_agenda,
+    proposed_attendees,
+    team_members,
 )
 from steps.minutes import meeting_minutes
+from steps.panel import open_meeting_for
 
 
 def _meeting(request: HttpRequest, slug: str, pk: int) -> Meeting:
@@ -74,9 +77,11 @@ def _refused_on(form, refused: ValidationError) -> None:
 @login_required
 def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The meeting screen: agenda on the left, the open resident on the right. A closed
-    meeting shows its minutes."""
+    meeting shows its minutes. The agenda re-fetches itself on every live event (`part`);
+    when the meeting's state changed meanwhile (opened, closed) its heading comes along."""
     meeting = _meeting(request, slug, pk)
-    if meeting.status == Meeting.Status.CLOSED:
+    part = request.htmx and request.GET.get("part") == "agenda"
+    if meeting.status == Meeting.Status.CLOSED and not part:
         return redirect("meeting_minutes", slug=slug, pk=pk)
     hidden = hidden_resident_ids(user=request.user, team=meeting.team)
     agenda = list(meeting.agenda.select_related("resident__trajectory").order_by("position", "pk"))
@@ -93,21 +98,29 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "is_coordinator": meeting.is_coordinator(request.user),
         "is_chair": meeting.chair_id == request.user.pk,
         "add_form": AgendaAddForm(team=meeting.team, hidden=hidden),
+        "state_changed": request.GET.get("shown", meeting.status) != meeting.status,
     }
-    part = "#agenda" if request.htmx and request.GET.get("part") == "agenda" else ""
-    return render(request, f"frontend/meeting.html{part}", context)
+    if meeting.status == Meeting.Status.PLANNED and context["is_coordinator"]:
+        proposed = proposed_attendees(meeting=meeting, page_path=request.path)
+        context["members"] = [
+            (member, member.pk in proposed or member.pk == request.user.pk)
+            for member in team_members(team=meeting.team)
+        ]
+    return render(request, f"frontend/meeting.html{'#agenda_part' if part else ''}", context)
 
 
 @login_required
 @require_POST
 def meeting_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
-    """Open, prepare the agenda, or close (coordinator). Refusals come back as a message."""
+    """Open (with who is present), prepare the agenda, or close (coordinator). Refusals come
+    back as a message."""
     meeting = _meeting(request, slug, pk)
     actions = {"open": open_meeting, "prepare": prepare_agenda, "close": close_meeting}
     if step not in actions:
         raise Http404
+    extra = {"attendees": request.POST.getlist("attendees")} if step == "open" else {}
     try:
-        actions[step](meeting=meeting, by=request.user)
+        actions[step](meeting=meeting, by=request.user, **extra)
     except Refused as exc:
         messages.error(request, str(exc))
     target = "meeting_minutes" if step == "close" and _closed(meeting) else "meeting"
@@ -117,6 +130,15 @@ def meeting_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRes
 def _closed(meeting: Meeting) -> bool:
     meeting.refresh_from_db(fields=["status"])
     return meeting.status == Meeting.Status.CLOSED
+
+
+@login_required
+def board_meeting(request: HttpRequest, slug: str) -> HttpResponse:
+    """The board's way to the meeting in progress (or to the meetings): re-fetched on live
+    events, so that a board drops "meeting in progress" when it closes."""
+    team = team_for_member(user=request.user, slug=slug)
+    context = {"team": team, "meeting": open_meeting_for(team=team)}
+    return render(request, "frontend/board.html#meeting_link", context)
 
 
 @login_required
@@ -161,7 +183,8 @@ def agenda_move(
 @login_required
 @require_POST
 def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> HttpResponse:
-    """The chair opens a resident: their panel here, and on the screens following the chair."""
+    """A member presents a resident (the chair, or one who may see a resident the chair may
+    not): their panel here, and on the screens that follow."""
     meeting = _meeting(request, slug, pk)
     subject = resident_for_request(request, pk=resident)
     try:
@@ -176,8 +199,23 @@ def meeting_focus(request: HttpRequest, slug: str, pk: int, resident: int) -> Ht
 
 
 @login_required
+def meeting_focus_now(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """What a follower's panel shows: the resident presented now, or, when this member may not
+    see her, who presents and why it is not shown here."""
+    meeting = _meeting(request, slug, pk)
+    focus = meeting.focus
+    if focus is None or not meeting.is_open:
+        return render(request, "frontend/meeting.html#focus_placeholder", {"meeting": meeting})
+    if not can_see_resident(user=request.user, resident=focus):
+        context = {"meeting": meeting, "hidden": True}
+        return render(request, "frontend/meeting.html#focus_placeholder", context)
+    return panel_response(request, resident_for_request(request, pk=focus.pk))
+
+
+@login_required
 def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The minutes: the decisions taken in the meeting, per resident; printable on A4."""
+    """The minutes: who was present, the decisions taken in the meeting, per resident;
+    printable on A4."""
     meeting = _meeting(request, slug, pk)
     the_minutes = meeting_minutes(
         meeting=meeting, hidden=hidden_resident_ids(user=request.user, team=meeting.team)
@@ -186,6 +224,7 @@ def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     context = {
         "team": meeting.team,
         "minutes": the_minutes,
+        "attendees": meeting.attendees.order_by("first_name", "last_name", "pk"),
         "printed_at": timezone.now(),
     }
     return render(request, "frontend/minutes.html", context)

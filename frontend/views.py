@@ -11,6 +11,9 @@ from django_htmx.http import reswap, retarget
 
 from clients.models import Carer, Concern
 from clients.services import (
+    CoordinatorConflict,
+    change_coordinator,
+    coordinator_candidates,
     handle_concern,
     raise_concern,
     record_assessment,
@@ -37,7 +40,7 @@ from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
 from steps.moves import available_moves, transition_towards
 from steps.panel import open_meeting_for, resident_panel
 from steps.rules import Move
-from steps.selectors import closed_trajectories, team_overviews
+from steps.selectors import closed_trajectories, signalled_by, team_overviews
 from steps.services import (
     add_goal,
     agree_action,
@@ -81,8 +84,17 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     }
     columns = board_columns(team=team, user=request.user, **filters)
     note(request, team=team, residents=[c.resident_id for col in columns for c in col.cards])
+    own_signals = signalled_by(user=request.user, team=team)
+    if own_signals:  # (only what the signaller typed, but it names them: logged as read)
+        note(
+            request,
+            team=team,
+            residents=[s.resident_id for s in own_signals],
+            what="board-signalled-by-me",
+        )
     context = {
         "columns": columns,
+        "own_signals": own_signals,
         # Hundreds of cards: their links are built from one path, not one reverse() each.
         "resident_path": reverse("resident", args=[0]).removesuffix("0/"),
         "change_step": _("Change step"),
@@ -175,7 +187,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_form(request, subject, form)
     data = form.cleaned_data
     try:
-        move_resident(
+        change = move_resident(
             resident=subject,
             transition=data["transition"],
             expected_state=data["expected_state"],
@@ -186,8 +198,20 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     except Refused as exc:
         return _move_form(request, subject, form, problems=exc.problems)
     subject.trajectory.refresh_from_db()
+    if subject.trajectory.pending_confirmation_id == change.pk:  # urgent: outside a meeting
+        messages.warning(request, AWAITS_CONFIRMATION)
     # The form sits inside the panel: on success the whole panel is replaced.
     return board_changed(panel_response(request, subject), target="#resident-panel")
+
+
+SIGNALLED_UNSEEN = _(
+    "Signalled. The GP or POH asks for consent; until it is recorded, only they see the "
+    "record. You find the resident on the board under “Signalled by me”."
+)
+AWAITS_CONFIRMATION = _(
+    "Stepped up, outside a meeting: this waits for the team's confirmation in the next "
+    "meeting (MDO). Until then the card says “urgent step-up to confirm”."
+)
 
 
 def board_changed(
@@ -280,6 +304,51 @@ def _review_form(request, subject, expected_state: str, typed: str = "", problem
         "problems": problems,
     }
     return render(request, "frontend/resident.html#review_form", context)
+
+
+@login_required
+def resident_coordinator(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form to name or change the care coordinator (a member of the team). POST: do
+    it (the service finds the meeting and decides who may); a refusal or a change made
+    meanwhile shows the form again with why, and the member chosen. After a change made
+    meanwhile the form expects the coordinator now named: saving again overrides it."""
+    subject = resident_for_request(request, pk=pk)
+    if request.method == "GET":
+        return _coordinator_form(request, subject, expected=subject.coordinator_id)
+    chosen = _user_id(request.POST.get("coordinator"))
+    expected = _user_id(request.POST.get("expected"))
+    try:
+        change_coordinator(
+            resident=subject, by=request.user, coordinator_id=chosen, expected=expected
+        )
+    except CoordinatorConflict as exc:
+        nothing_changed(request)
+        return _coordinator_form(
+            request, subject, exc.current_coordinator, chosen, problems=exc.problems
+        )
+    except Refused as exc:
+        nothing_changed(request)
+        return _coordinator_form(request, subject, expected, chosen, problems=exc.problems)
+    return board_changed(panel_response(request, subject), target="#resident-panel")
+
+
+def _user_id(given: str | None) -> int | None:
+    """A user's id as a form sends it; None for nothing, or anything else (a 32-bit key)."""
+    given = (given or "").strip()
+    if not (given.isascii() and given.isdigit() and len(given) < 12):
+        return None
+    return int(given) if 0 < int(given) < 2**31 else None
+
+
+def _coordinator_form(request, subject, expected, chosen=None, problems=()):
+    context = {
+        "resident": subject,
+        "expected": expected,
+        "chosen": chosen,
+        "candidates": coordinator_candidates(subject),
+        "problems": problems,
+    }
+    return render(request, "frontend/coordinator_form.html", context)
 
 
 @login_required
@@ -385,7 +454,8 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
-            gone = _("Signalled. Until consent is recorded, only the GP and the POH see them.")
+            gone = SIGNALLED_UNSEEN
             response = panel_response(request, subject, gone=gone)
-            return board_changed(response, target="#panel", swap=None)
+            # (into the board's panel: the form's own swap would replace the panel itself)
+            return board_changed(response, target="#panel", swap="innerHTML")
     return render(request, "frontend/signal_form.html", {"team": team, "form": form})

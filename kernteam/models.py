@@ -216,9 +216,22 @@ class Meeting(RemembersLoaded, Undeletable, models.Model):
     )
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # Follow the chair: the resident the chair has open now.
+    # Follow the chair: the resident open now, and who opened it (the presenter: the chair, or
+    # a member who may see a resident the chair may not).
     focus = models.ForeignKey(
         "clients.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("presenter"),
+    )
+    # Who was present: ticked by the chair when she opens the meeting.
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("present")
     )
 
     class Meta:

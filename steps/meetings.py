@@ -9,16 +9,19 @@ opening her file in the meeting is not a decision.
 
 from __future__ import annotations
 
+import datetime
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.instruments import FRAILTY_INSTRUMENTS
-from clients.models import Assessment, Concern, Resident
-from clients.visibility import send_resident_event_on_commit
+from clients.models import Assessment, Concern, CoordinatorChange, Resident
+from clients.visibility import can_see_resident, send_resident_event_on_commit
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
+from kernteam.models import AccessLogEntry, AgendaItem, AgendaReason, Meeting, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
@@ -100,9 +103,10 @@ def prepare_agenda(*, meeting: Meeting, by) -> int:
     return added
 
 
-def open_meeting(*, meeting: Meeting, by) -> Meeting:
+def open_meeting(*, meeting: Meeting, by, attendees=()) -> Meeting:
     """The coordinator opens a planned meeting and chairs it; the agenda is brought up to date.
-    Decisions taken in it (today) are team decisions (`kernteam.models.deciding_meeting`)."""
+    Decisions taken in it (today) are team decisions (`kernteam.models.deciding_meeting`).
+    `attendees`: who is present (user ids); only the team's members count, and the chair is."""
     _require_coordinator(meeting, by, _("Only the team coordinator opens a meeting."))
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -110,6 +114,9 @@ def open_meeting(*, meeting: Meeting, by) -> Meeting:
             raise Refused(_("Only a planned meeting can be opened."))
         locked.status, locked.chair, locked.opened_at = Meeting.Status.OPEN, by, timezone.now()
         locked.save(update_fields=["status", "chair", "opened_at"])
+        members = {user.pk for user in team_members(team=locked.team)}
+        present = {int(pk) for pk in attendees if str(pk).isdigit()} & members
+        locked.attendees.set(present | {by.pk})
         prepare_agenda(meeting=locked, by=by)
         _announce(locked, "meeting.opened")
     return locked
@@ -123,8 +130,9 @@ def close_meeting(*, meeting: Meeting, by) -> Meeting:
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if locked.status != Meeting.Status.OPEN:
             raise Refused(_("Only a meeting in progress can be closed."))
-        locked.status, locked.closed_at, locked.focus = Meeting.Status.CLOSED, timezone.now(), None
-        locked.save(update_fields=["status", "closed_at", "focus"])
+        locked.status, locked.closed_at = Meeting.Status.CLOSED, timezone.now()
+        locked.focus = locked.presenter = None
+        locked.save(update_fields=["status", "closed_at", "focus", "presenter"])
         _announce(locked, "meeting.closed")
     return locked
 
@@ -185,18 +193,31 @@ def move_agenda_item(*, item: AgendaItem, by, direction: str) -> None:
 
 
 def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
-    """The chair opens a resident: members who follow the chair see the same panel, and the
-    resident's agenda item shows it was opened (the first time). Opening is not discussing:
-    that takes a decision (`decided_residents`)."""
-    if meeting.chair_id != getattr(by, "pk", None):
-        raise Refused(_("Only the chair leads the meeting."), forbidden=True)
+    """A member presents a resident: the chair, or any member who may see her (a resident whose
+    consent does not cover the chair's discipline is presented by one it does cover). Members
+    who follow see the same panel, or, when they may not see her, that someone is presented
+    they may not see; the resident's agenda item shows it was opened (the first time). Opening
+    is not discussing: that takes a decision (`decided_residents`)."""
+    require_member(
+        team=meeting.team,
+        user=by,
+        message=_("Only members of this kernteam present in its meeting."),
+    )
     if not meeting.is_open:
         raise Refused(_("The meeting is not in progress."))
     if resident.team_id != meeting.team_id:
         raise Refused(_("Choose a resident of this kernteam."))
+    if not can_see_resident(user=by, resident=resident):
+        raise Refused(
+            _(
+                "You cannot present this resident: their consent does not cover your "
+                "discipline. A member whose discipline it covers can present them."
+            ),
+            forbidden=True,
+        )
     with transaction.atomic():
-        Meeting.objects.filter(pk=meeting.pk).update(focus=resident)
-        meeting.focus = resident
+        Meeting.objects.filter(pk=meeting.pk).update(focus=resident, presenter=by)
+        meeting.focus, meeting.presenter = resident, by
         meeting.agenda.filter(resident=resident, opened_at__isnull=True).update(
             opened_at=timezone.now()
         )
@@ -204,9 +225,31 @@ def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
     return meeting
 
 
+def team_members(*, team) -> list:
+    """The team's current members, by name (each once), for the attendance list."""
+    users = get_user_model().objects.filter(
+        memberships__team=team, memberships__ended_on__isnull=True
+    )
+    return list(users.distinct().order_by("first_name", "last_name", "pk"))
+
+
+def proposed_attendees(*, meeting: Meeting, page_path: str) -> set[int]:
+    """Members proposed as present when the meeting opens: who opened its page (`page_path`)
+    today, or joined a live page of the team (the meeting's or the board) in the last half
+    hour. The access log says who did."""
+    now = timezone.now()
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    entries = AccessLogEntry.objects.filter(team=meeting.team).filter(
+        Q(path__startswith=page_path, at__gte=start)
+        | Q(action=AccessLogEntry.Action.SUBSCRIBE, at__gte=now - datetime.timedelta(minutes=30))
+    )
+    return set(entries.order_by().values_list("user_id", flat=True).distinct())
+
+
 def decided_residents(*, meeting: Meeting) -> set[int]:
     """The residents about whom a decision was recorded with `meeting`: a move, a confirmation
-    or a review (history rows), a goal, an agreed action, a carer's concern handled. The
+    or a review (history rows), a goal, an agreed action, a carer's concern handled, a care
+    coordinator named. The
     agenda's "discussed" and the minutes' entries read the same records. One query (a UNION)."""
     rows = (
         StepChange.objects.filter(meeting=meeting)
@@ -216,6 +259,7 @@ def decided_residents(*, meeting: Meeting) -> set[int]:
             Goal.objects.filter(meeting=meeting).order_by().values_list("resident_id"),
             AgreedAction.objects.filter(meeting=meeting).order_by().values_list("resident_id"),
             Concern.objects.filter(handled_in=meeting).order_by().values_list("resident_id"),
+            CoordinatorChange.objects.filter(meeting=meeting).order_by().values_list("resident_id"),
         )
     )
     return {resident_id for (resident_id,) in rows}

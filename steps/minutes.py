@@ -1,17 +1,18 @@
 """The minutes (*verslag*) of a meeting: nobody types them; they are the decisions taken in it.
 
 Per resident, in agenda order: why they were on the agenda, the moves, confirmations and reviews
-("discussed, step stays"), goals set, actions agreed (who, what, by when) and carers' concerns
-dealt with. A resident on the agenda without any of these was not discussed (opening her file
-is no decision; `steps.meetings.decided_residents` reads the same records). Residents decided
-on without being on the agenda follow, by name. A constant number of queries.
+("discussed, step stays"), goals set, actions agreed (who, what, by when), carers' concerns
+dealt with and the care coordinator named. A resident on the agenda without any of these was
+not discussed (opening her file is no decision; `steps.meetings.decided_residents` reads the
+same records). Residents decided on without being on the agenda follow, by name. A constant
+number of queries.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clients.models import Concern, Resident
+from clients.models import Concern, CoordinatorChange, Resident
 from kernteam.models import AgendaItem, Meeting
 from steps.models import AgreedAction, Goal, StepChange
 
@@ -24,10 +25,13 @@ class MinutesEntry:
     goals: list[Goal] = field(default_factory=list)
     actions: list[AgreedAction] = field(default_factory=list)
     concerns: list[Concern] = field(default_factory=list)
+    coordinators: list[CoordinatorChange] = field(default_factory=list)
 
     @property
     def decided(self) -> bool:
-        return bool(self.changes or self.goals or self.actions or self.concerns)
+        return bool(
+            self.changes or self.goals or self.actions or self.concerns or self.coordinators
+        )
 
 
 @dataclass
@@ -68,6 +72,11 @@ def meeting_minutes(*, meeting: Meeting, hidden: set[int] = frozenset()) -> Minu
     handled = meeting.handled_concerns.select_related("resident", "carer").order_by("raised_at")
     for concern in handled:
         entry(concern.resident).concerns.append(concern)
+    named = meeting.coordinator_changes.select_related(
+        "resident", "actor", "from_coordinator", "to_coordinator"
+    )
+    for change in named.order_by("at", "pk"):
+        entry(change.resident).coordinators.append(change)
     shown = [e for e in entries.values() if e.resident.pk not in hidden]
     on_agenda = [e for e in shown if e.item is not None]
     others = sorted(

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from clients.instruments import Instrument
-from clients.models import Assessment, Concern, Consent, Resident
+from clients.models import Assessment, Concern, Consent, CoordinatorChange, Resident
+from clients.services import may_name_coordinator
 from kernteam.models import Meeting, deciding_meeting
+from kernteam.policy import roles_on
 from kernteam.roles import Role
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
 from steps.moves import available_moves
@@ -52,6 +54,9 @@ class Panel:
     carer_links: list = field(default_factory=list)  # active links, with the carer
     consent_scope: list[str] = field(default_factory=list)  # the disciplines, in words
     rendered_at: float = field(default_factory=time.time)  # live events after this are news
+    # the history with the changes of care coordinator among the moves, latest first
+    timeline: list[StepChange | CoordinatorChange] = field(default_factory=list)
+    can_name_coordinator: bool = False  # the viewer may name or change the coordinator now
     today: object = field(default_factory=timezone.localdate)
 
 
@@ -64,6 +69,9 @@ def resident_panel(*, resident: Resident, user) -> Panel:
     trajectory = resident.trajectory
     meeting = open_meeting_for(team=resident.team)
     history = list(trajectory.history.select_related("actor", "meeting").order_by("-at", "-pk"))
+    coordinators = resident.coordinator_changes.select_related(
+        "actor", "meeting", "from_coordinator", "to_coordinator"
+    )
     lines: dict[str, list[Assessment]] = {}
     for a in resident.assessments.select_related("assessed_by").order_by("assessed_on", "pk"):
         lines.setdefault(a.instrument, []).append(a)
@@ -94,6 +102,9 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         meeting=meeting,
         can_confirm=not problems_for(trajectory, move, confirm.permission, confirm.conditions),
         can_review=may_review(trajectory=trajectory, move=move),
+        timeline=sorted([*history, *coordinators], key=lambda row: row.at, reverse=True),
+        can_name_coordinator=not resident.is_closed
+        and may_name_coordinator(roles=roles_on(team=resident.team, user=user), meeting=meeting),
     )
 
 

@@ -79,9 +79,12 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
     actions = resident.actions.filter(shared_with_carers=True).exclude(
         status=AgreedAction.Status.CANCELLED
     )
-    coordinator = resident.coordinator
+    coordinator = resident.coordinator  # (read with the resident: a change shows at once)
+    # a coordinator with several roles on the team: the phone number any of them records
     membership = (
-        resident.team.memberships.active().filter(user=coordinator).first() if coordinator else None
+        resident.team.memberships.active().filter(user=coordinator).exclude(phone="").first()
+        if coordinator
+        else None
     )
     return CarerView(
         resident=resident,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
-from clients.visibility import visible_residents
+from clients.models import Consent, Resident
+from clients.visibility import DIRECTLY_INVOLVED, visible_residents
 from kernteam.models import Membership, Team
-from steps.models import Trajectory
-from steps.states import State
+from kernteam.policy import roles_on
+from steps.models import StepChange, Trajectory
+from steps.states import Kind, State
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,49 @@ def visible_trajectories(*, user, teams: list[Team], today) -> QuerySet[Trajecto
         .filter(allowed)
         .order_by("resident__last_name", "resident__first_name", "resident_id")
     )
+
+
+@dataclass(frozen=True)
+class OwnSignal:
+    """A resident the user signalled and may not see yet: only what they typed themselves."""
+
+    resident_id: int
+    name: str
+    date_of_birth: datetime.date
+
+
+def signalled_by(*, user, team: Team, limit: int = 50) -> list[OwnSignal]:
+    """The residents of `team` that `user` signalled and no longer sees (no consent recorded
+    yet names their discipline), most recently signalled first, so that a signal does not
+    seem lost. Once any consent is recorded (or the record is closed) they leave the list.
+    Only the name and date of birth the signaller typed are read. Empty for the GP and the
+    POH, who see every resident of the team on the board. One query."""
+    roles = roles_on(team=team, user=user)
+    if not roles or roles & DIRECTLY_INVOLVED:
+        return []
+    own = StepChange.objects.filter(
+        trajectory__resident=OuterRef("pk"), kind=Kind.SIGNAL, actor=user
+    )
+    rows = (
+        Resident.objects.filter(team=team)
+        .filter(Exists(own))
+        .exclude(Exists(Consent.objects.filter(resident=OuterRef("pk"))))
+        .exclude(trajectory__state=State.CLOSED)
+        .exclude(visible_residents(user=user, team=team))
+        .annotate(
+            signalled_at=Max(
+                "trajectory__history__at",
+                filter=Q(trajectory__history__kind=Kind.SIGNAL, trajectory__history__actor=user),
+            )
+        )
+        .order_by("-signalled_at", "-pk")
+        .values_list("pk", "salutation", "first_name", "last_name", "date_of_birth")
+    )
+    return [
+        OwnSignal(
+            resident_id=pk,
+            name=" ".join(part for part in (salutation, first, last) if part),
+            date_of_birth=born,
+        )
+        for pk, salutation, first, last, born in rows[:limit]
+    ]

@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from clients.models import Resident
-from clients.services import raise_concern, record_consent
+from clients.services import change_coordinator, raise_concern, record_consent
 from frontend.routing import websocket_urlpatterns
 from kernteam.models import AccessLogEntry, AgendaItem
 from kernteam.roles import LOG_OFFICERS, Role
@@ -83,6 +83,9 @@ def world(daalhof, resident_in, admin_user) -> World:
             shared_with_carers=True,
         ),
         "concern": raise_concern(resident=janssen, by=daalhof.gp, text="Valt", carer=carer),
+        "coordinator": change_coordinator(
+            resident=janssen, by=daalhof.gp, coordinator_id=daalhof.poh.pk, expected=None
+        ),
     }
     users = {
         "gp": daalhof.gp,
@@ -163,6 +166,13 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
         user="coordinator",
         kwargs=lambda w: {"pk": w.meeting.pk, "resident": w.janssen.pk},
     ),
+    "meeting_focus_now": ProvenBy(
+        (
+            "tests.test_meeting_room::"
+            "test_a_follower_who_may_not_see_gets_the_placeholder_with_the_reason",
+        )
+    ),
+    "board_meeting": NoResidentData("the board's way to the meeting in progress: no resident"),
     "meeting_step": NoResidentData(
         "opens, prepares or closes a meeting and redirects; the meeting page and the minutes "
         "log the residents they show"
@@ -176,6 +186,10 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     # refused outside a meeting: the reasons shown are a read of the resident
     "resident_confirm": Visit(method="post", data=lambda w: {"step_up": "0"}),
     "resident_review": (Visit(), W(data=lambda w: {"expected_state": "step2", "note": "x"})),
+    "resident_coordinator": (
+        Visit(),  # the form: a read of the resident (who coordinates now)
+        W(data=lambda w: {"coordinator": w.users["gp"].pk, "expected": w.janssen.coordinator_id}),
+    ),
     "resident_add": W(
         kwargs=lambda w: {"what": "goal"},
         data=lambda w: {"domain": "social", "description": "Naar de soos"},
@@ -270,6 +284,20 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     ),
     "api-concerns": (Visit(**API), W(data=lambda w: {"text": "Valt", "carer": w.carer.pk}, **API)),
     "api-resident-fhir": Visit(action="export", **API),
+    "api-coordinator": (
+        Visit(**API),
+        Visit(
+            method="put",
+            action="write",
+            data=lambda w: {"coordinator": w.users["gp"].pk, "expected": w.janssen.coordinator_id},
+            **API,
+        ),
+    ),
+    "api-reviews": W(data=lambda w: {"expected_state": "step2", "note": "Gaat goed"}, **API),
+    "api-carers": W(
+        data=lambda w: {"first_name": "Jan", "last_name": "Ramakers", "relationship": "son"},
+        **API,
+    ),
     "api-action-done": W(kwargs=lambda w: {"pk": w.records["action"].pk}, **API),
     "api-concern-handled": W(kwargs=lambda w: {"pk": w.records["concern"].pk}, **API),
     # --- the admin's own pages ------------------------------------------------------------------
@@ -315,6 +343,7 @@ ADMIN_MODELS: dict[str, AdminPages | NoResidentData] = {
     "clients.consent": AdminPages(lambda w: w.janssen.consents.first()),
     "clients.assessment": AdminPages(lambda w: w.records["assessment"]),
     "clients.concern": AdminPages(lambda w: w.records["concern"]),
+    "clients.coordinatorchange": AdminPages(lambda w: w.records["coordinator"]),
     "steps.trajectory": AdminPages(lambda w: w.janssen.trajectory),
     "steps.goal": AdminPages(lambda w: w.records["goal"]),
     "steps.agreedaction": AdminPages(lambda w: w.records["action"]),
@@ -477,6 +506,8 @@ def test_each_route_logs_the_resident_it_shows_or_changes(key, visit, world, cli
     before = AccessLogEntry.objects.count()
     if visit.method == "get":
         response = http.get(url, visit.data(world))
+    elif visit.method == "put":
+        response = http.put(url, visit.data(world), format="json")
     elif visit.api:
         response = http.post(url, visit.data(world), format="json")
     else:

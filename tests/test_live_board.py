@@ -180,9 +180,11 @@ async def test_a_withdrawal_tells_those_who_lost_sight_only_that_a_consent_chang
         await board.disconnect()
 
 
-async def test_the_chair_opening_a_hidden_resident_does_not_name_them_to_a_follower(
+async def test_a_resident_presented_to_the_room_is_not_named_to_a_follower_who_may_not_see_her(
     daalhof, resident_in
 ):
+    """The GP presents a resident without consent (the GP may see her): the welfare worker's
+    board hears that something is presented, never whom."""
     from steps.meetings import focus_on
 
     def meeting_on_a_hidden_resident():
@@ -193,11 +195,9 @@ async def test_the_chair_opening_a_hidden_resident_does_not_name_them_to_a_follo
 
     meeting, resident = await database_sync_to_async(meeting_on_a_hidden_resident)()
     (welfare,) = await boards_of(daalhof.welfare)
-    await database_sync_to_async(focus_on)(
-        meeting=meeting, by=daalhof.coordinator, resident=resident
-    )
+    await database_sync_to_async(focus_on)(meeting=meeting, by=daalhof.gp, resident=resident)
     html = await event_on(welfare)
-    assert 'data-event="resident.changed"' in html and "data-focus-url" not in html
+    assert 'data-event="meeting.focus_hidden"' in html and "data-focus-url" not in html
     assert f"/residents/{resident.pk}/" not in html
     await welfare.disconnect()
 

@@ -148,7 +148,7 @@ def test_a_member_raises_a_question(daalhof, malberg, planned, resident_in):
 
 
 def test_opening_builds_the_agenda_and_the_chair_leads(
-    daalhof, planned, board_with_reasons, team_events, django_capture_on_commit_callbacks
+    daalhof, malberg, planned, board_with_reasons, team_events, django_capture_on_commit_callbacks
 ):
     only_the_coordinator = exactly("Alleen de coördinator van het kernteam opent een MDO.")
     with pytest.raises(Refused, match=only_the_coordinator):
@@ -156,8 +156,10 @@ def test_opening_builds_the_agenda_and_the_chair_leads(
     meeting = open_meeting(meeting=planned, by=daalhof.coordinator)
     assert meeting.chair == daalhof.coordinator and meeting.agenda.count() == 5
     screening = board_with_reasons["screening"]
-    with pytest.raises(Refused, match=exactly("Alleen de voorzitter leidt het MDO.")):
-        focus_on(meeting=meeting, by=daalhof.gp, resident=screening)
+    with pytest.raises(
+        Refused, match=exactly("Alleen leden van dit kernteam presenteren in het MDO.")
+    ):
+        focus_on(meeting=meeting, by=malberg.gp, resident=screening)
     with django_capture_on_commit_callbacks(execute=True):
         focus_on(meeting=meeting, by=daalhof.coordinator, resident=screening)
     assert team_events == [
@@ -169,6 +171,7 @@ def test_opening_builds_the_agenda_and_the_chair_leads(
     item = meeting.agenda.get(resident=screening)
     assert item.opened_at is not None and item.discussed_at is None  # opened, not discussed
     assert Meeting.objects.get(pk=meeting.pk).focus == screening
+    assert Meeting.objects.get(pk=meeting.pk).presenter == daalhof.coordinator
 
 
 def test_the_chair_cannot_open_another_teams_resident(daalhof, malberg, planned):

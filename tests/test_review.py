@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from clients.services import handle_concern, raise_concern
+from clients.services import change_coordinator, handle_concern, raise_concern
 from kernteam.models import AgendaReason, Meeting
 from kernteam.refusals import Refused
 from steps import kpi
@@ -282,9 +282,12 @@ def test_opening_a_resident_in_the_meeting_is_not_a_review(daalhof, resident_in)
 
 
 def test_discussed_means_a_decision_recorded_with_the_meeting(daalhof, resident_in):
-    """A review, a move, a goal, a carer's concern handled: each makes the resident discussed
-    in that meeting; a decision outside it (or in another meeting) does not."""
-    reviewed, moved, with_goal, with_concern, outside = (resident_in("step2") for _ in range(5))
+    """A review, a move, a goal, a carer's concern handled, a coordinator named: each makes the
+    resident discussed in that meeting; a decision outside it (or in another meeting) does
+    not."""
+    reviewed, moved, with_goal, with_concern, outside, renamed = (
+        resident_in("step2") for _ in range(6)
+    )
     meeting = meeting_in_progress(daalhof.team, daalhof.coordinator)
     review(reviewed, daalhof.welfare)
     move_resident(
@@ -298,12 +301,16 @@ def test_discussed_means_a_decision_recorded_with_the_meeting(daalhof, resident_
     carer = carer_for(with_concern)
     concern = raise_concern(resident=with_concern, by=daalhof.poh, text="Valt", carer=carer)
     handle_concern(concern=concern, by=daalhof.poh)
+    change_coordinator(
+        resident=renamed, by=daalhof.welfare, coordinator_id=daalhof.poh.pk, expected=None
+    )
     other = Meeting.objects.create(team=daalhof.team, scheduled_for=timezone.now())
     assert decided_residents(meeting=meeting) == {
         reviewed.pk,
         moved.pk,
         with_goal.pk,
         with_concern.pk,
+        renamed.pk,
     }
     assert decided_residents(meeting=other) == set()
     assert outside.pk not in decided_residents(meeting=meeting)

@@ -93,8 +93,8 @@ def test_without_consent_the_welfare_worker_signals_but_does_not_see(client, daa
     )
     html = response.content.decode()
     assert (
-        "Gesignaleerd. Tot er toestemming is, zien alleen de huisarts en de POH deze cliënt."
-        in html
+        "Gesignaleerd. De huisarts of POH vraagt toestemming; tot die is vastgelegd, zien alleen "
+        "zij het dossier. U vindt de cliënt op het bord onder ‘Door mij gesignaleerd’." in html
     )
     assert "Ramakers" not in html and response.headers["HX-Trigger"] == "board-changed"
     resident = Resident.objects.get(last_name="Ramakers")

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clients.instruments import Instrument
-from clients.models import Assessment, Concern, Resident
+from clients.models import Assessment, Carer, CarerLink, Concern, CoordinatorChange, Resident
 from kernteam.models import AgendaReason, Meeting, Team, person_name, text_limit
 from kernteam.roles import Role
 from steps.board import FLAGS
@@ -412,3 +412,65 @@ class MeetingDetailSerializer(MeetingSerializer):
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Shown once: send it as `Authorization: Token …`.")
     expiry = serializers.DateTimeField()
+
+
+# --- the care coordinator, reviews, carers ------------------------------------------------------
+
+USER_ID = {"min_value": 1, "max_value": 2**31 - 1}  # (a user's id: a 32-bit key)
+
+
+class CoordinatorInputSerializer(serializers.Serializer):
+    coordinator = serializers.IntegerField(
+        help_text="The user id of the member of the resident's team to name.", **USER_ID
+    )
+    expected = serializers.IntegerField(
+        allow_null=True,
+        help_text="The user id of the care coordinator you saw (null: none); 409 if another "
+        "was named meanwhile.",
+        **USER_ID,
+    )
+
+
+class CoordinatorChangeSerializer(serializers.ModelSerializer):
+    from_coordinator = PersonSerializer(allow_null=True)
+    to_coordinator = PersonSerializer()
+    actor = PersonSerializer()
+    actor_role = serializers.ChoiceField(Role.choices, allow_blank=True)
+
+    class Meta:
+        model = CoordinatorChange
+        fields = ["id", "from_coordinator", "to_coordinator", "at", "actor", "actor_role"]
+        fields += ["meeting"]
+
+
+class CoordinatorSerializer(serializers.Serializer):
+    """The answer to naming the care coordinator: who it is now, and the change kept."""
+
+    resident = serializers.IntegerField(source="resident_id")
+    coordinator = PersonSerializer(source="to_coordinator")
+    change = CoordinatorChangeSerializer(source="*")
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    expected_state = serializers.ChoiceField(
+        State.choices, help_text="The state you saw the resident in; 409 if it changed meanwhile."
+    )
+    note = Text(StepChange, "reason", required=False, allow_blank=True, default="")
+
+
+class CarerLinkInputSerializer(serializers.Serializer):
+    first_name = Text(Carer, "first_name")
+    last_name = Text(Carer, "last_name")
+    relationship = serializers.ChoiceField(CarerLink.Relationship.choices)
+    phone = Text(Carer, "phone", required=False, allow_blank=True, default="")
+    email = Text(Carer, "email", required=False, allow_blank=True, default="")
+
+
+class CarerLinkSerializer(serializers.Serializer):
+    carer = serializers.IntegerField(source="carer_id")
+    first_name = serializers.CharField(source="carer.first_name")
+    last_name = serializers.CharField(source="carer.last_name")
+    email = serializers.CharField(source="carer.email")
+    relationship = serializers.ChoiceField(CarerLink.Relationship.choices)
+    relationship_label = serializers.CharField(source="get_relationship_display")
+    since = serializers.DateField()

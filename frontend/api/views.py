@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from clients import services as client_services
-from clients.models import Carer, Concern, Resident
+from clients.models import Concern, Resident
 from clients.visibility import hidden_resident_ids, visible_residents
 from frontend.api import serializers as s
 from frontend.api.access import (
@@ -249,7 +249,7 @@ def actions(request, pk: int):
         by=request.user,
         description=data["description"],
         due_on=data["due_on"],
-        owner_member=_member_of(subject, data["owner_member"]),
+        owner_member=_member_of(data["owner_member"]),
         owner_carer=_linked_carer(subject, data["owner_carer"], field="owner_carer"),
         shared_with_carers=data["shared_with_carers"],
         goal=_goal_of(subject, data["goal"]),
@@ -304,6 +304,106 @@ def concern_handled(request, pk: int):
     api_resident(request, concern.resident_id)  # (may the caller see it? noted in the log)
     done = client_services.handle_concern(concern=concern, by=request.user)
     return Response(s.ConcernSerializer(done).data)
+
+
+_COORDINATOR_CONFLICT = OpenApiResponse(
+    inline_serializer(
+        "CoordinatorConflict",
+        {
+            "detail": serializers.CharField(),
+            "current_coordinator": serializers.IntegerField(allow_null=True),
+        },
+    ),
+    description="Another care coordinator was named meanwhile (`expected` is not the current "
+    "one): `current_coordinator` is who it is now (null: none).",
+)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=responses(s.CoordinatorChangeSerializer(many=True), 404),
+    summary="The changes of the resident's care coordinator, oldest first",
+    tags=["residents"],
+)
+@extend_schema(
+    methods=["PUT"],
+    request=s.CoordinatorInputSerializer,
+    responses={
+        **responses(
+            s.CoordinatorSerializer,
+            400,
+            403,
+            404,
+            descriptions={
+                200: "Named: the care coordinator now, and the change kept.",
+                400: "Bad input (not a member of the resident's team, already the care "
+                "coordinator), or the record is closed.",
+                403: "Outside a team meeting, only the GP or the team coordinator may.",
+            },
+        ),
+        409: _COORDINATOR_CONFLICT,
+    },
+    summary="Name or change the care coordinator (regiehouder)",
+    tags=["residents"],
+)
+@api_view(["GET", "PUT"])
+def coordinator(request, pk: int):
+    subject = api_resident(request, pk)
+    if request.method == "GET":
+        rows = subject.coordinator_changes.select_related(
+            "from_coordinator", "to_coordinator", "actor"
+        )
+        return Response(s.CoordinatorChangeSerializer(rows.order_by("at", "pk"), many=True).data)
+    data = parsed(s.CoordinatorInputSerializer, request.data)
+    change = client_services.change_coordinator(
+        resident=subject,
+        by=request.user,
+        coordinator_id=data["coordinator"],
+        expected=data["expected"],
+    )
+    return Response(s.CoordinatorSerializer(change).data)
+
+
+@extend_schema(
+    request=s.ReviewInputSerializer,
+    responses=responses(
+        s.MovedSerializer,
+        400,
+        403,
+        404,
+        409,
+        descriptions={
+            200: "Reviewed, the step stays: the history row and the next review date.",
+            400: "Bad input, or not while the resident is in a step.",
+            403: "Outside a team meeting, only the GP or the resident's care coordinator may.",
+            409: "The resident is no longer in `expected_state`: someone moved them first.",
+        },
+    ),
+    summary="Record a review that keeps the step (besproken, stap blijft)",
+    tags=["transitions"],
+)
+@api_view(["POST"])
+def reviews(request, pk: int):
+    subject = api_resident(request, pk)
+    data = parsed(s.ReviewInputSerializer, request.data)
+    change = services.review_resident(
+        resident=subject, by=request.user, expected_state=data["expected_state"], note=data["note"]
+    )
+    return Response(s.MovedSerializer({"trajectory": change.trajectory, "change": change}).data)
+
+
+@extend_schema(
+    request=s.CarerLinkInputSerializer,
+    responses=responses(s.CarerLinkSerializer, 400, 403, 404, created=True),
+    summary="Link an informal carer to the resident",
+    tags=["residents"],
+)
+@api_view(["POST"])
+def carers(request, pk: int):
+    subject = api_resident(request, pk)
+    data = parsed(s.CarerLinkInputSerializer, request.data)
+    link = client_services.link_carer(resident=subject, by=request.user, **data)
+    return Response(s.CarerLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(
@@ -409,7 +509,7 @@ def _base_url(request) -> str:
     return request.build_absolute_uri("/api/v1/")
 
 
-def _member_of(subject, user_id: int | None):
+def _member_of(user_id: int | None):
     if user_id is None:
         return None
     from django.contrib.auth import get_user_model
@@ -425,9 +525,8 @@ def _member_of(subject, user_id: int | None):
 def _linked_carer(subject, carer_id: int | None, *, field: str):
     if carer_id is None:
         return None
-    carer = Carer.objects.filter(
-        pk=carer_id, links__resident=subject, links__ended_on__isnull=True
-    ).first()
+    link = subject.carer_links.active().select_related("carer").filter(carer_id=carer_id).first()
+    carer = link.carer if link is not None else None
     if carer is None:
         raise serializers.ValidationError(
             {field: [str(_("Choose a carer linked to this resident."))]}

@@ -4,6 +4,7 @@ shows what changed meanwhile, without a reload."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import time
 
@@ -117,24 +118,101 @@ def test_redis_away_turns_boards_offline_and_back_with_what_changed(
     assert "Traceback" not in log and log.count("Live channel not delivering") == 1, log[-3000:]
 
 
-def test_a_board_refused_in_an_outage_tries_again_less_and_less_often(
-    browser, daalhof, janssen, own_redis
-):
-    """A board opened while Redis is away is refused ("try again later") each time; it tries
+def attempts_during_an_outage(browser, worker, own_redis, user, *, hidden: bool, seconds: int):
+    """For a board opened during an outage: the waits (s) between one refused socket's close
+    and the next try, the seconds since the last close, and the number of tries."""
+    own_redis.kill()
+    page = sign_in(browser, worker.url, user, PHONE)
+    if hidden:  # (a phone in a pocket: the page is not in view)
+        page.add_init_script(
+            "Object.defineProperty(document, 'visibilityState', {get: () => 'hidden'});"
+        )
+    tries: list[list[float]] = []  # [opened, closed]
+
+    def tried(socket) -> None:
+        this = [time.monotonic()]
+        tries.append(this)
+        socket.on("close", lambda _: this.append(time.monotonic()))
+
+    page.on("websocket", tried)
+    page.goto(f"{worker.url}/teams/daalhof/board/")
+    page.wait_for_timeout(seconds * 1000)
+    assert page.locator("#live-status").get_attribute("data-state") != "live"
+    waits = [round(b[0] - a[-1], 1) for a, b in itertools.pairwise(tries)]
+    since_last = time.monotonic() - tries[-1][-1]
+    return page, waits, since_last, len(tries)
+
+
+def test_a_board_out_of_view_tries_again_less_and_less_often(browser, daalhof, janssen, own_redis):
+    """A board refused in an outage ("try again later") while its page is not in view tries
     again after 1, 2, 4, 8 … s (with jitter), not every second, and is live once Redis is."""
     worker = server(redis_url=own_redis.url)
     try:
-        own_redis.kill()
-        page = sign_in(browser, worker.url, daalhof.poh, PHONE)
-        attempts = []
-        page.on("websocket", lambda socket: attempts.append(time.monotonic()))
-        page.goto(f"{worker.url}/teams/daalhof/board/")
-        page.wait_for_timeout(10_000)
-        assert page.locator("#live-status").get_attribute("data-state") != "live"
-        assert 3 <= len(attempts) <= 6, [round(t - attempts[0], 1) for t in attempts]
+        page, waits, since_last, tries = attempts_during_an_outage(
+            browser, worker, own_redis, daalhof.poh, hidden=True, seconds=16
+        )
+        assert 3 <= tries <= 6, waits
+        assert max([*waits, since_last]) > 3.5, (waits, since_last)
         own_redis.start()
         page.locator("#live-status[data-state=live]").wait_for(timeout=20_000)
         page.context.close()
     finally:
         log = worker.stop()
     assert "Traceback" not in log, log[-3000:]
+
+
+def test_a_board_in_view_tries_again_at_most_3_s_apart(browser, daalhof, janssen, own_redis):
+    """On the road: while the nurse looks at her board, it tries again within 3 s each time
+    (1, 2, then at most 3 s, with jitter), so it is back within seconds of the connection."""
+    worker = server(redis_url=own_redis.url)
+    try:
+        page, waits, since_last, tries = attempts_during_an_outage(
+            browser, worker, own_redis, daalhof.district_nurse, hidden=False, seconds=12
+        )
+        assert page.evaluate("document.visibilityState") == "visible"
+        assert max([*waits, since_last]) <= 3.2, (waits, since_last)
+        assert max(waits) > 1.4 and tries >= 4, waits  # (yet not a try every second)
+        own_redis.start()
+        start = time.monotonic()
+        page.locator("#live-status[data-state=live]").wait_for(timeout=10_000)
+        assert time.monotonic() - start <= 5, "live again within one try and its status"
+        page.context.close()
+    finally:
+        log = worker.stop()
+    assert "Traceback" not in log, log[-3000:]
+
+
+def test_offline_the_badge_stays_in_sight_above_the_full_screen_panel(
+    browser, daalhof, janssen, screenshot
+):
+    """The phone loses its connection while the nurse has a resident open (the panel fills
+    the screen): "Offline" shows above the panel at once, and goes once she is back."""
+    worker = server()
+    try:
+        page = open_board(browser, worker, daalhof.district_nurse, PHONE)
+        page.get_by_role("link", name="Mevrouw Maria Janssen").click()
+        panel = page.locator("#resident-panel")
+        panel.wait_for()
+        badge = page.locator("#live-status")
+        assert not badge.is_visible() or badge.evaluate(on_top) is False  # under the panel
+
+        page.context.set_offline(True)
+        page.locator("#live-status[data-state=offline]").wait_for(timeout=3000)
+        assert badge.inner_text() == OFFLINE
+        assert badge.evaluate(on_top) is True  # not covered by the panel
+        box, heading = badge.bounding_box(), panel.locator("h2").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= heading["y"]  # nor covering it
+        screenshot(page, "offline-badge-above-panel-phone")
+
+        page.context.set_offline(False)
+        seconds_until(page, "live", 8)
+        assert page.evaluate("window.stillTheSamePage") is True
+        page.context.close()
+    finally:
+        worker.stop()
+
+
+# In sight: the element the screen shows at the badge's centre is the badge.
+on_top = """e => { const r = e.getBoundingClientRect();
+  const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return at !== null && (at === e || e.contains(at)); }"""

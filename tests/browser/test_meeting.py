@@ -4,13 +4,16 @@ chair on a laptop, decisions are taken, and closing the meeting gives minutes to
 from __future__ import annotations
 
 import datetime
+import json
 import re
+import zlib
 
 import pytest
 from django.utils import timezone
 
 from clients.services import raise_concern
 from kernteam.models import Meeting
+from steps.meetings import open_meeting
 from steps.services import move_resident
 from tests.browser.conftest import ARTIFACTS, PHONE, PROJECTOR, off_the_loop, sign_in
 from tests.factories import ResidentFactory, carer_for, give_consent
@@ -124,3 +127,298 @@ def test_the_gp_follows_the_chair_and_the_minutes_print_on_a4(
     assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)  # A4: 210 x 297 mm
     for page in (chair, gp, welfare):
         page.context.close()
+
+
+# --- the meeting as the room sees it (issue 16 §4), at 1920×1080 --------------------------
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def record_latency(name: str, values: list[float]) -> None:
+    """Each measurement, for the report (tests/artifacts/latency-<name>.txt)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shown = ", ".join(f"{v:.0f}" for v in values)
+    (ARTIFACTS / f"latency-{name}.txt").write_text(
+        f"{name}: median {median(values):.0f} ms ({shown})\n"
+    )
+
+
+WATCH = """([selector, text]) => new Promise((resolve) => {
+  const found = () => [...document.querySelectorAll(selector)].some(
+    (e) => e.textContent.includes(text));
+  if (found()) return resolve(Date.now());
+  setTimeout(() => resolve(null), 5000);
+  const observer = new MutationObserver(() => {
+    if (found()) { observer.disconnect(); resolve(Date.now()); }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+})"""
+GONE = """(selector) => new Promise((resolve) => {
+  if (!document.querySelector(selector)) return resolve(Date.now());
+  setTimeout(() => resolve(null), 5000);
+  const observer = new MutationObserver(() => {
+    if (!document.querySelector(selector)) { observer.disconnect(); resolve(Date.now()); }
+  });
+  observer.observe(document.body, {subtree: true, childList: true});
+})"""
+CLICK = """(selector) => {
+  const t = Date.now(); document.querySelector(selector).click(); return t;
+}"""
+
+
+def seen(page, what: str, clicked: float) -> float:
+    """Milliseconds from `clicked` until the page saw it (5 s at most, else the test fails)."""
+    at = page.evaluate(what)
+    assert at is not None, f"not seen within 5 s: {what}"
+    return at - clicked
+
+
+def watch(page, selector: str, text: str) -> None:
+    # (the comma: evaluate() would wait for the promise itself)
+    page.evaluate(f"(window.seenAt = ({WATCH})({json.dumps([selector, text])}), null)")
+
+
+def watch_gone(page, selector: str) -> None:
+    page.evaluate(f"(window.goneAt = ({GONE})({json.dumps(selector)}), null)")
+
+
+def open_today(daalhof, **extra) -> Meeting:
+    meeting = Meeting.objects.create(team=daalhof.team, scheduled_for=timezone.now())
+    return open_meeting(meeting=meeting, by=daalhof.coordinator, **extra)
+
+
+def test_closing_reaches_every_screen_live(browser, asgi_server, daalhof, meeting_day, screenshot):
+    """Followers see "MDO gesloten" with the way to the minutes, in place of the agenda's
+    heading (not the minutes page inside the agenda); a board drops "MDO bezig". Measured
+    three times: chair's click on "MDO afsluiten" until the follower shows it and the board
+    dropped the banner."""
+    board = sign_in(browser, asgi_server, daalhof.district_nurse, PROJECTOR)
+    follower_times, board_times = [], []
+    meeting = off_the_loop(lambda: open_meeting(meeting=meeting_day, by=daalhof.coordinator))
+    for attempt in range(3):
+        if attempt:
+            meeting = off_the_loop(lambda: open_today(daalhof))
+        chair = meeting_page(browser, asgi_server, daalhof.coordinator, PROJECTOR, meeting)
+        gp = meeting_page(browser, asgi_server, daalhof.gp, PROJECTOR, meeting)
+        board.goto(f"{asgi_server}/teams/daalhof/board/")
+        board.get_by_role("link", name="MDO bezig: naar de agenda").wait_for()
+        for page in (chair, gp, board):
+            page.locator("#live-status[data-state=live]").wait_for()
+        watch(gp, ".meeting-closed", "MDO gesloten")
+        watch_gone(board, "#board-meeting a.primary")
+        chair.evaluate("window.confirm = () => true")
+        clicked = chair.evaluate(CLICK, "form[action$='/close/'] button")
+        follower_times.append(seen(gp, "window.seenAt", clicked))
+        board_times.append(seen(board, "window.goneAt", clicked))
+        assert gp.locator("#meeting-state").inner_text().startswith("MDO gesloten")
+        assert "Bezig" not in gp.locator(".board-head").inner_text()
+        assert gp.locator("header.top").count() == 1  # no second page inside the agenda
+        assert gp.locator("#agenda .minutes").count() == 0
+        assert board.get_by_role("link", name="MDO's").is_visible()
+        if attempt == 0:
+            screenshot(gp, "meeting-closed-follower")
+            screenshot(board, "meeting-closed-board")
+        gp.get_by_role("link", name="Naar het verslag").click()
+        gp.get_by_role("heading", name="Verslag · Kernteam Daalhof").wait_for()
+        chair.context.close()
+        gp.context.close()
+    record_latency("close", follower_times + board_times)
+    record_latency("close-follower", follower_times)
+    record_latency("close-board", board_times)
+    assert median(follower_times) < 2000 and median(board_times) < 2000
+    board.context.close()
+
+
+def test_a_member_who_may_see_presents_and_followers_follow_her(
+    browser, asgi_server, daalhof, meeting_day, screenshot
+):
+    """The chair may not see the new signal (Hendriks); the GP presents her. The POH, who may
+    see her, follows to her panel; the chair, following, sees the placeholder with the reason.
+    Then the chair presents Janssen and Ramakers in turn: the follow latency is measured."""
+    meeting = off_the_loop(lambda: open_meeting(meeting=meeting_day, by=daalhof.coordinator))
+    chair = meeting_page(browser, asgi_server, daalhof.coordinator, PROJECTOR, meeting)
+    gp = meeting_page(browser, asgi_server, daalhof.gp, PROJECTOR, meeting)
+    poh = meeting_page(browser, asgi_server, daalhof.poh, PROJECTOR, meeting)
+    welfare = meeting_page(browser, asgi_server, daalhof.welfare, PROJECTOR, meeting)
+    for page in (chair, poh, welfare):
+        page.get_by_label("Volg de voorzitter").check()
+    for page in (chair, gp, poh, welfare):
+        page.locator("#live-status[data-state=live]").wait_for()
+    hidden = chair.locator(".agenda-item").first
+    assert hidden.locator(".name").inner_text() == (
+        "Een cliënt wiens toestemming uw discipline niet dekt"
+    )
+    assert hidden.locator("a").count() == 0  # the chair cannot open her
+    assert "kan deze cliënt presenteren" in hidden.inner_text()
+
+    gp.locator(".agenda-item", has_text="Hendriks").locator(".name").click()
+    gp.locator("#resident-panel h2", has_text="Hendriks").wait_for()
+    poh.locator("#resident-panel h2", has_text="Hendriks").wait_for(timeout=3000)
+    gp_name = daalhof.gp.get_full_name()
+    chair.get_by_text(
+        f"{gp_name} presenteert een cliënt wiens toestemming uw discipline niet dekt."
+    ).wait_for(timeout=3000)
+    assert "Hendriks" not in chair.locator("#panel").inner_text()
+    welfare.get_by_text(f"{gp_name} presenteert een cliënt").wait_for(timeout=3000)
+    chair.locator(
+        ".agenda-item.current .presenter", has_text=f"Gepresenteerd door {gp_name}"
+    ).wait_for()
+    assert Meeting.objects.get(pk=meeting.pk).presenter == daalhof.gp
+    screenshot(chair, "meeting-presenter-chair-placeholder")
+    screenshot(poh, "meeting-presenter-poh-follows")
+
+    times = []
+    for name in ("Janssen", "Ramakers", "Janssen", "Ramakers", "Janssen"):
+        watch(welfare, "#resident-panel h2", name)
+        link = chair.locator(".agenda-item", has_text=name).locator("a.name")
+        clicked = chair.evaluate("Date.now()")
+        link.click()
+        times.append(seen(welfare, "window.seenAt", clicked))
+        chair.locator("#resident-panel h2", has_text=name).wait_for()
+    record_latency("follow", times)
+    assert median(times) < 2000
+    for page in (chair, gp, poh, welfare):
+        page.context.close()
+
+
+def test_the_panel_stays_beside_the_agenda_and_reads_from_the_back(
+    browser, asgi_server, daalhof, meeting_day, screenshot
+):
+    """Twelve items: the chair opens the tenth; her panel is in view beside it. Agenda reasons,
+    the step and the review date are at least 18 px, in ink that contrasts 7:1 or better."""
+
+    def more_residents():
+        for n in range(9):
+            resident = ResidentFactory(team=daalhof.team, state="step1", last_name=f"Evaluatie{n}")
+            give_consent(resident, daalhof.poh)
+            resident.trajectory.review_due = timezone.localdate()
+            resident.trajectory.save(update_fields=["review_due"])
+        return open_meeting(meeting=meeting_day, by=daalhof.coordinator)
+
+    meeting = off_the_loop(more_residents)
+    chair = meeting_page(browser, asgi_server, daalhof.coordinator, PROJECTOR, meeting)
+    items = chair.locator(".agenda-item")
+    assert items.count() == 12
+    tenth = items.nth(9)
+    tenth.scroll_into_view_if_needed()
+    tenth.locator("a.name").click()
+    panel = chair.locator("#panel")
+    chair.locator("#resident-panel h2", has_text="Evaluatie").wait_for()
+    chair.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    box = panel.bounding_box()
+    assert box["y"] >= -1 and box["y"] + box["height"] <= PROJECTOR["height"], box  # in view
+    assert box["x"] > tenth.bounding_box()["x"] + tenth.bounding_box()["width"] - 1  # beside
+    assert chair.locator("#resident-panel h2").is_visible()
+    chair.screenshot(path=str(ARTIFACTS / "meeting-panel-sticky.png"))
+
+    sizes = chair.evaluate(
+        """() => {
+      const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+      const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+      const lum = (c) => { const [r, g, b] = rgb(c).map((v) => { v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+      const contrast = (e) => { let bg = e; let colour = 'rgba(0, 0, 0, 0)';
+        while (bg && (colour = getComputedStyle(bg).backgroundColor).endsWith(', 0)')) {
+          bg = bg.parentElement;
+        }
+        const [a, b] = [lum(getComputedStyle(e).color), lum(bg ? colour : 'rgb(255,255,255)')];
+        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
+      const pick = (sel) => [...document.querySelectorAll(sel)].map(
+        (e) => [sel, px(e), contrast(e)]);
+      return [...pick('.agenda-item .flag'), ...pick('.agenda-item .meta'),
+              ...pick('.agenda-item .question'), ...pick('#resident-panel .panel-head .meta')];
+    }"""
+    )
+    assert {selector for selector, _, _ in sizes} >= {
+        ".agenda-item .flag",
+        ".agenda-item .meta",
+        "#resident-panel .panel-head .meta",
+    }
+    small = [(s, px) for s, px, _ in sizes if px < 18]
+    faint = [(s, round(c, 1)) for s, _, c in sizes if c < 7]
+    assert not small and not faint, (small, faint)
+    chair.context.close()
+
+
+def test_following_survives_a_reload(browser, asgi_server, daalhof, meeting_day):
+    meeting = off_the_loop(lambda: open_meeting(meeting=meeting_day, by=daalhof.coordinator))
+    chair = meeting_page(browser, asgi_server, daalhof.coordinator, PROJECTOR, meeting)
+    gp = meeting_page(browser, asgi_server, daalhof.gp, PROJECTOR, meeting)
+    follow = gp.get_by_label("Volg de voorzitter")
+    follow.check()
+    gp.reload()
+    gp.locator("#live-status[data-state=live]").wait_for()
+    chair.locator("#live-status[data-state=live]").wait_for()
+    assert follow.is_checked()
+    chair.locator(".agenda-item", has_text="Janssen").locator(".name").click()
+    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=3000)
+    gp.reload()  # still following: shows who is presented now
+    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=3000)
+    follow.uncheck()
+    gp.reload()
+    gp.locator("#live-status[data-state=live]").wait_for()
+    assert not follow.is_checked()
+    chair.locator(".agenda-item", has_text="Ramakers").locator(".name").click()
+    chair.locator("#resident-panel h2", has_text="Ramakers").wait_for()
+    gp.wait_for_timeout(1000)
+    assert gp.locator("#resident-panel").count() == 0
+    for page in (chair, gp):
+        page.context.close()
+
+
+def test_the_minutes_name_who_was_present_number_their_pages_and_the_confirmed_step(
+    browser, asgi_server, daalhof, meeting_day
+):
+    gp = meeting_page(browser, asgi_server, daalhof.gp, PROJECTOR, meeting_day)
+    gp.locator("#live-status[data-state=live]").wait_for()  # joined the live page
+    chair = meeting_page(browser, asgi_server, daalhof.coordinator, PROJECTOR, meeting_day)
+    present = chair.locator("fieldset.attendees")
+    assert present.get_by_label(daalhof.gp.get_full_name()).is_checked()  # joined: proposed
+    assert not present.get_by_label(daalhof.welfare.get_full_name()).is_checked()
+    present.get_by_label(daalhof.welfare.get_full_name()).check()
+    chair.get_by_role("button", name="MDO openen").click()
+    chair.locator(".agenda-item", has_text="Janssen").locator(".name").click()
+    chair.locator("#resident-panel").get_by_role("button", name="Opschaling bevestigen").click()
+    chair.locator("#resident-panel").get_by_text("Urgente opschaling bevestigd").wait_for()
+    chair.once("dialog", lambda dialog: dialog.accept())
+    chair.get_by_role("button", name="MDO afsluiten").click()
+    chair.get_by_role("heading", name="Verslag · Kernteam Daalhof").wait_for()
+    attendees = chair.locator(".minutes .attendees").inner_text()
+    for who in (daalhof.gp, daalhof.welfare, daalhof.coordinator):
+        assert who.get_full_name() in attendees
+    assert daalhof.district_nurse.get_full_name() not in attendees
+    decision = chair.locator(".minutes li", has_text="Urgente opschaling bevestigd").inner_text()
+    assert "Stap 3" in decision
+
+    chair.emulate_media(media="print")
+    numbered = chair.pdf(prefer_css_page_size=True)
+    chair.evaluate(  # the page numbers' rule taken out (CSSOM: the CSP allows no inline style)
+        """() => { for (const sheet of document.styleSheets) {
+          for (let i = sheet.cssRules.length - 1; i >= 0; i--) {
+            if (sheet.cssRules[i].cssText.includes("bottom-right")) sheet.deleteRule(i);
+          } } }"""
+    )
+    plain = chair.pdf(prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", numbered))
+    assert pages >= 1
+    # each page prints one text run more: its number
+    assert text_runs(numbered) - text_runs(plain) >= pages
+    (ARTIFACTS / "minutes-numbered-a4.pdf").write_bytes(numbered)
+    for page in (chair, gp):
+        page.context.close()
+
+
+def text_runs(pdf: bytes) -> int:
+    """Text objects (BT … ET) in the PDF's content streams."""
+    count = 0
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            count += zlib.decompress(stream).count(b"BT")
+        except zlib.error:
+            continue
+    return count

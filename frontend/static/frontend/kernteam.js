@@ -39,11 +39,15 @@ let currentSocket = null; // (a replaced socket's late close says nothing about 
 // come back in the same second. The count is ours: htmx resets its own when a socket opens,
 // and a board refused during an outage ("try again later", 1013) opens before it closes. Only
 // a {"live": true} resets it.
+// While the page is in view (a nurse looking at her phone) the wait is capped at 3 s, so that
+// her board is back within seconds of the connection; in the background, at 15 s.
 const RETRY_CAP_MS = 15000;
+const RETRY_CAP_VISIBLE_MS = 3000;
 let attempts = 0;
 if (window.htmx) {
   htmx.config.wsReconnectDelay = () => {
-    const delay = Math.min(1000 * 2 ** attempts, RETRY_CAP_MS) * (0.5 + Math.random() / 2);
+    const cap = document.visibilityState === "visible" ? RETRY_CAP_VISIBLE_MS : RETRY_CAP_MS;
+    const delay = Math.min(1000 * 2 ** attempts, cap) * (0.5 + Math.random() / 2);
     attempts += 1;
     return delay;
   };
@@ -87,7 +91,7 @@ document.addEventListener("htmx:wsBeforeMessage", (event) => {
   expectStatus(status.every * 1000 + GRACE_MS);
   if (!status.live) {
     setLiveStatus("offline");
-  } else {
+  } else if (navigator.onLine !== false) {  // (the device says it is offline: not live)
     attempts = 0;
     setLiveStatus("live");
     if (wasOffline) {
@@ -108,12 +112,13 @@ function typing() {
 document.addEventListener("htmx:wsAfterMessage", () => {
   const signal = document.getElementById("live-signal");
   if (!signal) return;
-  if (signal.dataset.event === "meeting.focus") {
+  // A member presents a resident (or one this member may not see: "focus_hidden"). A screen
+  // that follows fetches what the meeting presents now; the presenter's own panel shows it.
+  if (signal.dataset.event === "meeting.focus" || signal.dataset.event === "meeting.focus_hidden") {
     const follow = document.getElementById("follow-chair");
-    if (follow) {
-      follow.dataset.focusUrl = signal.dataset.focusUrl;
-      if (follow.checked) follow.dataset.pending = "true";
-    }
+    const shown = document.getElementById("resident-panel");
+    const own = shown && signal.dataset.resident && shown.dataset.resident === signal.dataset.resident;
+    if (follow && follow.checked && !own) follow.dataset.pending = "true";
   }
   boardChanged();
   const panel = document.getElementById("resident-panel");
@@ -132,6 +137,9 @@ function catchUp() {
   if (typing()) return;
   const follow = document.getElementById("follow-chair");
   if (follow && follow.checked && follow.dataset.pending) {
+    // One at a time (htmx would drop a second request): the answer comes back here.
+    if (Date.now() - (Number(follow.dataset.loading) || 0) < 5000) return;
+    follow.dataset.loading = String(Date.now());
     delete follow.dataset.pending;
     showInPanel(follow.dataset.focusUrl, "follow");
     return;
@@ -148,6 +156,15 @@ function showInPanel(url, why) {
     htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML", headers: { "X-Live-Refresh": why } });
   }
 }
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  const headers = event.detail.requestConfig && event.detail.requestConfig.headers;
+  const follow = document.getElementById("follow-chair");
+  if (follow && headers && headers["X-Live-Refresh"] === "follow") {
+    delete follow.dataset.loading;
+    setTimeout(catchUp); // (after this answer is swapped in)
+  }
+});
 
 // A refresh that arrives while the user has started typing is dropped (and retried later).
 document.addEventListener("htmx:beforeSwap", (event) => {
@@ -175,13 +192,35 @@ document.addEventListener("htmx:responseError", (event) => {
   }
 });
 
-// Follow the chair: opting in shows the resident the chair has open now.
+// Follow the chair: opting in shows the resident the chair has open now. The choice is kept
+// per meeting in this browser (localStorage), so that it survives a reload.
+function followKey(follow) {
+  return `kernteam.follow.${follow.dataset.meeting}`;
+}
 document.addEventListener("change", (event) => {
-  if (event.target.id === "follow-chair" && event.target.checked) {
+  if (event.target.id !== "follow-chair") return;
+  try {
+    localStorage.setItem(followKey(event.target), event.target.checked ? "1" : "0");
+  } catch (e) { /* storage refused (private mode): the choice lasts as long as the page */ }
+  if (event.target.checked) {
     event.target.dataset.pending = "true";
     catchUp();
   }
 });
+function restoreFollow() {
+  const follow = document.getElementById("follow-chair");
+  if (!follow || follow.dataset.restored) return;
+  follow.dataset.restored = "true";
+  let kept = null;
+  try { kept = localStorage.getItem(followKey(follow)); } catch (e) { kept = null; }
+  if (kept === "1" && !follow.checked) {
+    follow.checked = true;
+    follow.dataset.pending = "true";
+    catchUp();
+  }
+}
+document.addEventListener("DOMContentLoaded", restoreFollow);
+document.addEventListener("htmx:load", restoreFollow);
 
 // The card's menu loads the moves the user may take when it is opened (the board stays light).
 document.addEventListener("toggle", (event) => {
@@ -228,4 +267,86 @@ document.addEventListener("drop", (event) => {
   if (card.dataset.state === to) return;
   column.querySelector(".cards").prepend(card);
   htmx.ajax("GET", `${cardUrl(card)}?to=${encodeURIComponent(to)}`, { target: "#panel", swap: "innerHTML" });
+});
+
+// --- On the road: a patchy connection (scenario 2) ------------------------------------------
+// A tap or a submit while the connection is down is not lost without a word: a bar at the
+// bottom of the screen (within reach of the thumb) says it was not sent, what was typed stays
+// where it is, and one tap sends it again (with what the form holds then). Requests the page
+// makes by itself (refreshes, catching up) stay quiet: they are made again anyway.
+let unsent = null; // {elt, verb, path} of the last user request that did not go out
+
+function byTheUser(detail) {
+  if (unsent && detail.elt === unsent.elt) return true; // (sent again from the bar)
+  const trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+  return Boolean(trigger) && ["click", "submit", "change", "input", "keyup", "search"].includes(trigger.type);
+}
+
+function notSent(detail) {
+  const words = document.querySelector("[data-unsent]");
+  if (!words || !detail.requestConfig) return;
+  unsent = { elt: detail.elt, verb: detail.requestConfig.verb, path: detail.requestConfig.path };
+  const old = document.getElementById("unsent");
+  if (old) old.remove(); // (a new alert, so that it is announced again)
+  const bar = document.createElement("div");
+  bar.id = "unsent";
+  bar.className = "unsent";
+  bar.setAttribute("role", "alert");
+  const text = document.createElement("span");
+  text.textContent = words.dataset.unsent;
+  const again = document.createElement("button");
+  again.type = "button";
+  again.dataset.resend = "";
+  again.textContent = words.dataset.resend;
+  bar.append(text, again);
+  document.body.append(bar);
+}
+
+function sentAfterAll() {
+  unsent = null;
+  const bar = document.getElementById("unsent");
+  if (bar) bar.remove();
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (navigator.onLine === false && byTheUser(event.detail)) {
+    event.preventDefault(); // it cannot go out: say so rather than wait for an error
+    notSent(event.detail);
+  }
+});
+for (const failure of ["htmx:sendError", "htmx:timeout"]) {
+  document.addEventListener(failure, (event) => {
+    if (byTheUser(event.detail)) notSent(event.detail);
+  });
+}
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (unsent && event.detail.elt === unsent.elt && event.detail.successful) sentAfterAll();
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (unsent && !unsent.elt.isConnected) sentAfterAll(); // (its form was closed or replaced)
+});
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("#unsent [data-resend]")) return;
+  if (!unsent || !unsent.elt.isConnected) {
+    sentAfterAll();
+    return;
+  }
+  htmx.ajax(unsent.verb.toUpperCase(), unsent.path, { source: unsent.elt });
+});
+
+// What a change has to say (e.g. that a step-up waits for the team) comes into sight: the panel
+// was replaced where the form was, often scrolled down on a phone.
+document.addEventListener("htmx:afterSettle", () => {
+  const said = document.querySelector("#resident-panel .messages:not([data-seen])");
+  if (!said) return;
+  said.dataset.seen = "true";
+  said.scrollIntoView({ block: "nearest" });
+});
+
+// The device says it lost the network: the board says offline at once (not after a missed
+// heartbeat); back online, the live channel's next status says live again.
+window.addEventListener("offline", () => setLiveStatus("offline"));
+window.addEventListener("online", () => {
+  // An open socket may have kept quiet meanwhile: a fresh one gets a status at once.
+  if (liveSocket && currentSocket && currentSocket.readyState === WebSocket.OPEN) liveSocket.reconnect();
 });
