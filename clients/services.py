@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from clients.models import (
     CoordinatorChange,
     Resident,
 )
-from clients.visibility import send_resident_event_on_commit
+from clients.visibility import can_see_resident, send_resident_event_on_commit
 from kernteam.models import Meeting, deciding_meeting, person_name, primary_role
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
@@ -105,11 +104,13 @@ def may_name_coordinator(*, roles: set[str], meeting: Meeting | None) -> bool:
 
 def coordinator_candidates(resident: Resident) -> list[tuple[int, str]]:
     """(user id, "name (roles)") of everyone who may be named: the active members of the
-    resident's team, by name."""
+    resident's team who may see the resident's file, by name."""
     memberships = resident.team.memberships.active().select_related("user")
     roles: dict[int, list[str]] = {}
     users = {}
     for m in memberships:
+        if m.user_id not in users and not can_see_resident(user=m.user, resident=resident):
+            continue
         users[m.user_id] = m.user
         roles.setdefault(m.user_id, []).append(m.get_role_display())
     rows = [(pk, f"{person_name(user)} ({', '.join(roles[pk])})") for pk, user in users.items()]
@@ -156,6 +157,15 @@ def change_coordinator(
         if named is None:
             raise Refused(
                 _("The care coordinator must be a member of the resident's team."),
+                field="coordinator",
+            )
+        if not can_see_resident(user=named.user, resident=locked):
+            raise Refused(
+                _(
+                    "%(who)s may not see this resident's file (the consent does not name their "
+                    "discipline), so cannot coordinate the care."
+                )
+                % {"who": person_name(named.user)},
                 field="coordinator",
             )
         if coordinator_id == locked.coordinator_id:
@@ -286,11 +296,11 @@ def link_carer(
 ) -> CarerLink:
     """A member of the resident's team links a carer to the resident (then invites them).
 
-    A carer already known by this e-mail address, under the same name, is linked rather than
-    recorded twice: one person, one sign-in, however many family members they care for. Their
-    details stay as recorded (a blank phone is filled in). Nothing about the other residents is
-    shown or said. The same address under another name is refused: each carer signs in with an
-    address of their own, and the two people are not merged on a guess."""
+    The carer is recorded anew, without an account, whatever else is recorded elsewhere: the
+    team learns nothing about other residents' carers (not even whether an address is known),
+    and no account sees this resident before its owner accepts this resident's invitation
+    (`accept_invitation` refuses an address that already signs in: `AddressInUse`).
+    """
     require_member(team=resident.team, user=by)
     details = {
         "first_name": " ".join((first_name or "").split()),
@@ -305,51 +315,30 @@ def link_carer(
         lock_record(resident)
         locked = _as_it_is_now(resident)
         locked.check_writable()  # (closed meanwhile?)
-        carer = _known_carer(details) or Carer.objects.create(**details)
-        if carer.links.active().filter(resident=locked).exists():
+        if any(_same_carer(link.carer, details) for link in _linked_now(locked)):
+            name = " ".join((details["first_name"], details["last_name"]))
             raise ValidationError(
-                _("%(carer)s is already linked to this resident.") % {"carer": carer}
+                _("%(carer)s is already linked to this resident.") % {"carer": name}
             )
-        if details["phone"] and not carer.phone:
-            carer.phone = details["phone"]
-            carer.save(update_fields=["phone"])
+        carer = Carer.objects.create(**details)
         link = CarerLink.objects.create(carer=carer, resident=locked, relationship=relationship)
         send_resident_event_on_commit(resident=locked, event="resident.carer_linked")
     return link
 
 
-def _known_carer(details: dict) -> Carer | None:
-    """The carer recorded with this e-mail address, if it is this person (same name)."""
-    if not details["email"]:
-        return None  # (a name alone is not enough to know it is the same person)
-    known = list(
-        Carer.objects.filter(email__iexact=details["email"]).order_by(
-            F("user").asc(nulls_last=True), "pk"
-        )
-    )
-    if not known:
-        return None
-    same = [c for c in known if _same_name(c, details)]
-    if len(same) != len(known):
-        raise ValidationError(
-            {
-                "email": _(
-                    "Another carer is recorded with the e-mail address %(email)s. Each carer "
-                    "signs in with an address of their own: check the address, or record the "
-                    "carer without one."
-                )
-                % {"email": details["email"]}
-            }
-        )
-    return same[0]
+def _linked_now(resident: Resident):
+    return resident.carer_links.active().select_related("carer")
 
 
-def _same_name(carer: Carer, details: dict) -> bool:
-    def name(first: str, last: str) -> str:
-        return " ".join(f"{first} {last}".split()).casefold()
+def _same_carer(carer: Carer, details: dict) -> bool:
+    """This resident's carer already (same name, same address or none): linked twice by two
+    colleagues, or by one twice."""
 
-    return name(carer.first_name, carer.last_name) == name(
-        details["first_name"], details["last_name"]
+    def key(first: str, last: str, email: str) -> tuple[str, str]:
+        return " ".join(f"{first} {last}".split()).casefold(), email.strip().casefold()
+
+    return key(carer.first_name, carer.last_name, carer.email) == key(
+        details["first_name"], details["last_name"], details["email"]
     )
 
 

@@ -136,7 +136,11 @@ CONCERNS_SHOWN = 10
 
 
 def concerns_sent(*, carer: Carer, resident: Resident) -> list[Concern]:
-    """The carer's own concerns about the resident (also those a team member recorded for
-    them), newest first, with whether the team has handled each: never another carer's."""
-    concerns = Concern.objects.filter(carer=carer, resident=resident).order_by("-raised_at", "-pk")
+    """The concerns the carer sent about the resident themselves (from the portal), newest
+    first, with whether the team has handled each: never another carer's, nor what a team
+    member wrote down for them (a phone call's notes are the team's)."""
+    if carer.user_id is None:
+        return []
+    concerns = Concern.objects.filter(carer=carer, resident=resident, recorded_by=carer.user_id)
+    concerns = concerns.order_by("-raised_at", "-pk")
     return list(concerns[:CONCERNS_SHOWN])

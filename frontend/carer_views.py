@@ -104,6 +104,7 @@ def carer_action_undo(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         undo_complete(action=action, by=request.user)
     except Refused as exc:
+        nothing_changed(request)
         messages.error(request, " ".join(exc.problems))
     else:
         messages.success(request, _("Taken back: the agreement is open again."))

@@ -31,7 +31,6 @@ from steps.meetings import (
     open_meeting,
     plan_meeting,
     prepare_agenda,
-    proposed_attendees,
     team_members,
 )
 from steps.minutes import meeting_minutes
@@ -101,10 +100,10 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "state_changed": request.GET.get("shown", meeting.status) != meeting.status,
     }
     if meeting.status == Meeting.Status.PLANNED and context["is_coordinator"]:
-        proposed = proposed_attendees(meeting=meeting, page_path=request.path)
+        # The chair ticks who is there (the chair counts); nothing is guessed from who had a
+        # page open: the access log is the log officer's, not a register of attendance.
         context["members"] = [
-            (member, member.pk in proposed or member.pk == request.user.pk)
-            for member in team_members(team=meeting.team)
+            (member, member.pk == request.user.pk) for member in team_members(team=meeting.team)
         ]
     return render(request, f"frontend/meeting.html{'#agenda_part' if part else ''}", context)
 

@@ -303,7 +303,7 @@ def _review_form(request, subject, expected_state: str, typed: str = "", problem
         "note_limit": text_limit(StepChange, "reason"),
         "problems": problems,
     }
-    return render(request, "frontend/resident.html#review_form", context)
+    return render(request, "frontend/review_form.html", context)
 
 
 @login_required

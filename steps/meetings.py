@@ -9,11 +9,9 @@ opening her file in the meeting is not a decision.
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +19,7 @@ from clients.instruments import FRAILTY_INSTRUMENTS
 from clients.models import Assessment, Concern, CoordinatorChange, Resident
 from clients.visibility import can_see_resident, send_resident_event_on_commit
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import AccessLogEntry, AgendaItem, AgendaReason, Meeting, text_limit
+from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
@@ -115,7 +113,7 @@ def open_meeting(*, meeting: Meeting, by, attendees=()) -> Meeting:
         locked.status, locked.chair, locked.opened_at = Meeting.Status.OPEN, by, timezone.now()
         locked.save(update_fields=["status", "chair", "opened_at"])
         members = {user.pk for user in team_members(team=locked.team)}
-        present = {int(pk) for pk in attendees if str(pk).isdigit()} & members
+        present = {int(pk) for pk in map(str, attendees) if pk.isascii() and pk.isdigit()} & members
         locked.attendees.set(present | {by.pk})
         prepare_agenda(meeting=locked, by=by)
         _announce(locked, "meeting.opened")
@@ -231,19 +229,6 @@ def team_members(*, team) -> list:
         memberships__team=team, memberships__ended_on__isnull=True
     )
     return list(users.distinct().order_by("first_name", "last_name", "pk"))
-
-
-def proposed_attendees(*, meeting: Meeting, page_path: str) -> set[int]:
-    """Members proposed as present when the meeting opens: who opened its page (`page_path`)
-    today, or joined a live page of the team (the meeting's or the board) in the last half
-    hour. The access log says who did."""
-    now = timezone.now()
-    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
-    entries = AccessLogEntry.objects.filter(team=meeting.team).filter(
-        Q(path__startswith=page_path, at__gte=start)
-        | Q(action=AccessLogEntry.Action.SUBSCRIBE, at__gte=now - datetime.timedelta(minutes=30))
-    )
-    return set(entries.order_by().values_list("user_id", flat=True).distinct())
 
 
 def decided_residents(*, meeting: Meeting) -> set[int]:

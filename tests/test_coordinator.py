@@ -199,9 +199,10 @@ def test_a_coordinator_changed_meanwhile_is_a_conflict(daalhof, resident_in):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_changes_at_once_one_wins_the_other_is_told(daalhof):
-    from tests.factories import ResidentFactory
+    from tests.factories import ResidentFactory, give_consent
 
     resident = ResidentFactory(team=daalhof.team, state="step2")
+    give_consent(resident, daalhof.poh)  # (both may see the file)
     chosen = [daalhof.poh, daalhof.district_nurse]
     by = [daalhof.gp, daalhof.coordinator]
     results = race(
@@ -419,3 +420,31 @@ def test_the_form_opened_by_its_own_address_is_a_page_with_a_way_back(client, da
         reverse("resident_coordinator", args=[resident.pk]), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "<h1>" not in part and 'hx-target="#coordinator-form"' in part
+
+
+def test_only_someone_who_may_see_the_file_can_coordinate(daalhof, resident_in):
+    """The consent names the GP, POH and district nurse: the welfare worker may not see the
+    file, so is neither offered nor accepted as the care coordinator."""
+    from clients.services import coordinator_candidates
+
+    resident = resident_in("step2", consent=False)
+    record_consent(
+        resident=resident,
+        by=daalhof.poh,
+        given_on=timezone.localdate(),
+        disciplines=[Role.GP, Role.POH, Role.DISTRICT_NURSE],
+    )
+    offered = {pk for pk, _label in coordinator_candidates(resident)}
+    assert daalhof.district_nurse.pk in offered and daalhof.welfare.pk not in offered
+    refused = refusal(resident, daalhof.gp, daalhof.welfare)
+    assert (refused.fields, refused.forbidden) == (
+        {
+            "coordinator": [
+                f"{person_name(daalhof.welfare)} may not see this resident's file (the consent "
+                "does not name their discipline), so cannot coordinate the care."
+            ]
+        },
+        False,
+    )
+    resident.refresh_from_db()
+    assert resident.coordinator_id is None

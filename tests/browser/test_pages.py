@@ -98,8 +98,13 @@ def the_pages(daalhof) -> list[Page]:
     resident = f"/residents/{janssen.pk}/"
     board, meetings = "/teams/daalhof/board/", "/teams/daalhof/meetings/"
     forms = [
-        Page(f"add-{what}", nurse, f"{resident}add/{what}/", resident)
-        for what in ("assessment", "goal", "action", "concern", "consent")
+        *(
+            Page(f"add-{what}", nurse, f"{resident}add/{what}/", resident)
+            for what in ("assessment", "goal", "action", "concern", "consent")
+        ),
+        Page("review", nurse, f"{resident}review/", resident),
+        Page("coordinator", daalhof.gp.username, f"{resident}coordinator/", resident),
+        Page("carer-link", nurse, f"{resident}carers/link/", resident),
     ]
     return [
         Page("sign-in", "", "/accounts/login/", "/"),
