@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.helpers import require_service
 from tests.servers import Uvicorn
@@ -96,5 +97,12 @@ def sign_in(browser, base_url: str, user, viewport):
 def off_the_loop(fn):
     """Run set-up that sends live events outside Playwright's event loop, as a view would
     (async_to_sync refuses to run in a thread with a running loop)."""
+
+    def run():
+        try:
+            return fn()
+        finally:
+            connections.close_all()  # (the thread ends: its connection goes back to the pool)
+
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
+        return pool.submit(run).result()
