@@ -265,3 +265,25 @@ def test_with_redis_a_change_in_one_process_counts_in_every_worker(daalhof):
     finally:
         for worker in workers:
             worker.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_asks_redis_over_the_connection_it_already_has(daalhof, own_redis):
+    """Under ASGI Django's `cache` is one per request: were the token cache to use it, every API
+    request would open a new connection to Redis (and say hello) before asking for its token."""
+    import redis
+
+    from tests.servers import Uvicorn
+
+    worker = Uvicorn(redis_url=own_redis.url)
+    try:
+        worker.wait_until_up()
+        _, token = AuthToken.objects.create(user=daalhof.gp)
+        assert get(worker, f"{API}/teams/", token) == 200  # (the worker's first connection)
+        server = redis.Redis.from_url(own_redis.url, socket_timeout=1)
+        before = server.info("stats")["total_connections_received"]
+        assert [get(worker, f"{API}/teams/", token) for _ in range(20)] == [200] * 20
+        opened = server.info("stats")["total_connections_received"] - before
+        assert opened == 0
+    finally:
+        worker.stop()

@@ -36,10 +36,12 @@ its ENTRY_SECONDS.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
+from django.core.signals import setting_changed
 from django.db import router, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -56,6 +58,21 @@ TOMBSTONE_SECONDS = 60
 TOMBSTONE = "revoked"
 
 
+@functools.cache
+def store() -> BaseCache:
+    """This process's one client of the cache. (`django.core.cache.cache` is one per request
+    under ASGI, Django's connections being per context: with Redis each request would open a new
+    connection, with its handshake, before asking for the token.) Made again when the CACHES
+    setting changes (tests)."""
+    return caches.create_connection(DEFAULT_CACHE_ALIAS)
+
+
+@receiver(setting_changed)
+def cache_setting_changed(*, setting: str, **kwargs) -> None:
+    if setting == "CACHES":
+        store.cache_clear()
+
+
 def key(digest: str) -> str:
     return f"api-token:{digest}"
 
@@ -68,7 +85,7 @@ def cached(digest: str) -> tuple[AuthToken, dict[int, frozenset[str]]] | None:
     """The token (with its user) and the user's roles, if the cache holds them and the token has
     not expired; else None (ask the database)."""
     try:
-        entry = cache.get(key(digest))
+        entry = store().get(key(digest))
     except Exception:  # (the cache is down: the database answers, as without it)
         return None
     if not isinstance(entry, dict):  # (nothing, or a tombstone)
@@ -87,7 +104,7 @@ def remember(token: AuthToken, roles: dict[int, frozenset[str]]) -> None:
     if seconds <= 0:
         return
     try:
-        cache.add(key(token.digest), {"token": _kept(token), "roles": roles}, timeout=seconds)
+        store().add(key(token.digest), {"token": _kept(token), "roles": roles}, timeout=seconds)
     except Exception:  # (the cache is down: nothing kept, the next request asks again)
         return
 
@@ -121,7 +138,7 @@ def forget(digests: list[str]) -> None:
 
     def bury() -> None:
         try:
-            cache.set_many(tombstones, timeout=TOMBSTONE_SECONDS)
+            store().set_many(tombstones, timeout=TOMBSTONE_SECONDS)
         except Exception:  # (the change stands; while the cache is down, the database answers)
             logger.warning("API token cache not told of a change (%d tokens)", len(digests))
 
