@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -141,6 +142,19 @@ class Carer(Undeletable, models.Model):
         ordering = ["last_name", "first_name"]
         verbose_name = _("informal carer")
         verbose_name_plural = _("informal carers")
+        constraints = [
+            # A carer signs in with this address, whatever its capitals (frontend.sign_in):
+            # one account per address, or the address would name no one. Carers without an
+            # account may share one (a couple's address); they are not invited with it.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(user__isnull=False) & ~models.Q(email=""),
+                name="one_carer_account_per_address",
+                violation_error_message=_(
+                    "Another carer with an account already signs in with this e-mail address."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

@@ -309,7 +309,8 @@ def link_carer(
         "email": (email or "").strip(),
     }
     Carer(**details).full_clean(exclude=["user"])
-    if relationship not in CarerLink.Relationship.values:
+    if relationship not in dict(CarerLink.Relationship.offered()):
+        # (the neutral codes of links recorded before stay valid, but name no one: not anew)
         raise ValidationError({"relationship": _("Choose how the carer is related.")})
     with transaction.atomic():
         lock_record(resident)
@@ -408,14 +409,18 @@ def accept_invitation(*, invitation: CarerInvitation, password: str):
                 last_name=carer.last_name,
             )
         user.set_password(password)
+        before = carer.user
         try:
             with transaction.atomic():
                 user.save()
+                if carer.user_id != user.pk:
+                    carer.user = user
+                    # (one carer's account per address, whatever its capitals: the database
+                    # refuses a second, even one whose name is not the address)
+                    carer.save(update_fields=["user"])
         except IntegrityError as exc:  # that other carer accepted at the same moment
+            carer.user = before  # (nothing was saved; the invitation stays open)
             raise _address_in_use(carer.email.strip()) from exc
-        if carer.user_id != user.pk:
-            carer.user = user
-            carer.save(update_fields=["user"])
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
     return user

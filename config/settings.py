@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "frontend.access.AccessLogMiddleware",
+    "frontend.idempotency.OnceOnlyMiddleware",  # (inside the log: reads what it noted)
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -152,7 +152,10 @@ class CarerLinkForm(forms.Form):
     first_name = forms.CharField(label=_("first name"), max_length=text_limit(Carer, "first_name"))
     last_name = forms.CharField(label=_("last name"), max_length=text_limit(Carer, "last_name"))
     relationship = forms.ChoiceField(
-        label=_("relationship"), choices=[("", "—"), *CarerLink.Relationship.offered()]
+        label=_("relationship"),
+        choices=[("", "—"), *CarerLink.Relationship.offered()],
+        # (a neutral code of links recorded before, too: the service's words, not a code)
+        error_messages={"invalid_choice": _("Choose how the carer is related.")},
     )
     phone = forms.CharField(
         label=_("phone"),

@@ -31,6 +31,8 @@ from steps.meetings import (
     open_meeting,
     plan_meeting,
     prepare_agenda,
+    presentable,
+    set_attendees,
     team_members,
 )
 from steps.minutes import meeting_minutes
@@ -89,6 +91,9 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         item.hidden = item.resident_id in hidden  # on the agenda, but not for this discipline
         item.decided = item.resident_id in decided  # discussed: a decision was recorded
     shown = [item.resident_id for item in agenda if not item.hidden]
+    presents = presentable(meeting=meeting, user=request.user, resident_ids=shown)
+    for item in agenda:
+        item.presentable = item.resident_id in presents  # else: opened on this screen only
     note(request, team=meeting.team, residents=shown)
     context = {
         "team": meeting.team,
@@ -99,12 +104,16 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "add_form": AgendaAddForm(team=meeting.team, hidden=hidden),
         "state_changed": request.GET.get("shown", meeting.status) != meeting.status,
     }
-    if meeting.status == Meeting.Status.PLANNED and context["is_coordinator"]:
-        # The chair ticks who is there (the chair counts); nothing is guessed from who had a
-        # page open: the access log is the log officer's, not a register of attendance.
+    if meeting.status != Meeting.Status.CLOSED and context["is_coordinator"] and not part:
+        # The chair ticks who is there (the chair counts), and corrects it while the meeting
+        # runs; nothing is guessed from who had a page open: the access log is the log
+        # officer's, not a register of attendance.
+        present = set(meeting.attendees.values_list("pk", flat=True)) if meeting.is_open else set()
+        present.add(meeting.chair_id if meeting.is_open else request.user.pk)
         context["members"] = [
-            (member, member.pk == request.user.pk) for member in team_members(team=meeting.team)
+            (member, member.pk in present) for member in team_members(team=meeting.team)
         ]
+        context["present_count"] = len(present)
     return render(request, f"frontend/meeting.html{'#agenda_part' if part else ''}", context)
 
 
@@ -114,10 +123,16 @@ def meeting_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRes
     """Open (with who is present), prepare the agenda, or close (coordinator). Refusals come
     back as a message."""
     meeting = _meeting(request, slug, pk)
-    actions = {"open": open_meeting, "prepare": prepare_agenda, "close": close_meeting}
+    actions = {
+        "open": open_meeting,
+        "prepare": prepare_agenda,
+        "close": close_meeting,
+        "attendance": set_attendees,
+    }
     if step not in actions:
         raise Http404
-    extra = {"attendees": request.POST.getlist("attendees")} if step == "open" else {}
+    with_attendees = step in ("open", "attendance")
+    extra = {"attendees": request.POST.getlist("attendees")} if with_attendees else {}
     try:
         actions[step](meeting=meeting, by=request.user, **extra)
     except Refused as exc:

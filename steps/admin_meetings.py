@@ -14,7 +14,7 @@ class AgendaInline(ReadOnlyInline):
     """The agenda is built and reordered in meeting mode, not here."""
 
     model = AgendaItem
-    fields = ["position", "resident", "reasons", "question", "discussed_at"]
+    fields = ["position", "resident", "reasons", "question", "opened_at"]
     readonly_fields = fields
 
 

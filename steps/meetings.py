@@ -9,6 +9,8 @@ opening her file in the meeting is not a decision.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
@@ -17,7 +19,11 @@ from django.utils.translation import gettext as _
 
 from clients.instruments import FRAILTY_INSTRUMENTS
 from clients.models import Assessment, Concern, CoordinatorChange, Resident
-from clients.visibility import can_see_resident, send_resident_event_on_commit
+from clients.visibility import (
+    can_see_resident,
+    hidden_resident_ids,
+    send_resident_event_on_commit,
+)
 from kernteam.events import send_team_event_on_commit
 from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
 from kernteam.policy import require_member
@@ -113,8 +119,7 @@ def open_meeting(*, meeting: Meeting, by, attendees=()) -> Meeting:
         locked.status, locked.chair, locked.opened_at = Meeting.Status.OPEN, by, timezone.now()
         locked.save(update_fields=["status", "chair", "opened_at"])
         members = {user.pk for user in team_members(team=locked.team)}
-        present = {int(pk) for pk in map(str, attendees) if pk.isascii() and pk.isdigit()} & members
-        locked.attendees.set(present | {by.pk})
+        locked.attendees.set((_user_ids(attendees) & members) | {by.pk})
         prepare_agenda(meeting=locked, by=by)
         _announce(locked, "meeting.opened")
     return locked
@@ -190,12 +195,26 @@ def move_agenda_item(*, item: AgendaItem, by, direction: str) -> None:
         _announce(meeting, "meeting.agenda")
 
 
+def presentable(*, meeting: Meeting, user, resident_ids: Iterable[int]) -> set[int]:
+    """Of these residents (ones `user` may see), those `user` may put on the room's screens.
+    The chair presents; another member presents only a resident the chair may not see (their
+    consent does not cover the chair's discipline), so that the room can still discuss them.
+    Anyone else who opens a resident during the meeting opens them on their own screen only."""
+    ids = set(resident_ids)
+    if not meeting.is_open or meeting.chair_id is None:
+        return set()
+    if meeting.chair_id == user.pk:
+        return ids
+    return ids & hidden_resident_ids(user=meeting.chair, team=meeting.team)
+
+
 def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
-    """A member presents a resident: the chair, or any member who may see her (a resident whose
-    consent does not cover the chair's discipline is presented by one it does cover). Members
-    who follow see the same panel, or, when they may not see her, that someone is presented
-    they may not see; the resident's agenda item shows it was opened (the first time). Opening
-    is not discussing: that takes a decision (`decided_residents`)."""
+    """`by` presents a resident (`presentable`): members who follow see the same panel, or,
+    when they may not see her, that someone is presented they may not see; the resident's
+    agenda item shows it was opened (the first time). Opening is not discussing: that takes a
+    decision (`decided_residents`). Two presenting at once: the later one stands, and every
+    follower shows what the meeting presents then (it asks, it does not replay events). A
+    meeting closed meanwhile presents nothing."""
     require_member(
         team=meeting.team,
         user=by,
@@ -213,14 +232,45 @@ def focus_on(*, meeting: Meeting, by, resident: Resident) -> Meeting:
             ),
             forbidden=True,
         )
+    if resident.pk not in presentable(meeting=meeting, user=by, resident_ids=[resident.pk]):
+        raise Refused(
+            _(
+                "The chair presents this resident; you have opened them on your own screen. "
+                "A member presents only a resident the chair may not see."
+            ),
+            forbidden=True,
+        )
     with transaction.atomic():
-        Meeting.objects.filter(pk=meeting.pk).update(focus=resident, presenter=by)
+        still_open = Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.OPEN)
+        if not still_open.update(focus=resident, presenter=by):  # (closed meanwhile)
+            raise Refused(_("The meeting is not in progress."))
         meeting.focus, meeting.presenter = resident, by
         meeting.agenda.filter(resident=resident, opened_at__isnull=True).update(
             opened_at=timezone.now()
         )
         send_resident_event_on_commit(resident=resident, event="meeting.focus", meeting=meeting.pk)
     return meeting
+
+
+def set_attendees(*, meeting: Meeting, by, attendees: Iterable[object]) -> Meeting:
+    """The chair (the team coordinator) corrects who is present while the meeting is in
+    progress: someone came late, or left. Only the team's members count; the chair always
+    does. The minutes list them."""
+    _require_coordinator(meeting, by, _("Only the team coordinator records who is present."))
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if locked.status != Meeting.Status.OPEN:
+            raise Refused(_("Who is present is recorded while the meeting is in progress."))
+        members = {user.pk for user in team_members(team=locked.team)}
+        present = _user_ids(attendees) & members
+        locked.attendees.set(present | {locked.chair_id or by.pk})
+        _announce(locked, "meeting.attendees")
+    return locked
+
+
+def _user_ids(values: Iterable[object]) -> set[int]:
+    """User ids from form input; anything that is not a plain number is ignored."""
+    return {int(pk) for pk in map(str, values) if pk.isascii() and pk.isdigit()}
 
 
 def team_members(*, team) -> list:

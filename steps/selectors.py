@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from clients.models import Consent, Resident
 from clients.visibility import DIRECTLY_INVOLVED, visible_residents
@@ -100,17 +101,23 @@ class OwnSignal:
     date_of_birth: datetime.date
 
 
+SIGNALLED_BY_ME_DAYS = 90
+
+
 def signalled_by(*, user, team: Team, limit: int = 50) -> list[OwnSignal]:
     """The residents of `team` that `user` signalled and no longer sees (no consent recorded
     yet names their discipline), most recently signalled first, so that a signal does not
-    seem lost. Once any consent is recorded (or the record is closed) they leave the list.
+    seem lost. Once any consent is recorded (or the record is closed) they leave the list, and
+    so does a signal older than SIGNALLED_BY_ME_DAYS (by then the GP and POH have decided, or
+    it is theirs to chase, not the list's to keep).
     Only the name and date of birth the signaller typed are read. Empty for the GP and the
     POH, who see every resident of the team on the board. One query."""
     roles = roles_on(team=team, user=user)
     if not roles or roles & DIRECTLY_INVOLVED:
         return []
+    since = timezone.now() - datetime.timedelta(days=SIGNALLED_BY_ME_DAYS)
     own = StepChange.objects.filter(
-        trajectory__resident=OuterRef("pk"), kind=Kind.SIGNAL, actor=user
+        trajectory__resident=OuterRef("pk"), kind=Kind.SIGNAL, actor=user, at__gte=since
     )
     rows = (
         Resident.objects.filter(team=team)

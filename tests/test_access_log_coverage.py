@@ -608,7 +608,8 @@ def test_the_agenda_tells_nothing_about_a_resident_the_reader_may_not_see(daalho
         "name": "",
         "reasons": [],
         "question": "",
-        "discussed_at": None,
+        "opened_at": None,
+        "discussed": False,
     }
     assert api.json()["agenda"][0]["reasons"] == ["review"]  # Janssen: consent covers welfare
     client.force_login(daalhof.welfare)

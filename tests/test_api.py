@@ -271,6 +271,148 @@ def test_another_teams_meeting_is_404(daalhof, malberg):
     assert api_as(daalhof.gp).get(f"{API}/meetings/999999/").status_code == 404
 
 
+def _named(user, first: str, last: str) -> None:
+    user.first_name, user.last_name = first, last
+    user.save(update_fields=["first_name", "last_name"])
+
+
+def _item(agenda: list[dict], resident) -> dict:
+    return next(i for i in agenda if i["resident"] == resident.pk)
+
+
+def test_the_agenda_says_opened_once_presented_and_discussed_once_decided(daalhof, resident_in):
+    from steps.meetings import add_to_agenda, focus_on, open_meeting, plan_meeting
+    from steps.services import review_resident
+
+    _named(daalhof.coordinator, "Carla", "Voorzitter")
+    resident = resident_in("step2")
+    meeting = plan_meeting(team=daalhof.team, by=daalhof.coordinator, scheduled_for=timezone.now())
+    add_to_agenda(meeting=meeting, resident=resident, by=daalhof.gp, question="Valrisico?")
+    meeting = open_meeting(meeting=meeting, by=daalhof.coordinator)
+    gp = api_as(daalhof.gp)
+    url = f"{API}/meetings/{meeting.pk}/"
+
+    before = gp.get(url).json()
+    assert (before["presenter"], before["focus"]) == (None, None)
+    assert (_item(before["agenda"], resident)["opened_at"], "discussed_at" in before) == (
+        None,
+        False,
+    )
+    assert _item(before["agenda"], resident)["discussed"] is False
+
+    focus_on(meeting=meeting, by=daalhof.coordinator, resident=resident)
+    opened = gp.get(url).json()
+    item = _item(opened["agenda"], resident)
+    stored = meeting.agenda.get(resident=resident).opened_at
+    assert stored is not None
+    assert datetime.datetime.fromisoformat(item["opened_at"]) == stored
+    assert item["discussed"] is False  # opening is not discussing
+    assert opened["presenter"] == {"id": daalhof.coordinator.pk, "name": "Carla Voorzitter"}
+    assert opened["focus"] == resident.pk
+
+    review_resident(resident=resident, by=daalhof.gp, expected_state="step2", note="Stap blijft")
+    item = _item(gp.get(url).json()["agenda"], resident)
+    assert (item["discussed"], datetime.datetime.fromisoformat(item["opened_at"])) == (
+        True,
+        stored,
+    )
+
+
+def test_an_item_and_the_focus_the_reader_may_not_see_say_nothing_but_who_presents(
+    daalhof, resident_in
+):
+    from steps.meetings import add_to_agenda, focus_on, open_meeting, plan_meeting
+    from steps.services import review_resident
+
+    _named(daalhof.gp, "Gijs", "Huisman")
+    seen = resident_in("step2")
+    unseen = resident_in("step2", consent=False)  # consent for the GP and the POH only
+    give_consent(unseen, daalhof.poh, disciplines=[Role.GP, Role.POH])
+    meeting = plan_meeting(team=daalhof.team, by=daalhof.coordinator, scheduled_for=timezone.now())
+    add_to_agenda(meeting=meeting, resident=seen, by=daalhof.gp, question="Valrisico?")
+    add_to_agenda(meeting=meeting, resident=unseen, by=daalhof.gp, question="Eenzaam")
+    meeting = open_meeting(meeting=meeting, by=daalhof.coordinator)
+    focus_on(meeting=meeting, by=daalhof.gp, resident=unseen)
+    review_resident(resident=unseen, by=daalhof.gp, expected_state="step2")
+    position = meeting.agenda.get(resident=unseen).position
+    url = f"{API}/meetings/{meeting.pk}/"
+
+    # the GP may see her: opened, discussed, presented now
+    mine = api_as(daalhof.gp).get(url).json()
+    assert mine["focus"] == unseen.pk
+    assert _item(mine["agenda"], unseen)["discussed"] is True
+    assert _item(mine["agenda"], unseen)["opened_at"] is not None
+
+    theirs = api_as(daalhof.welfare).get(url).json()
+    hidden = next(i for i in theirs["agenda"] if i["position"] == position)
+    assert hidden == {
+        "position": position,
+        "resident": None,
+        "name": "",
+        "reasons": [],
+        "question": "",
+        "opened_at": None,
+        "discussed": False,
+    }
+    assert theirs["focus"] is None
+    assert theirs["presenter"] == {"id": daalhof.gp.pk, "name": "Gijs Huisman"}
+    logged = AccessLogEntry.objects.filter(user=daalhof.welfare)
+    assert list(logged.values_list("resident_id", flat=True)) == [seen.pk]
+
+
+def test_the_meeting_lists_who_was_present_by_name(daalhof):
+    from steps.meetings import open_meeting, plan_meeting
+
+    _named(daalhof.gp, "Zeger", "Aarts")
+    _named(daalhof.welfare, "Anna", "Bakker")
+    _named(daalhof.coordinator, "Mia", "Claes")
+    meeting = plan_meeting(team=daalhof.team, by=daalhof.coordinator, scheduled_for=timezone.now())
+    url = f"{API}/meetings/{meeting.pk}/"
+    assert api_as(daalhof.gp).get(url).json()["attendees"] == []
+
+    open_meeting(
+        meeting=meeting, by=daalhof.coordinator, attendees=[daalhof.gp.pk, daalhof.welfare.pk]
+    )
+    assert api_as(daalhof.poh).get(url).json()["attendees"] == [
+        {"id": daalhof.welfare.pk, "name": "Anna Bakker"},
+        {"id": daalhof.coordinator.pk, "name": "Mia Claes"},
+        {"id": daalhof.gp.pk, "name": "Zeger Aarts"},
+    ]
+
+
+def test_a_longer_agenda_costs_no_more_queries(daalhof, resident_in):
+    from steps.meetings import add_to_agenda, focus_on, open_meeting, plan_meeting
+    from steps.services import review_resident
+
+    meeting = plan_meeting(team=daalhof.team, by=daalhof.coordinator, scheduled_for=timezone.now())
+    first = resident_in("step2")
+    add_to_agenda(meeting=meeting, resident=first, by=daalhof.gp, question="Valrisico?")
+    meeting = open_meeting(meeting=meeting, by=daalhof.coordinator, attendees=[daalhof.gp.pk])
+    focus_on(meeting=meeting, by=daalhof.coordinator, resident=first)
+    review_resident(resident=first, by=daalhof.gp, expected_state="step2")
+    welfare = api_as(daalhof.welfare)
+    url = f"{API}/meetings/{meeting.pk}/"
+    assert welfare.get(f"{API}/teams/").status_code == 200  # (measured: with a known token)
+
+    with CaptureQueriesContext(connection) as few:
+        assert len(welfare.get(url).json()["agenda"]) == 1
+    more = [resident_in("step2") for _ in range(6)] + [resident_in("signalled") for _ in range(4)]
+    for resident in more:
+        add_to_agenda(meeting=meeting, resident=resident, by=daalhof.gp, question="Nieuw")
+        # the chair presents whom she may see; the GP a new signal she may not
+        chair_sees = resident.trajectory.state == "step2"
+        presenter = daalhof.coordinator if chair_sees else daalhof.gp
+        focus_on(meeting=meeting, by=presenter, resident=resident)
+    for resident in more[:3]:
+        review_resident(resident=resident, by=daalhof.gp, expected_state="step2")
+    meeting.attendees.add(daalhof.poh, daalhof.welfare, daalhof.district_nurse)
+    with CaptureQueriesContext(connection) as many:
+        body = welfare.get(url).json()
+    assert [i["discussed"] for i in body["agenda"]] == [True] * 4 + [False] * 7
+    assert len(body["attendees"]) == 5
+    assert len(many) == len(few)
+
+
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
 def test_the_schema_and_docs_are_served_from_our_own_origin(client, db, path):
     response = client.get(path)

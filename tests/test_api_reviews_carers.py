@@ -247,3 +247,31 @@ def test_a_carer_account_may_not_link_and_another_team_does_not_find_her(
     assert post_carer(thea, resident, JAN).status_code == 403  # the API is for members
     assert post_carer(malberg.gp, resident, JAN).status_code == 404
     assert not CarerLink.objects.exists()
+
+
+NEUTRAL = ["child", "child_in_law", "grandchild", "sibling", "neighbour", "friend"]
+
+
+@pytest.mark.parametrize("code", NEUTRAL)
+def test_a_neutral_code_of_older_links_is_not_for_a_new_one(daalhof, resident_in, code):
+    resident = resident_in("step2")
+    answer = post_carer(daalhof.gp, resident, {**JAN, "relationship": code})
+    assert answer.status_code == 400
+    assert answer.json() == {"relationship": ["Kies wie de mantelzorger voor de cliënt is."]}
+    assert not CarerLink.objects.exists()
+
+
+def test_the_schema_offers_a_new_link_only_the_codes_that_name_the_person(client, db):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+
+    def component(holder: dict) -> dict:
+        return schema["components"]["schemas"][holder["$ref"].rsplit("/", 1)[-1]]
+
+    operation = schema["paths"]["/api/v1/residents/{id}/carers/"]["post"]
+    asked = component(operation["requestBody"]["content"]["application/json"]["schema"])
+    offered = component(asked["properties"]["relationship"])["enum"]
+    assert offered == [code for code, _label in CarerLink.Relationship.offered()]
+    assert not set(NEUTRAL) & set(offered)
+    # a link recorded before still reads with its neutral code
+    answered = component(operation["responses"]["201"]["content"]["application/json"]["schema"])
+    assert set(NEUTRAL) <= set(component(answered["properties"]["relationship"])["enum"])

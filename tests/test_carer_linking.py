@@ -141,6 +141,21 @@ def test_a_link_needs_a_name_a_relationship_and_a_proper_address(daalhof, ramake
     assert not Carer.objects.exists()
 
 
+NEUTRAL = ["child", "child_in_law", "grandchild", "sibling", "neighbour", "friend"]
+
+
+@pytest.mark.parametrize("code", NEUTRAL)
+def test_a_neutral_code_of_older_links_is_not_for_a_new_one(daalhof, ramakers, code):
+    """ "kind", "buur": they name no one; a new link says "dochter", "buurvrouw"."""
+    with pytest.raises(ValidationError) as refused:
+        link_carer(resident=ramakers, by=daalhof.poh, **{**THEA, "relationship": code})
+    assert only_message(refused.value) == (
+        "relationship",
+        "Kies wie de mantelzorger voor de cliënt is.",
+    )
+    assert not Carer.objects.exists()
+
+
 def test_the_new_carer_can_be_invited_and_accepts(daalhof, ramakers, client):
     carer = link_carer(resident=ramakers, by=daalhof.poh, **THEA).carer
     token = invite_carer(resident=ramakers, carer=carer, by=daalhof.poh)
@@ -230,6 +245,30 @@ def test_a_refused_link_shows_why_and_changes_nothing(client, daalhof, ramakers)
     assert not Carer.objects.exists()
     entry = AccessLogEntry.objects.filter(resident=ramakers).order_by("-pk").first()
     assert entry.action == "read"
+
+
+def test_the_form_refuses_a_neutral_code_in_the_services_words(client, daalhof, ramakers):
+    client.force_login(daalhof.poh)
+    response = client.post(
+        reverse("carer_link", args=[ramakers.pk]),
+        {**THEA, "relationship": "child"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Kies wie de mantelzorger voor de cliënt is." in html
+    assert "geen beschikbare keuze" not in html  # (Django's words name the code)
+    assert not Carer.objects.exists()
+
+
+def test_a_link_recorded_with_a_neutral_code_still_reads_and_validates(client, daalhof, ramakers):
+    old = carer_for(ramakers).links.get()  # recorded as "child", before the choice named her
+    old.full_clean()  # (the admin still saves it as it is)
+    client.force_login(daalhof.poh)
+    panel = client.get(reverse("resident", args=[ramakers.pk])).content.decode()
+    assert "Thea Ramakers (kind)" in panel
+    old.refresh_from_db()
+    assert old.relationship == "child"
 
 
 def test_a_closed_record_offers_no_link_and_refuses_one(client, daalhof, resident_in):

@@ -8,13 +8,23 @@ from __future__ import annotations
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.services import invite_carer, record_consent
+from clients.models import Carer
+from clients.services import (
+    AddressInUse,
+    accept_invitation,
+    invitation_for,
+    invite_carer,
+    record_consent,
+)
 from kernteam.roles import Role
 from tests.factories import MembershipFactory, carer_for
-from tests.helpers import PRODUCTION, run_manage
+from tests.helpers import PRODUCTION, race, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +32,7 @@ PASSWORD = "Zonnebloem-2026"
 WRONG = "Zonnebloem-2025"
 ADDRESS = "thea.ramakers@example.nl"
 HERE = "192.0.2.10"
+IN_USE = "Een ander account gebruikt het e-mailadres {} al, dus u kunt er hier niet mee inloggen."
 
 
 @pytest.fixture
@@ -105,16 +116,94 @@ def test_professionals_keep_their_usernames_and_not_their_addresses(client, daal
     assert sign_in(client, nurse.username).status_code == 302
 
 
-def test_an_address_two_carers_share_signs_in_neither(client, thea_carer, resident_in):
-    """Recorded before addresses were checked: which account it means is not guessed."""
+def test_the_database_keeps_her_address_to_one_account(client, thea_carer, resident_in):
+    """Her address in other capitals cannot sign in another carer's account too (it would sign
+    in neither): the database refuses, and the admin says why. A carer without an account may
+    share it (a couple's address)."""
     other = carer_for(resident_in("step1", last_name="Peters"), username="annie")
     other.email = ADDRESS.upper()
-    other.save()
-    other.user.set_password(PASSWORD)
-    other.user.save()
-    assert sign_in(client, ADDRESS).status_code == 200
+    with pytest.raises(IntegrityError), transaction.atomic():
+        other.save()
+    with pytest.raises(ValidationError) as refused:
+        other.full_clean()
+    assert refused.value.messages == [
+        "Een andere mantelzorger met een account logt al in met dit e-mailadres."
+    ]
+    partner = carer_for(resident_in("step1", last_name="Maas"))
+    partner.email = ADDRESS.upper()
+    partner.save()
+    assert sign_in(client, ADDRESS.upper()).status_code == 302
+    assert client.session["_auth_user_id"] == str(thea_carer.user.pk)
+
+
+def test_an_account_not_named_by_her_address_still_keeps_it(client, daalhof, thea_carer, ramakers):
+    """Thea's account is called "thea" (as in the demo). Annie, invited with her own address
+    that the administrator then changed to Thea's, is told the address is in use; nothing is
+    half made, and her invitation works once she has an address of her own."""
+    annie = carer_for(ramakers)
+    annie.email = "annie@example.nl"
+    annie.save()
+    token = invite_carer(resident=ramakers, carer=annie, by=daalhof.poh)
+    annie.email = "Thea.Ramakers@Example.nl"
+    annie.save()
+    accounts = get_user_model().objects.count()
+    link = reverse("carer_accept", args=[token])
+    refused = client.post(link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert refused.status_code == 409
+    assert IN_USE.format("Thea.Ramakers@Example.nl") in refused.content.decode()
     assert "_auth_user_id" not in client.session
-    assert sign_in(client, "thea").status_code == 302  # her username still works
+    annie.refresh_from_db()
+    assert annie.user is None and invitation_for(token) is not None
+    assert get_user_model().objects.count() == accounts
+    assert sign_in(client, ADDRESS).status_code == 302  # still Thea's
+    assert client.session["_auth_user_id"] == str(thea_carer.user.pk)
+    client.logout()
+
+    annie.email = "annie@example.nl"
+    annie.save()
+    accepted = client.post(link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert accepted.status_code == 302 and accepted.url == reverse("carer_portal")
+    annie.refresh_from_db()
+    assert annie.user.username == "annie@example.nl"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_acceptances_with_one_address_at_the_same_moment(client, daalhof, ramakers):
+    """Two carers, one address in two spellings (the administrator changed one after the
+    invitations went out), accept at the same moment: one account, and the other carer is
+    told the address is in use; her invitation still works once she has another address."""
+    carers, tokens = [], []
+    for first, address in (("Thea", "thea@example.nl"), ("Annie", "annie@example.nl")):
+        carer = carer_for(ramakers)
+        carer.first_name, carer.email = first, address
+        carer.save()
+        carers.append(carer)
+        tokens.append(invite_carer(resident=ramakers, carer=carer, by=daalhof.poh))
+    carers[1].email = "Thea@Example.NL"
+    carers[1].save()
+    invitations = [invitation_for(token) for token in tokens]
+
+    results = race(2, lambda i: accept_invitation(invitation=invitations[i], password=PASSWORD))
+
+    [won] = [i for i, result in enumerate(results) if not isinstance(result, Exception)]
+    [lost] = [i for i, result in enumerate(results) if isinstance(result, AddressInUse)]
+    assert Carer.objects.filter(user__isnull=False).count() == 1
+    assert get_user_model().objects.filter(email__iexact="thea@example.nl").count() == 1
+    loser = Carer.objects.get(pk=carers[lost].pk)
+    assert loser.user is None and invitation_for(tokens[lost]) is not None
+    assert invitation_for(tokens[won]) is None  # used
+    link = reverse("carer_accept", args=[tokens[lost]])
+    page = client.get(link)
+    assert page.status_code == 409
+    assert IN_USE.format(loser.email) in page.content.decode()
+
+    loser.email = "annie@example.nl"
+    loser.save()
+    accepted = client.post(link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert accepted.status_code == 302 and accepted.url == reverse("carer_portal")
+    client.logout()
+    assert sign_in(client, "thea@example.nl").status_code == 302
+    assert client.session["_auth_user_id"] == str(results[won].pk)
 
 
 def test_throttling_counts_every_spelling_of_her_address_as_one_name(client, thea_carer):

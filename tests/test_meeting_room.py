@@ -13,7 +13,14 @@ from frontend.consumers import as_heard
 from kernteam.models import AccessLogEntry, Meeting
 from kernteam.refusals import Refused
 from kernteam.roles import Role
-from steps.meetings import close_meeting, focus_on, open_meeting, plan_meeting, prepare_agenda
+from steps.meetings import (
+    close_meeting,
+    focus_on,
+    open_meeting,
+    plan_meeting,
+    prepare_agenda,
+    set_attendees,
+)
 from steps.services import confirm_step_up, move_resident
 from tests.helpers import exactly
 from tests.live import event_on, live, socket
@@ -126,6 +133,65 @@ def test_the_agenda_offers_presenting_to_whoever_may_see_the_item(
     assert "Een lid wiens discipline de toestemming dekt, kan deze cliënt presenteren." in html
 
 
+CHAIR_PRESENTS = (
+    "De voorzitter presenteert deze cliënt; u hebt het dossier op uw eigen scherm geopend. "
+    "Een lid presenteert alleen een cliënt die de voorzitter niet mag zien."
+)
+
+
+@pytest.mark.django_db
+def test_a_member_opening_a_resident_the_chair_may_see_does_not_move_the_room(
+    client, daalhof, in_progress, resident_in
+):
+    """The district nurse looks something up during the meeting: her own screen, not the
+    projector and not the followers'."""
+    janssen = resident_in("step2", last_name="Janssen")
+    focus_on(meeting=in_progress, by=daalhof.coordinator, resident=janssen)
+    other = resident_in("step3", last_name="Habets")
+    with pytest.raises(Refused, match=exactly(CHAIR_PRESENTS)) as refused:
+        focus_on(meeting=in_progress, by=daalhof.district_nurse, resident=other)
+    assert refused.value.forbidden
+    stored = Meeting.objects.get(pk=in_progress.pk)
+    assert (stored.focus, stored.presenter) == (janssen, daalhof.coordinator)
+
+    prepare_agenda(meeting=in_progress, by=daalhof.coordinator)  # (Habets is on it now)
+    in_progress.agenda.get_or_create(resident=other, defaults={"position": 99})
+    client.force_login(daalhof.district_nurse)
+    html = agenda_part(client, in_progress, "open").content.decode()
+    focus_url = reverse("meeting_focus", args=["daalhof", in_progress.pk, other.pk])
+    resident_url = reverse("resident", args=[other.pk])
+    assert f'hx-post="{focus_url}"' not in html  # opens on her own screen
+    assert f'hx-get="{resident_url}"' in html
+    answer = client.post(focus_url, headers={"HX-Request": "true"})  # (a stale page)
+    assert answer.status_code == 200 and "Habets" in answer.content.decode()
+    assert Meeting.objects.get(pk=in_progress.pk).focus == janssen
+
+
+@pytest.mark.django_db
+def test_presenting_in_a_meeting_closed_meanwhile_is_refused(daalhof, in_progress, resident_in):
+    janssen = resident_in("step2", last_name="Janssen")
+    in_progress.agenda.get_or_create(resident=janssen, defaults={"position": 99})
+    close_meeting(meeting=Meeting.objects.get(pk=in_progress.pk), by=daalhof.coordinator)
+    with pytest.raises(Refused, match=exactly("Het MDO is niet bezig.")):
+        focus_on(meeting=in_progress, by=daalhof.coordinator, resident=janssen)  # (stale)
+    stored = Meeting.objects.get(pk=in_progress.pk)
+    assert stored.focus is None and stored.presenter is None
+    assert stored.agenda.get(resident=janssen).opened_at is None
+
+
+@pytest.mark.django_db
+def test_two_presenting_one_after_the_other_followers_show_the_later(
+    client, daalhof, in_progress, new_signal, resident_in
+):
+    janssen = resident_in("step2", last_name="Janssen")
+    focus_on(meeting=in_progress, by=daalhof.gp, resident=new_signal)  # the chair may not see
+    focus_on(meeting=in_progress, by=daalhof.coordinator, resident=janssen)
+    client.force_login(daalhof.poh)
+    url = reverse("meeting_focus_now", args=["daalhof", in_progress.pk])
+    html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "Janssen" in html and "Hendriks" not in html
+
+
 def test_a_presented_resident_is_heard_unnamed_by_who_may_not_see_her():
     message = {
         "type": "board.event",
@@ -234,6 +300,37 @@ def test_the_chair_ticks_who_is_present_and_the_minutes_say_so(
     assert malberg.gp.get_full_name() not in present and "Aanwezig" in present
     logged = AccessLogEntry.objects.filter(user=daalhof.coordinator, path=minutes_url)
     assert set(logged.values_list("resident_id", flat=True)) == {on_agenda.pk}
+
+
+@pytest.mark.django_db
+def test_the_chair_corrects_who_is_present_while_the_meeting_runs(
+    client, daalhof, malberg, in_progress
+):
+    assert set(in_progress.attendees.all()) == {daalhof.coordinator}
+    page = reverse("meeting", args=["daalhof", in_progress.pk])
+    client.force_login(daalhof.coordinator)
+    html = client.get(page).content.decode()
+    assert "Aanwezig: 1 lid" in html
+    late = [daalhof.gp.pk, daalhof.district_nurse.pk, malberg.gp.pk, "²"]
+    client.post(
+        reverse("meeting_step", args=["daalhof", in_progress.pk, "attendance"]),
+        {"attendees": late},
+    )
+    present = {daalhof.coordinator, daalhof.gp, daalhof.district_nurse}  # (the chair stays)
+    assert set(Meeting.objects.get(pk=in_progress.pk).attendees.all()) == present
+    assert "Aanwezig: 3 leden" in client.get(page).content.decode()
+
+    with pytest.raises(
+        Refused,
+        match=exactly("Alleen de coördinator van het kernteam legt vast wie er aanwezig is."),
+    ):
+        set_attendees(meeting=in_progress, by=daalhof.gp, attendees=[daalhof.gp.pk])
+    close_meeting(meeting=in_progress, by=daalhof.coordinator)
+    with pytest.raises(
+        Refused, match=exactly("Wie er aanwezig is, legt u vast terwijl het MDO bezig is.")
+    ):
+        set_attendees(meeting=in_progress, by=daalhof.coordinator, attendees=[])
+    assert set(Meeting.objects.get(pk=in_progress.pk).attendees.all()) == present
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.urls import reverse
-from django.utils import dateformat, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.html import escape
 
 from clients.models import Resident
@@ -202,3 +202,21 @@ def test_a_step_down_outside_a_meeting_waits_for_nothing(client, daalhof, reside
     janssen.trajectory.refresh_from_db()
     assert janssen.trajectory.state == "step2", html
     assert nl(AWAITS_CONFIRMATION) not in html
+
+
+def test_a_signal_older_than_the_list_keeps_leaves_it(client, daalhof):
+    """The list is a reassurance that the signal arrived, not a register: after
+    SIGNALLED_BY_ME_DAYS without consent the GP and POH have it, and it leaves her list."""
+    import time_machine
+
+    from steps.selectors import SIGNALLED_BY_ME_DAYS
+
+    long_ago = timezone.now() - datetime.timedelta(days=SIGNALLED_BY_ME_DAYS, hours=1)
+    with time_machine.travel(long_ago):
+        client.force_login(daalhof.district_nurse)
+        signal(client, daalhof.team, last_name="Vroemen", first_name="Mia", salutation="Mevrouw")
+    client.force_login(daalhof.district_nurse)
+    signal(client, daalhof.team)  # today
+    section = own_signals(client, daalhof.team)
+    assert "Ramakers" in section
+    assert "Vroemen" not in section

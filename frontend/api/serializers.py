@@ -375,23 +375,51 @@ class AgendaItemSerializer(serializers.Serializer):
     resident = serializers.IntegerField(
         allow_null=True,
         help_text="Null when your discipline may not see this resident: then the item says "
-        "nothing about them (no name, reasons, question or time discussed).",
+        "nothing about them (no name, reasons or question, not opened, not discussed).",
     )
     name = serializers.CharField(allow_blank=True)
     reasons = serializers.ListField(child=serializers.ChoiceField(AgendaReason.choices))
     question = serializers.CharField(allow_blank=True)
-    discussed_at = serializers.DateTimeField(allow_null=True)
+    opened_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the resident was first presented in this meeting."
+    )
+    discussed = serializers.BooleanField(
+        help_text="A decision about the resident was recorded with this meeting: a move, a "
+        "confirmation, a review, a goal, an agreed action, a carer's concern handled or a care "
+        "coordinator named. Opening alone is not discussing."
+    )
 
 
 class MeetingDetailSerializer(MeetingSerializer):
+    # Reads the context the view hands it: `hidden` (the team's residents the caller may not
+    # see) and `decided` (`steps.meetings.decided_residents`, once per request).
+    presenter = serializers.SerializerMethodField()
+    focus = serializers.SerializerMethodField(
+        help_text="The resident being presented now; null when none, when the meeting is not "
+        "in progress, or when your discipline may not see them (`presenter` still says who "
+        "presents)."
+    )
+    attendees = PersonSerializer(many=True, read_only=True, help_text="Who was present.")
     agenda = serializers.SerializerMethodField()
 
     class Meta(MeetingSerializer.Meta):
-        fields = [*MeetingSerializer.Meta.fields, "agenda"]
+        fields = [*MeetingSerializer.Meta.fields, "presenter", "focus", "attendees", "agenda"]
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_presenter(self, meeting) -> dict | None:
+        """The member presenting now (the chair, or one who may see a resident she may not)."""
+        if not meeting.is_open or meeting.presenter is None:
+            return None
+        return PersonSerializer(meeting.presenter).data
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_focus(self, meeting) -> int | None:
+        shown = meeting.is_open and meeting.focus_id not in self.context["hidden"]
+        return meeting.focus_id if shown else None
 
     @extend_schema_field(AgendaItemSerializer(many=True))
     def get_agenda(self, meeting) -> list[dict]:
-        hidden = self.context["hidden"]
+        hidden, decided = self.context["hidden"], self.context["decided"]
         items = []
         for item in meeting.agenda.all():
             visible = item.resident_id not in hidden
@@ -403,10 +431,11 @@ class MeetingDetailSerializer(MeetingSerializer):
                     # why a hidden resident is on the agenda is about them: not for this caller
                     "reasons": list(item.reasons) if visible else [],
                     "question": item.question if visible else "",
-                    "discussed_at": item.discussed_at if visible else None,
+                    "opened_at": item.opened_at if visible else None,
+                    "discussed": visible and item.resident_id in decided,
                 }
             )
-        return items
+        return AgendaItemSerializer(items, many=True).data  # (times as the other fields give them)
 
 
 class TokenSerializer(serializers.Serializer):
@@ -461,7 +490,10 @@ class ReviewInputSerializer(serializers.Serializer):
 class CarerLinkInputSerializer(serializers.Serializer):
     first_name = Text(Carer, "first_name")
     last_name = Text(Carer, "last_name")
-    relationship = serializers.ChoiceField(CarerLink.Relationship.choices)
+    relationship = serializers.ChoiceField(
+        CarerLink.Relationship.offered(),  # (the neutral codes of older links: not for a new one)
+        error_messages={"invalid_choice": _("Choose how the carer is related.")},
+    )
     phone = Text(Carer, "phone", required=False, allow_blank=True, default="")
     email = Text(Carer, "email", required=False, allow_blank=True, default="")
 

@@ -4,6 +4,8 @@ showed or changed for the access log."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +33,7 @@ from frontend.api.pagination import Pages
 from kernteam.models import AccessLogEntry, Meeting
 from kernteam.policy import roles_on
 from steps import services
+from steps.meetings import decided_residents
 from steps.models import AgreedAction, Goal
 from steps.moves import available_moves
 from steps.panel import open_meeting_for
@@ -428,10 +431,19 @@ def meeting(request, pk: int):
     found = get_object_or_404(Meeting.objects.select_related("team", "chair"), pk=pk)
     member_team(request, found.team.slug)
     hidden = hidden_resident_ids(user=request.user, team=found.team)
-    found = Meeting.objects.prefetch_related("agenda__resident").get(pk=found.pk)
+    by_name = get_user_model().objects.order_by("first_name", "last_name", "pk")
+    found = (
+        Meeting.objects.select_related("team", "chair", "presenter")
+        .prefetch_related("agenda__resident", Prefetch("attendees", queryset=by_name))
+        .get(pk=found.pk)
+    )
     shown = [i.resident_id for i in found.agenda.all() if i.resident_id not in hidden]
+    if found.is_open and found.focus_id and found.focus_id not in hidden | set(shown):
+        shown.append(found.focus_id)  # (presented now, not on the agenda: its id is shown)
     noted(request, [(found.team, rid) for rid in shown])
-    return Response(s.MeetingDetailSerializer(found, context={"hidden": hidden}).data)
+    # "discussed": a decision recorded with the meeting, as the web agenda and the minutes say
+    context = {"hidden": hidden, "decided": decided_residents(meeting=found)}
+    return Response(s.MeetingDetailSerializer(found, context=context).data)
 
 
 @extend_schema(

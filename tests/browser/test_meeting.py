@@ -426,3 +426,40 @@ def text_runs(pdf: bytes) -> int:
         except zlib.error:
             continue
     return count
+
+
+def test_a_member_looking_something_up_does_not_move_the_room(
+    browser, asgi_server, daalhof, meeting_day, screenshot
+):
+    """During the meeting the district nurse opens Ramakers on her laptop: her own panel. The
+    GP, following the chair, stays on Janssen, whom the chair presents. The chair adds the GP,
+    who came in late, to who is present."""
+    meeting = off_the_loop(lambda: open_meeting(meeting=meeting_day, by=daalhof.coordinator))
+    chair = meeting_page(browser, asgi_server, daalhof.coordinator, PROJECTOR, meeting)
+    gp = meeting_page(browser, asgi_server, daalhof.gp, LAPTOP, meeting)
+    nurse = meeting_page(browser, asgi_server, daalhof.district_nurse, LAPTOP, meeting)
+    gp.get_by_label("Volg de voorzitter").check()
+    for page in (chair, gp, nurse):
+        page.locator("#live-status[data-state=live]").wait_for()
+    chair.locator(".agenda-item", has_text="Janssen").locator("a.name").click()
+    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=3000)
+
+    nurse.locator(".agenda-item", has_text="Ramakers").locator("a.name").click()
+    nurse.locator("#resident-panel h2", has_text="Ramakers").wait_for()
+    gp.wait_for_timeout(1000)  # (a focus event would have arrived by now)
+    assert "Janssen" in gp.locator("#resident-panel h2").inner_text()
+    stored = off_the_loop(lambda: Meeting.objects.select_related("focus").get(pk=meeting.pk))
+    assert stored.focus.last_name == "Janssen"
+    assert chair.locator(".agenda-item.current").inner_text().count("Janssen") == 1
+
+    chair.locator("details.attendance summary").click()
+    chair.locator("details.attendance").get_by_label(daalhof.gp.get_full_name()).check()
+    chair.get_by_role("button", name="Aanwezigen opslaan").click()
+    chair.locator("details.attendance summary", has_text="Aanwezig: 2 leden").wait_for()
+    assert "Janssen" in chair.locator("#resident-panel h2").inner_text()  # (still on screen)
+    screenshot(chair, "meeting-attendance-corrected")
+    screenshot(nurse, "meeting-member-opens-on-own-screen")
+    present = off_the_loop(lambda: set(meeting.attendees.values_list("pk", flat=True)))
+    assert present == {daalhof.coordinator.pk, daalhof.gp.pk}
+    for page in (chair, gp, nurse):
+        page.context.close()

@@ -45,6 +45,9 @@ const RETRY_CAP_MS = 15000;
 const RETRY_CAP_VISIBLE_MS = 3000;
 let attempts = 0;
 if (window.htmx) {
+  // (Not "style": the Content Security Policy refuses style attributes, and a swap that carried
+  // one over, e.g. an empty one a tool left on a textarea, would be reported as a violation.)
+  htmx.config.attributesToSettle = ["class", "width", "height"];
   htmx.config.wsReconnectDelay = () => {
     const cap = document.visibilityState === "visible" ? RETRY_CAP_VISIBLE_MS : RETRY_CAP_MS;
     const delay = Math.min(1000 * 2 ** attempts, cap) * (0.5 + Math.random() / 2);
@@ -134,6 +137,7 @@ document.addEventListener("htmx:wsAfterMessage", () => {
 document.addEventListener("htmx:afterSettle", catchUp);
 
 function catchUp() {
+  followHint();
   if (typing()) return;
   const follow = document.getElementById("follow-chair");
   if (follow && follow.checked && follow.dataset.pending) {
@@ -149,6 +153,17 @@ function catchUp() {
     delete panel.dataset.stale;
     showInPanel(panel.dataset.url, "panel");
   }
+}
+
+// Following, with a form open: the panel stays (what she typed is never replaced), and a line by
+// the checkbox says why and when it follows; gone once it does (or she stops following).
+function followHint() {
+  const follow = document.getElementById("follow-chair");
+  const hint = document.getElementById("follow-hint");
+  if (!follow || !hint) return;
+  const waiting = follow.checked && Boolean(follow.dataset.pending) && typing();
+  const text = waiting ? hint.dataset.waiting : "";
+  if (hint.textContent !== text) hint.textContent = text;
 }
 
 function showInPanel(url, why) {
@@ -205,6 +220,8 @@ document.addEventListener("change", (event) => {
   if (event.target.checked) {
     event.target.dataset.pending = "true";
     catchUp();
+  } else {
+    followHint();
   }
 });
 function restoreFollow() {
@@ -282,7 +299,7 @@ function byTheUser(detail) {
   return Boolean(trigger) && ["click", "submit", "change", "input", "keyup", "search"].includes(trigger.type);
 }
 
-function notSent(detail) {
+function notSent(detail, message) {
   const words = document.querySelector("[data-unsent]");
   if (!words || !detail.requestConfig) return;
   unsent = { elt: detail.elt, verb: detail.requestConfig.verb, path: detail.requestConfig.path };
@@ -293,7 +310,7 @@ function notSent(detail) {
   bar.className = "unsent";
   bar.setAttribute("role", "alert");
   const text = document.createElement("span");
-  text.textContent = words.dataset.unsent;
+  text.textContent = message || words.dataset.unsent;
   const again = document.createElement("button");
   again.type = "button";
   again.dataset.resend = "";
@@ -332,6 +349,78 @@ document.addEventListener("click", (event) => {
     return;
   }
   htmx.ajax(unsent.verb.toUpperCase(), unsent.path, { source: unsent.elt });
+});
+
+// Sent again, a write is not done twice: the connection may have dropped after the request
+// arrived, with only the answer lost. Each form (or button) sends its write with a one-time key,
+// the same key when it is sent again, a new one once an answer came. The server
+// (frontend/idempotency.py) does a key's write once: a repeat answers that it was sent already
+// (the page says so and shows the result) or, while the first is still under way, 409 with
+// what to do (the bar again: sent again later, it finds the first done).
+const oneTimeKeys = new WeakMap(); // form or button → the key of its write not yet answered
+
+function newKey() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function stillUnderWay(xhr) {
+  return Boolean(xhr) && xhr.status === 409 && xhr.getResponseHeader("Kernteam-Once") === "running";
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  const detail = event.detail;
+  const elt = detail.elt;
+  if (detail.verb === "get" || !elt || !elt.closest || !elt.closest("form, button")) return;
+  if (!oneTimeKeys.has(elt)) oneTimeKeys.set(elt, newKey());
+  detail.headers["Idempotency-Key"] = oneTimeKeys.get(elt);
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr && xhr.status > 0 && !stillUnderWay(xhr)) oneTimeKeys.delete(event.detail.elt);
+});
+document.addEventListener("htmx:responseError", (event) => {
+  if (stillUnderWay(event.detail.xhr) && byTheUser(event.detail)) {
+    notSent(event.detail, event.detail.xhr.responseText);
+  }
+});
+
+// A short word at the bottom of the screen (where the bar was), gone after a few seconds.
+let saidLately = null;
+function say(text) {
+  let note = document.getElementById("said");
+  if (!note) {
+    note = document.createElement("div");
+    note.id = "said";
+    note.className = "said";
+    note.setAttribute("role", "status");
+    document.body.append(note);
+  }
+  clearTimeout(saidLately);
+  requestAnimationFrame(() => { note.textContent = text; }); // (a change: it is announced)
+  saidLately = setTimeout(() => { note.textContent = ""; }, 8000);
+}
+
+// It had arrived after all: say so, and show what it did where the form was. The form sent is
+// replaced (what it held is saved); the board catches up too.
+document.addEventListener("already-sent", (event) => {
+  sentAfterAll();
+  const words = document.querySelector("[data-already-sent]");
+  if (words) say(words.dataset.alreadySent);
+  const source = event.target;
+  const shown = source.closest && source.closest("#resident-panel");
+  const panel = source.closest && source.closest("#panel");
+  setTimeout(() => { // (after htmx is done with this answer)
+    if (shown && shown.isConnected) {
+      htmx.ajax("GET", shown.dataset.url, { target: "#resident-panel", swap: "outerHTML" });
+    } else if (panel) {
+      panel.replaceChildren();
+    } else if (document.querySelector("main")) {
+      htmx.ajax("GET", window.location.href, { target: "main", select: "main", swap: "outerHTML" });
+    }
+    boardChanged();
+  });
 });
 
 // What a change has to say (e.g. that a step-up waits for the team) comes into sight: the panel
