@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import (
     Assessment,
+    CarePlanning,
     Carer,
     CarerLink,
     Concern,
@@ -133,4 +134,14 @@ class CoordinatorChangeAdmin(ResidentDataAdmin, ReadOnlyAdmin):
 
     list_display = ["resident", "from_coordinator", "to_coordinator", "actor", "at", "meeting"]
     list_select_related = ["resident", "from_coordinator", "to_coordinator", "actor", "meeting"]
+    search_fields = ["resident__last_name"]
+
+
+@admin.register(CarePlanning)
+class CarePlanningAdmin(ResidentDataAdmin, ReadOnlyAdmin):
+    """Advance care planning (PZP): every version as recorded by the team, only looked up (a
+    new conversation is recorded from the panel or the API: `record_care_planning`)."""
+
+    list_display = ["resident", "held_on", "capacity", "recorded_by", "recorded_at"]
+    list_select_related = ["resident", "recorded_by"]
     search_fields = ["resident__last_name"]

@@ -564,3 +564,6 @@ class CoordinatorChange(AppendOnly, models.Model):
 
     # The resident panel's timeline shows these among the step changes.
     timeline_kind = "coordinator"
+
+
+from clients.care_planning import CarePlanning  # noqa: E402,F401

@@ -327,5 +327,6 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "frontend.api.serializers.GOAL_STATUSES",
         "ActionStatusEnum": "frontend.api.serializers.ACTION_STATUSES",
         "MeetingStatusEnum": "frontend.api.serializers.MEETING_STATUSES",
+        "PlaceEnum": "clients.care_planning.Place.choices",
     },
 }

@@ -3,7 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from frontend import carer_views, log_views, meeting_views, sign_in, two_factor_views, views
+from frontend import (
+    care_planning_views,
+    carer_views,
+    event_views,
+    log_views,
+    meeting_views,
+    sign_in,
+    two_factor_views,
+    views,
+)
 
 admin.site.site_header = admin.site.site_title = "Kernteam"
 admin.site.index_title = _("Administration")
@@ -57,10 +66,16 @@ urlpatterns = [
     path("residents/<int:pk>/moves/", views.resident_moves, name="resident_moves"),
     path("residents/<int:pk>/confirm/", views.resident_confirm, name="resident_confirm"),
     path("residents/<int:pk>/review/", views.resident_review, name="resident_review"),
+    path("residents/<int:pk>/events/", event_views.resident_event, name="resident_event"),
     path(
         "residents/<int:pk>/coordinator/",
         views.resident_coordinator,
         name="resident_coordinator",
+    ),
+    path(
+        "residents/<int:pk>/care-planning/",
+        care_planning_views.resident_care_planning,
+        name="resident_care_planning",
     ),
     path("concerns/<int:pk>/handled/", views.concern_handled, name="concern_handled"),
     path(

@@ -32,7 +32,7 @@ from frontend.forms import (
     SignalForm,
 )
 from kernteam.access_log import note, nothing_changed
-from kernteam.models import text_limit
+from kernteam.models import AccessLogEntry, text_limit
 from kernteam.policy import is_log_officer, team_for_member
 from kernteam.refusals import Refused
 from steps.board import board_columns
@@ -98,6 +98,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         # Hundreds of cards: their links are built from one path, not one reverse() each.
         "resident_path": reverse("resident", args=[0]).removesuffix("0/"),
         "change_step": _("Change step"),
+        "pzp_title": _("advance care planning on record"),
     }
     if request.htmx:
         return render(request, "frontend/board.html#columns", context)
@@ -115,6 +116,9 @@ def board_closed(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "frontend/closed.html", {"team": team, "rows": rows, "search": search})
 
 
+READ = AccessLogEntry.Action.READ
+PZP_READ = "care-planning"
+
 GONE = _(
     "Saved. The resident's consent no longer covers your discipline, so you no longer see "
     "this record."
@@ -131,6 +135,9 @@ def panel_response(
         template = "frontend/gone.html#gone" if request.htmx else "frontend/gone.html"
         return render(request, template, {"team": resident.team, "message": gone})
     panel = resident_panel(resident=resident, user=request.user)
+    if panel.care_planning is not None and panel.care_planning.current is not None:
+        # (advance care planning shown: its own entry, so the log says who read it)
+        note(request, team=resident.team, residents=[resident.pk], action=READ, what=PZP_READ)
     context = {"panel": panel, "team": resident.team, "refused": refused}
     if transition in dict(panel.moves):
         context["move"] = _move_context(
@@ -179,6 +186,8 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             initial={
                 "transition": request.GET.get("transition", ""),
                 "expected_state": subject.trajectory.state,
+                # (the close offered after a death: steps.panel.Panel.event_moves)
+                "closure_reason": request.GET.get("closure_reason", ""),
             }
         )
         return _move_form(request, subject, form)

@@ -321,7 +321,9 @@ class AgendaReason(models.TextChoices):
     REVIEW = "review", _("review is due")
     URGENT = "urgent", _("urgent step-up to confirm")
     CONCERN = "concern", _("carer's concern")
+    EVENT = "event", _("event since the last meeting")
     QUESTION = "question", _("question from a member")
+    CARE_PLANNING = "care_planning", _("advance care planning not yet discussed")
 
 
 class AgendaItem(Undeletable, models.Model):

@@ -15,6 +15,7 @@ from kernteam.refusals import Refused
 from steps import admin_meetings  # noqa: F401  (meetings: opened and closed by the services)
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
 from steps.moves import transition_names
+from steps.outcomes import OutcomeEvent
 from steps.services import add_goal, agree_action, complete_action, move_resident
 from steps.states import ClosureReason
 
@@ -124,6 +125,16 @@ class StepChangeAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     list_filter = ["kind", "to_state"]
     date_hierarchy = "at"
     listed_residents = ("trajectory__resident",)
+
+
+@admin.register(OutcomeEvent)
+class OutcomeEventAdmin(ResidentDataAdmin, ReadOnlyAdmin):
+    """Outcome events are history: recorded from the panel or the API, never edited here."""
+
+    list_display = ["occurred_on", "resident", "kind", "place", "recorded_by", "recorded_at"]
+    list_filter = ["kind"]
+    date_hierarchy = "occurred_on"
+    raw_id_fields = ["resident", "recorded_by", "step_change"]
 
 
 class TeamWorkAdmin(ResidentDataAdmin):

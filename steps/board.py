@@ -12,10 +12,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Concern, Consent
+from clients.care_planning import may_read as may_read_care_planning
+from clients.models import CarePlanning, Concern, Consent
 from clients.visibility import visible_residents
 from kernteam.models import Team, person_name
+from kernteam.policy import roles_on
 from steps.models import AgreedAction, Trajectory
+from steps.outcomes import since_last_meeting
 from steps.states import STEPS, State, review_owed
 
 BOARD_STATES = [s for s in State if s != State.CLOSED]
@@ -26,6 +29,7 @@ FLAGS = {
     "action_overdue": _("action overdue"),
     "concern": _("carer's concern"),
     "consent_missing": _("consent missing"),
+    "event": _("event"),
 }
 
 
@@ -44,6 +48,8 @@ class Card:
     review_due: datetime.date | None
     state: str
     flags: tuple[str, ...]
+    # a PZP on record ("PZP" marker), shown to those who may read PZP (`clients.care_planning`)
+    care_planning: bool = False
 
     @property
     def flag_labels(self) -> list[tuple[str, str]]:
@@ -78,6 +84,8 @@ def flagged_trajectories(*, today: datetime.date) -> QuerySet[Trajectory]:
             )
         ),
         has_open_concern=Exists(Concern.objects.open().filter(resident=OuterRef("resident"))),
+        has_new_event=Exists(since_last_meeting().filter(resident=OuterRef("resident"))),
+        has_care_planning=Exists(CarePlanning.objects.filter(resident=OuterRef("resident"))),
     )
 
 
@@ -89,6 +97,7 @@ def any_flag(*, today: datetime.date) -> Q:
         | Q(has_overdue_action=True)
         | Q(has_open_concern=True)
         | Q(has_consent=False)
+        | Q(has_new_event=True)
     )
 
 
@@ -111,8 +120,9 @@ def board_columns(
         )
     cards: dict[str, list[Card]] = {state: [] for state in BOARD_STATES}
     years = str(_("%(age)s yrs"))  # translated once per board, not per card
+    pzp = may_read_care_planning(roles_on(team=team, user=user))  # (known: no query)
     for row in rows:
-        card = _card(row, today, years)
+        card = _card(row, today, years, care_planning=pzp)
         if not flagged or card.flags:
             cards[row.state].append(card)
     return [Column(state=s.value, label=str(s.label), cards=cards[s]) for s in BOARD_STATES]
@@ -131,6 +141,8 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
         flags.append("concern")
     if not row.has_consent:
         flags.append("consent_missing")
+    if row.has_new_event:
+        flags.append("event")
     return tuple(flags)
 
 
@@ -142,7 +154,7 @@ def review_overdue(trajectory: Trajectory, today: datetime.date) -> bool:
     return review_owed(state=trajectory.state, review_due=trajectory.review_due, day=yesterday)
 
 
-def _card(row: Trajectory, today: datetime.date, years: str) -> Card:
+def _card(row: Trajectory, today: datetime.date, years: str, *, care_planning=False) -> Card:
     resident = row.resident
     coordinator = resident.coordinator
     age = resident.age(today)
@@ -156,4 +168,5 @@ def _card(row: Trajectory, today: datetime.date, years: str) -> Card:
         review_due=row.review_due,
         state=row.state,
         flags=flags_of(row, today),
+        care_planning=care_planning and row.has_care_planning,
     )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.instruments import FRAILTY_INSTRUMENTS
-from clients.models import Assessment, Concern, CoordinatorChange, Resident
+from clients.models import Assessment, CarePlanning, Concern, CoordinatorChange, Resident
 from clients.visibility import (
     can_see_resident,
     hidden_resident_ids,
@@ -29,6 +29,7 @@ from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
+from steps.outcomes import since_last_meeting
 from steps.states import State, review_owed
 
 
@@ -56,6 +57,9 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
         .annotate(screened_above=Subquery(latest_screening.values("above_cutoff")[:1]))
         .values_list("resident_id", "state", "review_due", "pending_confirmation", "screened_above")
     )
+    # residents in step 3 or 4 are expected to have had a PZP conversation (clients.care_planning)
+    pzp = CarePlanning.objects.filter(resident__team=meeting.team)
+    with_pzp = set(pzp.values_list("resident_id", flat=True))
     found: dict[int, set[str]] = {}
     for resident_id, state, review_due, pending, screened_above in rows:
         reasons = found.setdefault(resident_id, set())
@@ -67,10 +71,16 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
             reasons.add(AgendaReason.REVIEW)
         if pending:
             reasons.add(AgendaReason.URGENT)
+        if state in (State.STEP3, State.STEP4) and resident_id not in with_pzp:
+            reasons.add(AgendaReason.CARE_PLANNING)
     concerned = Concern.objects.open().filter(resident__team=meeting.team)
     for resident_id in concerned.values_list("resident_id", flat=True):
         if resident_id in found:  # closed residents are not discussed
             found[resident_id].add(AgendaReason.CONCERN)
+    events = since_last_meeting().filter(resident__team=meeting.team)  # (steps.outcomes)
+    for resident_id in events.values_list("resident_id", flat=True):
+        if resident_id in found:
+            found[resident_id].add(AgendaReason.EVENT)
     order = list(AgendaReason.values)
     return {
         pk: sorted(reasons, key=order.index)

@@ -568,3 +568,5 @@ TRANSITION_LABELS = {
     "close": _("Close record"),
     "reopen": _("Reopen as a new signal"),
 }
+
+from steps.outcomes import OutcomeEvent  # noqa: E402,F401

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from clients.care_planning_services import CarePlanningView, care_planning_for
 from clients.instruments import Instrument
 from clients.models import Assessment, Concern, Consent, CoordinatorChange, Resident
 from clients.services import may_name_coordinator
@@ -16,6 +17,7 @@ from kernteam.policy import roles_on
 from kernteam.roles import Role
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
 from steps.moves import available_moves
+from steps.outcomes import moves_to_offer
 from steps.rules import Move, problems_for
 
 
@@ -58,6 +60,12 @@ class Panel:
     timeline: list[StepChange | CoordinatorChange] = field(default_factory=list)
     can_name_coordinator: bool = False  # the viewer may name or change the coordinator now
     today: object = field(default_factory=timezone.localdate)
+    # outcome events (`steps.outcomes`): the viewer may record one; the moves they go with,
+    # offered as (transition, closure reason, label) when the viewer may take them now
+    can_record_event: bool = False
+    event_moves: list[tuple[str, str, str]] = field(default_factory=list)
+    # advance care planning as the viewer may read it (None: not theirs to read)
+    care_planning: CarePlanningView | None = None
 
 
 def open_meeting_for(*, team) -> Meeting | None:
@@ -85,6 +93,7 @@ def resident_panel(*, resident: Resident, user) -> Panel:
     names = available_moves(trajectory=trajectory, move=move)
     confirm = Trajectory.confirm_step_up
     consent = resident.active_consent()
+    events = list(resident.outcome_events.select_related("recorded_by"))
     concerns = resident.concerns.select_related("carer").order_by("-raised_at", "-pk")
     return Panel(
         resident=resident,
@@ -102,9 +111,16 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         meeting=meeting,
         can_confirm=not problems_for(trajectory, move, confirm.permission, confirm.conditions),
         can_review=may_review(trajectory=trajectory, move=move),
-        timeline=sorted([*history, *coordinators], key=lambda row: row.at, reverse=True),
+        timeline=sorted([*history, *coordinators, *events], key=lambda row: row.at, reverse=True),
+        can_record_event=not resident.is_closed,  # (who sees the panel may: steps.outcome_services)
+        event_moves=[
+            (name, closure, str(TRANSITION_LABELS[name]))
+            for name, closure in moves_to_offer(events, today=timezone.localdate())
+            if name in names
+        ],
         can_name_coordinator=not resident.is_closed
         and may_name_coordinator(roles=roles_on(team=resident.team, user=user), meeting=meeting),
+        care_planning=care_planning_for(resident=resident, user=user),
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.care_planning_services import WishesSummary, shared_summary
 from clients.models import Carer, Resident
 from clients.visibility import residents_for_carer
 from kernteam.models import person_name
@@ -61,6 +62,8 @@ class CarerView:
     review_due: datetime.date | None  # when the team looks again at the latest
     carer: Carer
     review_overdue: bool = False  # that day has passed: the team looks again soon
+    # the summary of wishes from advance care planning, when the GP shared it (else None)
+    wishes: WishesSummary | None = None
 
     def is_mine(self, action: AgreedAction) -> bool:
         return action.owner_carer_id == self.carer.pk
@@ -100,4 +103,5 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
         review_due=trajectory.review_due,
         carer=carer,
         review_overdue=review_overdue(trajectory, timezone.localdate()),
+        wishes=shared_summary(resident=resident),
     )

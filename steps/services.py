@@ -31,6 +31,7 @@ from kernteam.refusals import Refused
 from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.moves import not_from_here, transition_method
+from steps.outcomes import record_for_move
 from steps.rules import Move, refusal_for
 from steps.states import State
 
@@ -78,6 +79,9 @@ def move_resident(
                 raise Refused(not_from_here(trajectory), field="transition") from exc
             trajectory.save()
             change = trajectory.last_change
+            # the outcome event the move goes with (admitted, closed as deceased, …): linked
+            # or recorded here, in the move's transaction (`steps.outcomes.record_for_move`)
+            record_for_move(change=change, by=by, resident=resident)
             _announce(trajectory, change)
     except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
         # (after the rollback: the history row written before the state went with it)

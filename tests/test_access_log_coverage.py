@@ -186,6 +186,10 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     # refused outside a meeting: the reasons shown are a read of the resident
     "resident_confirm": Visit(method="post", data=lambda w: {"step_up": "0"}),
     "resident_review": (Visit(), W(data=lambda w: {"expected_state": "step2", "note": "x"})),
+    "resident_event": (
+        Visit(),  # the form: a read of the resident it is for
+        W(data=lambda w: {"kind": "fall", "occurred_on": timezone.localdate().isoformat()}),
+    ),
     "resident_coordinator": (
         Visit(),  # the form: a read of the resident (who coordinates now)
         W(data=lambda w: {"coordinator": w.users["gp"].pk, "expected": w.janssen.coordinator_id}),
@@ -195,6 +199,18 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
         data=lambda w: {"domain": "social", "description": "Naar de soos"},
     ),
     "consent_withdrawn": W(),
+    "resident_care_planning": (
+        Visit(),  # the form: a read of the resident it is for
+        W(
+            data=lambda w: {
+                "held_on": timezone.localdate().isoformat(),
+                "participants": ["resident", "gp"],
+                "capacity": "yes",
+                "place_of_care": "home",
+                "place_of_death": "home",
+            }
+        ),
+    ),
     "concern_handled": W(kwargs=lambda w: {"pk": w.records["concern"].pk}),
     "action_done": W(kwargs=lambda w: {"pk": w.records["action"].pk}),
     "carer_portal": Visit(user="carer"),
@@ -294,9 +310,21 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
         ),
     ),
     "api-reviews": W(data=lambda w: {"expected_state": "step2", "note": "Gaat goed"}, **API),
+    "api-events": (Visit(**API), W(data=lambda w: {"kind": "emergency"}, **API)),
     "api-carers": W(
         data=lambda w: {"first_name": "Jan", "last_name": "Ramakers", "relationship": "son"},
         **API,
+    ),
+    "api-care-planning": (
+        Visit(**API),
+        W(
+            data=lambda w: {
+                "held_on": timezone.localdate().isoformat(),
+                "participants": ["resident", "gp"],
+                "capacity": "yes",
+            },
+            **API,
+        ),
     ),
     "api-action-done": W(kwargs=lambda w: {"pk": w.records["action"].pk}, **API),
     "api-concern-handled": W(kwargs=lambda w: {"pk": w.records["concern"].pk}, **API),
@@ -344,11 +372,17 @@ ADMIN_MODELS: dict[str, AdminPages | NoResidentData] = {
     "clients.assessment": AdminPages(lambda w: w.records["assessment"]),
     "clients.concern": AdminPages(lambda w: w.records["concern"]),
     "clients.coordinatorchange": AdminPages(lambda w: w.records["coordinator"]),
+    "clients.careplanning": ProvenBy(
+        ("tests.test_care_planning::test_the_admin_only_looks_up_versions_and_logs_them",)
+    ),
     "steps.trajectory": AdminPages(lambda w: w.janssen.trajectory),
     "steps.goal": AdminPages(lambda w: w.records["goal"]),
     "steps.agreedaction": AdminPages(lambda w: w.records["action"]),
     "steps.stepchange": ProvenBy(
         ("tests.test_admin_logging::test_every_list_names_each_resident_it_shows",)
+    ),
+    "steps.outcomeevent": ProvenBy(
+        ("tests.test_outcome_events::test_the_admin_shows_events_read_only_and_logs_them",)
     ),
     # the page of a carer and of a meeting name residents; their lists do not
     "clients.carer": AdminPages(lambda w: w.carer, views=("change", "history")),

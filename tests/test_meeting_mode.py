@@ -87,7 +87,7 @@ def test_the_board_builds_the_agenda_in_the_teams_order(planned, board_with_reas
         made["signal"].pk: ["signal"],
         made["screening"].pk: ["screening"],
         made["review"].pk: ["review"],
-        made["urgent"].pk: ["urgent"],
+        made["urgent"].pk: ["urgent", "care_planning"],  # (step 3 now, and no PZP yet)
         made["concern"].pk: ["concern"],
     }
     assert (
@@ -115,8 +115,12 @@ def test_a_resident_with_several_reasons_is_on_the_agenda_once(
     raise_concern(resident=urgent, by=carer_for(urgent, username="zoon").user, text="Valt")
     prepare_agenda(meeting=planned, by=daalhof.coordinator)
     item = planned.agenda.get(resident=urgent)
-    assert item.reasons == ["urgent", "concern"]
-    assert item.reason_labels == ["urgente opschaling bevestigen", "zorg van mantelzorger"]
+    assert item.reasons == ["urgent", "concern", "care_planning"]
+    assert item.reason_labels == [
+        "urgente opschaling bevestigen",
+        "zorg van mantelzorger",
+        "PZP nog niet besproken",
+    ]
 
 
 def test_only_the_coordinator_prepares_and_reorders(daalhof, planned, board_with_reasons):

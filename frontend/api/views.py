@@ -16,8 +16,14 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from clients import services as client_services
+from clients.care_planning_services import (
+    check_may_read,
+    check_may_record,
+    record_care_planning,
+    versions_of,
+)
 from clients.models import Concern, Resident
-from clients.visibility import hidden_resident_ids, visible_residents
+from clients.visibility import hidden_resident_ids, resident_for_member, visible_residents
 from frontend.api import serializers as s
 from frontend.api.access import (
     NOT_FOUND,
@@ -30,6 +36,7 @@ from frontend.api.access import (
     responses,
 )
 from frontend.api.pagination import Pages
+from kernteam.access_log import note
 from kernteam.models import AccessLogEntry, Meeting
 from kernteam.policy import roles_on
 from steps import services
@@ -555,3 +562,61 @@ def _goal_of(subject, goal_id: int | None):
             {"goal": [str(_("This goal belongs to another resident."))]}
         )
     return goal
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=responses(
+        s.CarePlanningSerializer(many=True),
+        404,
+        descriptions={
+            200: "Every version, latest first; the first is in force, the others `superseded`.",
+            403: "Your role does not read advance care planning (the welfare worker and the "
+            "team coordinator never do).",
+            404: "No such resident, or not yours to see (team, consent).",
+        },
+    ),
+    summary="Advance care planning (PZP): every conversation, latest first",
+    tags=["care planning"],
+)
+@extend_schema(
+    methods=["POST"],
+    request=s.CarePlanningInputSerializer,
+    responses=responses(
+        s.CarePlanningSerializer,
+        400,
+        403,
+        404,
+        created=True,
+        descriptions={
+            201: "Recorded: the new version, now in force (earlier ones are kept, superseded).",
+            400: "Bad input: messages per field; a treatment limit's under `limits` (the "
+            "input's shape) or `limit_<code>` (the rules), or the record is closed.",
+            403: "Only the GP, the elderly-care physician or the POH records; only the GP "
+            "shares the summary of wishes with carers.",
+            404: "No such resident, or not yours to see (team, consent).",
+        },
+    ),
+    summary="Record an advance care planning conversation (a new version)",
+    tags=["care planning"],
+)
+@api_view(["GET", "POST"])
+def care_planning(request, pk: int):
+    subject = resident_for_member(user=request.user, pk=pk)  # 404: not yours to see
+    roles = roles_on(team=subject.team, user=request.user)
+    if request.method == "GET":
+        check_may_read(roles)  # 403 with the reason, before anything is shown or logged
+    else:
+        check_may_record(roles)
+    note(request, team=subject.team, residents=[subject.pk])
+    if request.method == "GET":
+        versions = versions_of(subject)
+        context = {"current": versions[0].pk if versions else None}
+        return Response(s.CarePlanningSerializer(versions, many=True, context=context).data)
+    data = parsed(s.CarePlanningInputSerializer, request.data)
+    data["limits"] = {code: dict(given) for code, given in data["limits"].items()}
+    made = record_care_planning(resident=subject, by=request.user, **data)
+    context = {"current": made.pk}
+    return Response(
+        s.CarePlanningSerializer(made, context=context).data, status=status.HTTP_201_CREATED
+    )

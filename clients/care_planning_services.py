@@ -1,0 +1,151 @@
+"""Recording and reading advance care planning (PZP). The rules are in `clients.care_planning`;
+who may see the resident at all in `clients.visibility`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from clients.care_planning import (
+    MAY_NOT_READ,
+    MAY_NOT_RECORD,
+    MAY_NOT_SHARE,
+    RECORDERS,
+    CarePlanning,
+    carers_see,
+    current_and_earlier,
+    may_read,
+    may_record,
+    may_share,
+    normalised_limits,
+)
+from clients.models import Resident
+from clients.services import lock_record
+from clients.visibility import can_see_resident, send_resident_event_on_commit
+from kernteam.models import primary_role
+from kernteam.policy import require_member, roles_on
+from kernteam.refusals import Refused
+
+
+def check_may_record(roles: set[str]) -> None:
+    if not may_record(roles):
+        raise Refused(MAY_NOT_RECORD, forbidden=True)
+
+
+def check_may_read(roles: set[str]) -> None:
+    if not may_read(roles):
+        raise Refused(MAY_NOT_READ, forbidden=True)
+
+
+def record_care_planning(
+    *,
+    resident: Resident,
+    by,
+    held_on: datetime.date,
+    participants: list[str],
+    capacity: str,
+    limits: dict,
+    representative_name: str = "",
+    representative_relationship: str = "",
+    representative_kind: str = "",
+    place_of_care: str = "not_discussed",
+    place_of_death: str = "not_discussed",
+    other_wishes: str = "",
+    has_living_will: bool = False,
+    has_dnr_medallion: bool = False,
+    shared_with_carers: bool = False,
+) -> CarePlanning:
+    """Record one conversation: a new version of the resident's PZP (earlier ones are kept,
+    superseded). By the GP, the elderly-care physician or the POH (else `Refused`, forbidden);
+    only the GP marks the summary of wishes as shared with carers. Bad input: ValidationError
+    with a message per field (each treatment limit under its own name). Not on a closed
+    record. One transaction with the resident's row locked; the boards hear of it on commit."""
+    roles = require_member(team=resident.team, user=by)
+    check_may_record(roles)
+    if shared_with_carers and not may_share(roles):
+        raise Refused(MAY_NOT_SHARE, field="shared_with_carers", forbidden=True)
+    with transaction.atomic():
+        lock_record(resident)
+        # (read afresh after the lock: closed meanwhile?)
+        locked = Resident.objects.select_related("team", "trajectory").get(pk=resident.pk)
+        if locked.is_closed:
+            raise Refused(_("This record is closed and can no longer be changed."))
+        version = CarePlanning(
+            resident=locked,
+            held_on=held_on,
+            participants=list(dict.fromkeys(participants or []))
+            if isinstance(participants, list)
+            else participants,
+            capacity=capacity,
+            representative_name=(representative_name or "").strip(),
+            representative_relationship=(representative_relationship or "").strip(),
+            representative_kind=representative_kind or "",
+            limits=limits,
+            place_of_care=place_of_care,
+            place_of_death=place_of_death,
+            other_wishes=(other_wishes or "").strip(),
+            has_living_will=bool(has_living_will),
+            has_dnr_medallion=bool(has_dnr_medallion),
+            shared_with_carers=bool(shared_with_carers),
+            recorded_by=by,
+            recorded_by_role=primary_role(roles & RECORDERS),
+        )
+        version.full_clean(exclude=["recorded_by"])
+        version.limits = normalised_limits(version.limits)
+        version.save()
+        send_resident_event_on_commit(resident=locked, event="resident.care_planning")
+    return version
+
+
+@dataclass
+class CarePlanningView:
+    """What a reader sees: the version in force and the superseded ones, latest first."""
+
+    current: CarePlanning | None
+    earlier: list[CarePlanning] = field(default_factory=list)
+    can_record: bool = False
+
+
+def versions_of(resident: Resident) -> list[CarePlanning]:
+    return list(resident.care_plannings.select_related("recorded_by").order_by("-held_on", "-pk"))
+
+
+def care_planning_for(*, resident: Resident, user) -> CarePlanningView | None:
+    """The resident's PZP as `user` may read it; None when they may not (their role, or the
+    resident is not theirs to see)."""
+    roles = roles_on(team=resident.team, user=user)
+    if not may_read(roles) or not can_see_resident(user=user, resident=resident):
+        return None
+    current, earlier = current_and_earlier(versions_of(resident))
+    return CarePlanningView(
+        current=current,
+        earlier=earlier,
+        can_record=may_record(roles) and not resident.is_closed,
+    )
+
+
+@dataclass(frozen=True)
+class WishesSummary:
+    """What carers see when the GP shared it: the preferred places and other wishes only."""
+
+    held_on: datetime.date
+    place_of_care: str
+    place_of_death: str
+    other_wishes: str
+
+
+def shared_summary(*, resident: Resident) -> WishesSummary | None:
+    """The summary of wishes for the resident's carers (the caller has checked that the user
+    is the resident's carer: `clients.visibility.residents_for_carer`), or None."""
+    current = resident.care_plannings.order_by("-held_on", "-pk").first()
+    if not carers_see(current):
+        return None
+    return WishesSummary(
+        held_on=current.held_on,
+        place_of_care=current.get_place_of_care_display(),
+        place_of_death=current.get_place_of_death_display(),
+        other_wishes=current.other_wishes,
+    )

@@ -1,0 +1,177 @@
+"""The API of advance care planning: GET/POST /api/v1/residents/<id>/care-planning/. 201 with
+the new version; 400 with messages per field (a treatment limit under its own name); 403 with
+the reason for a role that may not record (or, for GET, may not read PZP); 404 for whoever may
+not see the resident. Every read and write is in the access log."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from clients.care_planning import CarePlanning
+from kernteam.models import AccessLogEntry
+from tests.factories import give_consent
+from tests.helpers import API, api_as
+
+MAY_NOT_RECORD = (
+    "Alleen de huisarts, de specialist ouderengeneeskunde of de POH legt proactieve "
+    "zorgplanning vast."
+)
+MAY_NOT_READ = (
+    "Proactieve zorgplanning is alleen in te zien voor de huisarts, de POH, de specialist "
+    "ouderengeneeskunde, de wijkverpleegkundige en de casemanager dementie."
+)
+MAY_NOT_SHARE = "Alleen de huisarts deelt de samenvatting van de wensen met de mantelzorgers."
+
+
+@pytest.fixture
+def janssen(resident_in):
+    return resident_in("step3", last_name="Janssen")
+
+
+def url(resident) -> str:
+    return f"{API}/residents/{resident.pk}/care-planning/"
+
+
+def body(**kwargs) -> dict:
+    return {
+        "held_on": timezone.localdate().isoformat(),
+        "participants": ["resident", "representative", "elderly_care_physician"],
+        "capacity": "doubt",
+        "representative_name": "Jan Janssen",
+        "representative_relationship": "zoon",
+        "representative_kind": "authorised",
+        "limits": {
+            "resuscitation": {"decision": "no", "note": "Penning"},
+            "tube_feeding": {"decision": "no"},
+        },
+        "place_of_care": "home",
+        "place_of_death": "hospice",
+        "other_wishes": "Muziek van André Rieu",
+        "has_living_will": True,
+        **kwargs,
+    }
+
+
+def entries(user, resident, action: str) -> int:
+    return AccessLogEntry.objects.filter(
+        user=user, resident=resident, action=action, what="api-care-planning"
+    ).count()
+
+
+def test_the_elderly_care_physician_records_and_gets_201(daalhof, janssen):
+    so = daalhof.elderly_care_physician
+    response = api_as(so).post(url(janssen), body(), format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["capacity"] == "doubt" and data["superseded"] is False
+    assert data["limits"]["resuscitation"] == {"decision": "no", "note": "Penning"}
+    assert data["limits"]["icu"] == {"decision": "not_discussed", "note": ""}
+    assert data["recorded_by"]["id"] == so.pk
+    assert data["recorded_by_role"] == "elderly_care_physician"
+    assert entries(so, janssen, "write") == 1
+
+
+def test_get_lists_every_version_latest_first_and_is_logged(daalhof, janssen):
+    api_as(daalhof.poh).post(
+        url(janssen),
+        body(held_on=(timezone.localdate() - datetime.timedelta(days=60)).isoformat()),
+        format="json",
+    )
+    api_as(daalhof.gp).post(url(janssen), body(capacity="yes"), format="json")
+    nurse = daalhof.district_nurse
+    response = api_as(nurse).get(url(janssen))
+    assert response.status_code == 200
+    versions = response.json()
+    assert [v["capacity"] for v in versions] == ["yes", "doubt"]
+    assert [v["superseded"] for v in versions] == [False, True]
+    assert entries(nurse, janssen, "read") == 1
+
+
+@pytest.mark.parametrize("role", ["district_nurse", "dementia_case_manager", "welfare"])
+def test_a_role_that_may_not_record_gets_403_with_the_reason(daalhof, janssen, role):
+    response = api_as(daalhof.member(role)).post(url(janssen), body(), format="json")
+    assert response.status_code == 403
+    assert response.json() == {"detail": MAY_NOT_RECORD}
+    assert not CarePlanning.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["welfare", "coordinator"])
+def test_a_role_that_may_not_read_gets_403_and_nothing_is_logged(daalhof, janssen, role):
+    user = daalhof.member(role)
+    response = api_as(user).get(url(janssen))
+    assert response.status_code == 403 and response.json() == {"detail": MAY_NOT_READ}
+    assert not AccessLogEntry.objects.filter(user=user, resident=janssen).exists()
+
+
+def test_sharing_with_carers_is_the_gps_alone(daalhof, janssen):
+    refused = api_as(daalhof.poh).post(url(janssen), body(shared_with_carers=True), format="json")
+    assert refused.status_code == 403 and refused.json() == {"detail": MAY_NOT_SHARE}
+    made = api_as(daalhof.gp).post(url(janssen), body(shared_with_carers=True), format="json")
+    assert made.status_code == 201 and made.json()["shared_with_carers"] is True
+
+
+def test_who_may_not_see_the_resident_gets_404(daalhof, malberg, resident_in):
+    narrow = resident_in("step3", consent=False, last_name="Beperkt")
+    give_consent(narrow, daalhof.poh, disciplines=["gp", "poh"])
+    for user in (daalhof.district_nurse, malberg.gp):
+        for method in ("get", "post"):
+            response = getattr(api_as(user), method)(url(narrow), body(), format="json")
+            assert response.status_code == 404
+    assert api_as(daalhof.gp).get(f"{API}/residents/999999/care-planning/").status_code == 404
+
+
+def test_bad_input_is_400_per_field_and_saves_nothing(daalhof, janssen):
+    gp = api_as(daalhof.gp)
+    future = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    cases = [
+        (body(held_on=future), {"held_on": ["De datum ligt in de toekomst."]}),
+        (
+            body(held_on="1930-01-01"),
+            {
+                "held_on": [
+                    "Het gesprek kan niet vóór de geboorte van de cliënt zijn gehouden (14-3-1938)."
+                ]
+            },
+        ),
+        (
+            body(limits={"resuscitation": {"decision": "misschien"}}),
+            {"limits": {"resuscitation": {"decision": ['"misschien" is een ongeldige keuze.']}}},
+        ),
+        (
+            body(representative_kind="buurman"),
+            {"representative_kind": ['"buurman" is een ongeldige keuze.']},
+        ),
+        (
+            body(representative_name="", representative_kind="curator"),
+            {"representative_name": ["Geef de naam van de wettelijk vertegenwoordiger."]},
+        ),
+        (body(participants=[]), {"participants": ["Geef aan wie er aan het gesprek meededen."]}),
+        (body(held_on="gisteren"), None),
+        (body(limits="geen"), None),
+        (body(other_wishes=12), {"other_wishes": ["Vul tekst in (een JSON-string)."]}),
+    ]
+    for given, expected in cases:
+        response = gp.post(url(janssen), given, format="json")
+        assert response.status_code == 400, (given, response.content)
+        if expected is not None:
+            assert response.json() == expected, response.json()
+    assert not CarePlanning.objects.exists()
+    # (what the API does not know it ignores, as everywhere: it is not recorded either)
+    made = gp.post(url(janssen), body(limits={"euthanasie": {"decision": "no"}}), format="json")
+    assert made.status_code == 201 and "euthanasie" not in made.json()["limits"]
+    assert "euthanasie" not in CarePlanning.objects.get().limits
+
+
+def test_the_schema_documents_the_endpoint():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    path = schema["paths"]["/api/v1/residents/{id}/care-planning/"]
+    assert set(path) == {"get", "post"}
+    assert {"201", "400", "403", "404"} <= set(path["post"]["responses"])
+    fields = schema["components"]["schemas"]["CarePlanningInputRequest"]["properties"]
+    assert "wilsbekwaam" in fields["capacity"]["description"]
+    assert "Only the GP" in fields["shared_with_carers"]["description"]
