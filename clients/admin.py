@@ -9,6 +9,7 @@ from clients.models import (
     Concern,
     Consent,
     CoordinatorChange,
+    MedicationReview,
     Resident,
 )
 from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
@@ -143,5 +144,15 @@ class CarePlanningAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     new conversation is recorded from the panel or the API: `record_care_planning`)."""
 
     list_display = ["resident", "held_on", "capacity", "recorded_by", "recorded_at"]
+    list_select_related = ["resident", "recorded_by"]
+    search_fields = ["resident__last_name"]
+
+
+@admin.register(MedicationReview)
+class MedicationReviewAdmin(ResidentDataAdmin, ReadOnlyAdmin):
+    """Medication reviews: every review as recorded by the team, only looked up (a review is
+    recorded from the API: `record_medication_review`)."""
+
+    list_display = ["resident", "reviewed_on", "reviewer", "medicines_in_use", "recorded_by"]
     list_select_related = ["resident", "recorded_by"]
     search_fields = ["resident__last_name"]

@@ -8,7 +8,9 @@ from frontend import (
     carer_views,
     event_views,
     log_views,
+    medication_views,
     meeting_views,
+    own_goal_views,
     sign_in,
     two_factor_views,
     views,
@@ -68,6 +70,11 @@ urlpatterns = [
     path("residents/<int:pk>/review/", views.resident_review, name="resident_review"),
     path("residents/<int:pk>/events/", event_views.resident_event, name="resident_event"),
     path(
+        "residents/<int:pk>/own-goal/",
+        own_goal_views.resident_own_goal,
+        name="resident_own_goal",
+    ),
+    path(
         "residents/<int:pk>/coordinator/",
         views.resident_coordinator,
         name="resident_coordinator",
@@ -76,6 +83,11 @@ urlpatterns = [
         "residents/<int:pk>/care-planning/",
         care_planning_views.resident_care_planning,
         name="resident_care_planning",
+    ),
+    path(
+        "residents/<int:pk>/medication-review/",
+        medication_views.resident_medication_review,
+        name="resident_medication_review",
     ),
     path("concerns/<int:pk>/handled/", views.concern_handled, name="concern_handled"),
     path(

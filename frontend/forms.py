@@ -62,6 +62,9 @@ class AssessmentForm(forms.Form):
 class GoalForm(forms.Form):
     domain = forms.ChoiceField(label=_("domain"), choices=Domain.choices)
     description = free_text(Goal, "description", rows=2, label=_("goal"))
+    serves_own_goal = forms.BooleanField(
+        label=_("serves what matters to her (her own goal)"), required=False
+    )
 
 
 class ActionForm(forms.Form):

@@ -324,6 +324,7 @@ class AgendaReason(models.TextChoices):
     EVENT = "event", _("event since the last meeting")
     QUESTION = "question", _("question from a member")
     CARE_PLANNING = "care_planning", _("advance care planning not yet discussed")
+    MEDICATION = "medication", _("medication review needed")
 
 
 class AgendaItem(Undeletable, models.Model):

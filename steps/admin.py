@@ -16,6 +16,7 @@ from steps import admin_meetings  # noqa: F401  (meetings: opened and closed by 
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
 from steps.moves import transition_names
 from steps.outcomes import OutcomeEvent
+from steps.own_goal import OwnGoal
 from steps.services import add_goal, agree_action, complete_action, move_resident
 from steps.states import ClosureReason
 
@@ -135,6 +136,16 @@ class OutcomeEventAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     list_filter = ["kind"]
     date_hierarchy = "occurred_on"
     raw_id_fields = ["resident", "recorded_by", "step_change"]
+
+
+@admin.register(OwnGoal)
+class OwnGoalAdmin(ResidentDataAdmin, ReadOnlyAdmin):
+    """The resident's own goal, every version: noted from the panel or the API, never edited
+    here."""
+
+    list_display = ["noted_at", "resident", "text", "noted_by"]
+    date_hierarchy = "noted_at"
+    raw_id_fields = ["resident", "noted_by"]
 
 
 class TeamWorkAdmin(ResidentDataAdmin):

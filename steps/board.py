@@ -17,6 +17,8 @@ from clients.models import CarePlanning, Concern, Consent
 from clients.visibility import visible_residents
 from kernteam.models import Team, person_name
 from kernteam.policy import roles_on
+from steps.medication import FRAIL_STATES, MANY_MEDICINES, due_if_reviewed_by, with_last_review
+from steps.medication import due as medication_review_due
 from steps.models import AgreedAction, Trajectory
 from steps.outcomes import since_last_meeting
 from steps.states import STEPS, State, review_owed
@@ -30,6 +32,7 @@ FLAGS = {
     "concern": _("carer's concern"),
     "consent_missing": _("consent missing"),
     "event": _("event"),
+    "medication": _("medication"),  # a medication review is needed (`steps.medication`)
 }
 
 
@@ -72,7 +75,8 @@ class Column:
 def flagged_trajectories(*, today: datetime.date) -> QuerySet[Trajectory]:
     """Trajectories with their resident and coordinator, annotated with what the flags need
     (see `flags_of`): one query for any number of them."""
-    return Trajectory.objects.select_related("resident__coordinator").annotate(
+    rows = with_last_review(Trajectory.objects.all())  # (steps.medication: subqueries)
+    return rows.select_related("resident__coordinator").annotate(
         has_consent=Exists(
             Consent.objects.filter(resident=OuterRef("resident"), withdrawn_at__isnull=True)
         ),
@@ -98,6 +102,14 @@ def any_flag(*, today: datetime.date) -> Q:
         | Q(has_open_concern=True)
         | Q(has_consent=False)
         | Q(has_new_event=True)
+        | (  # `steps.medication.due`
+            (Q(state__in=FRAIL_STATES) | Q(last_medicines_in_use__gte=MANY_MEDICINES))
+            & ~Q(state=State.CLOSED)
+            & (
+                Q(last_medication_review_on__isnull=True)
+                | Q(last_medication_review_on__lte=due_if_reviewed_by(today))
+            )
+        )
     )
 
 
@@ -143,6 +155,13 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
         flags.append("consent_missing")
     if row.has_new_event:
         flags.append("event")
+    if medication_review_due(
+        state=row.state,
+        last_reviewed_on=row.last_medication_review_on,
+        medicines_in_use=row.last_medicines_in_use,
+        day=today,
+    ):
+        flags.append("medication")
     return tuple(flags)
 
 

@@ -28,6 +28,8 @@ from kernteam.events import send_team_event_on_commit
 from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
+from steps.medication import due as medication_review_due
+from steps.medication import with_last_review
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
 from steps.outcomes import since_last_meeting
 from steps.states import State, review_owed
@@ -52,16 +54,24 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
         resident=OuterRef("resident"), instrument__in=FRAILTY_INSTRUMENTS
     ).order_by("-assessed_on", "-pk")
     rows = (
-        Trajectory.objects.filter(resident__team=meeting.team)
+        with_last_review(Trajectory.objects.filter(resident__team=meeting.team))
         .exclude(state=State.CLOSED)
         .annotate(screened_above=Subquery(latest_screening.values("above_cutoff")[:1]))
-        .values_list("resident_id", "state", "review_due", "pending_confirmation", "screened_above")
+        .values_list(
+            "resident_id",
+            "state",
+            "review_due",
+            "pending_confirmation",
+            "screened_above",
+            "last_medication_review_on",
+            "last_medicines_in_use",
+        )
     )
     # residents in step 3 or 4 are expected to have had a PZP conversation (clients.care_planning)
     pzp = CarePlanning.objects.filter(resident__team=meeting.team)
     with_pzp = set(pzp.values_list("resident_id", flat=True))
     found: dict[int, set[str]] = {}
-    for resident_id, state, review_due, pending, screened_above in rows:
+    for resident_id, state, review_due, pending, screened_above, reviewed_on, medicines in rows:
         reasons = found.setdefault(resident_id, set())
         if state == State.SIGNALLED:
             reasons.add(AgendaReason.SIGNAL)
@@ -73,6 +83,11 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
             reasons.add(AgendaReason.URGENT)
         if state in (State.STEP3, State.STEP4) and resident_id not in with_pzp:
             reasons.add(AgendaReason.CARE_PLANNING)
+        # (steps.medication: eligible, and none on record or overdue by the meeting's date)
+        if medication_review_due(
+            state=state, last_reviewed_on=reviewed_on, medicines_in_use=medicines, day=day
+        ):
+            reasons.add(AgendaReason.MEDICATION)
     concerned = Concern.objects.open().filter(resident__team=meeting.team)
     for resident_id in concerned.values_list("resident_id", flat=True):
         if resident_id in found:  # closed residents are not discussed

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from clients.models import Concern, CoordinatorChange, Resident
 from kernteam.models import AgendaItem, Meeting
 from steps.models import AgreedAction, Goal, StepChange
+from steps.own_goal import OwnGoal
 
 
 @dataclass
@@ -26,6 +27,8 @@ class MinutesEntry:
     actions: list[AgreedAction] = field(default_factory=list)
     concerns: list[Concern] = field(default_factory=list)
     coordinators: list[CoordinatorChange] = field(default_factory=list)
+    # what mattered to her in her own words when the meeting closed (or now, while it runs)
+    own_goal: OwnGoal | None = None
 
     @property
     def decided(self) -> bool:
@@ -77,6 +80,11 @@ def meeting_minutes(*, meeting: Meeting, hidden: set[int] = frozenset()) -> Minu
     )
     for change in named.order_by("at", "pk"):
         entry(change.resident).coordinators.append(change)
+    own_goals = OwnGoal.objects.filter(resident_id__in=list(entries))
+    if meeting.closed_at is not None:
+        own_goals = own_goals.filter(noted_at__lte=meeting.closed_at)
+    for version in own_goals.order_by("noted_at", "pk"):  # the latest wins
+        entries[version.resident_id].own_goal = version
     shown = [e for e in entries.values() if e.resident.pk not in hidden]
     on_agenda = [e for e in shown if e.item is not None]
     others = sorted(

@@ -396,6 +396,8 @@ class Goal(Undeletable, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, null=True, blank=True)
+    # serves what matters to the resident in her own words (`steps.own_goal`)
+    serves_own_goal = models.BooleanField(_("serves her own goal"), default=False)
 
     objects = GoalQuerySet.as_manager()
 
@@ -570,3 +572,4 @@ TRANSITION_LABELS = {
 }
 
 from steps.outcomes import OutcomeEvent  # noqa: E402,F401
+from steps.own_goal import OwnGoal  # noqa: E402,F401

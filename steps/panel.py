@@ -15,9 +15,11 @@ from clients.services import may_name_coordinator
 from kernteam.models import Meeting, deciding_meeting
 from kernteam.policy import roles_on
 from kernteam.roles import Role
+from steps.medication import MedicationPanel, medication_for
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChange, Trajectory
 from steps.moves import available_moves
 from steps.outcomes import moves_to_offer
+from steps.own_goal import OwnGoal, own_goal_versions
 from steps.rules import Move, problems_for
 
 
@@ -66,6 +68,12 @@ class Panel:
     event_moves: list[tuple[str, str, str]] = field(default_factory=list)
     # advance care planning as the viewer may read it (None: not theirs to read)
     care_planning: CarePlanningView | None = None
+    # medication reviews as the viewer may read them (`steps.medication`; None: not theirs)
+    medication: MedicationPanel | None = None
+    # what matters to her in her own words (`steps.own_goal`): every version, current first;
+    # who sees the panel may note a new one while the record is open
+    own_goals: list[OwnGoal] = field(default_factory=list)
+    can_note_own_goal: bool = False
 
 
 def open_meeting_for(*, team) -> Meeting | None:
@@ -121,6 +129,9 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         can_name_coordinator=not resident.is_closed
         and may_name_coordinator(roles=roles_on(team=resident.team, user=user), meeting=meeting),
         care_planning=care_planning_for(resident=resident, user=user),
+        medication=medication_for(resident=resident, user=user, today=timezone.localdate()),
+        own_goals=own_goal_versions(resident=resident),
+        can_note_own_goal=not resident.is_closed,  # (steps.own_goal_services)
     )
 
 

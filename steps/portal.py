@@ -16,6 +16,7 @@ from clients.visibility import residents_for_carer
 from kernteam.models import person_name
 from steps.board import review_overdue
 from steps.models import AgreedAction
+from steps.own_goal import OwnGoal
 from steps.states import State
 
 # B1-level Dutch (through gettext): what each step means for the family.
@@ -64,6 +65,8 @@ class CarerView:
     review_overdue: bool = False  # that day has passed: the team looks again soon
     # the summary of wishes from advance care planning, when the GP shared it (else None)
     wishes: WishesSummary | None = None
+    # what matters to her in her own words, when the consent in force shares with carers
+    own_goal: OwnGoal | None = None
 
     def is_mine(self, action: AgreedAction) -> bool:
         return action.owner_carer_id == self.carer.pk
@@ -104,4 +107,14 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
         carer=carer,
         review_overdue=review_overdue(trajectory, timezone.localdate()),
         wishes=shared_summary(resident=resident),
+        own_goal=shared_own_goal(resident=resident),
     )
+
+
+def shared_own_goal(*, resident: Resident) -> OwnGoal | None:
+    """Her own goal (the current version), only while the consent in force allows sharing
+    with carers (`residents_for_carer` asks the same; said here again, where it is shown)."""
+    consent = resident.active_consent()
+    if consent is None or not consent.share_with_carers:
+        return None
+    return resident.own_goals.order_by("-noted_at", "-pk").first()

@@ -180,7 +180,15 @@ def signal_resident(
     return resident
 
 
-def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=None) -> Goal:
+def add_goal(
+    *,
+    resident: Resident,
+    by,
+    domain: str,
+    description: str,
+    meeting=None,
+    serves_own_goal: bool = False,
+) -> Goal:
     require_member(team=resident.team, user=by)
     goal = Goal(
         resident=resident,
@@ -188,6 +196,7 @@ def add_goal(*, resident: Resident, by, domain: str, description: str, meeting=N
         description=description.strip(),
         created_by=by,
         meeting=meeting,
+        serves_own_goal=serves_own_goal,
     )
     goal.full_clean(exclude=["resident", "created_by", "meeting"])
     with transaction.atomic():

@@ -190,6 +190,10 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
         Visit(),  # the form: a read of the resident it is for
         W(data=lambda w: {"kind": "fall", "occurred_on": timezone.localdate().isoformat()}),
     ),
+    "resident_own_goal": (
+        Visit(),  # the form: a read of the resident (her current words)
+        W(data=lambda w: {"text": "Thuis blijven wonen"}),
+    ),
     "resident_coordinator": (
         Visit(),  # the form: a read of the resident (who coordinates now)
         W(data=lambda w: {"coordinator": w.users["gp"].pk, "expected": w.janssen.coordinator_id}),
@@ -208,6 +212,16 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
                 "capacity": "yes",
                 "place_of_care": "home",
                 "place_of_death": "home",
+            }
+        ),
+    ),
+    "resident_medication_review": (
+        Visit(),  # the form: a read of the resident it is for
+        W(
+            data=lambda w: {
+                "reviewed_on": timezone.localdate().isoformat(),
+                "reviewer": "pharmacist",
+                "medicines_in_use": "12",
             }
         ),
     ),
@@ -311,6 +325,7 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     ),
     "api-reviews": W(data=lambda w: {"expected_state": "step2", "note": "Gaat goed"}, **API),
     "api-events": (Visit(**API), W(data=lambda w: {"kind": "emergency"}, **API)),
+    "api-own-goal": (Visit(**API), W(data=lambda w: {"text": "Thuis blijven wonen"}, **API)),
     "api-carers": W(
         data=lambda w: {"first_name": "Jan", "last_name": "Ramakers", "relationship": "son"},
         **API,
@@ -322,6 +337,17 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
                 "held_on": timezone.localdate().isoformat(),
                 "participants": ["resident", "gp"],
                 "capacity": "yes",
+            },
+            **API,
+        ),
+    ),
+    "api-medication-reviews": (
+        Visit(**API),
+        W(
+            data=lambda w: {
+                "reviewed_on": timezone.localdate().isoformat(),
+                "reviewer": "gp",
+                "medicines_in_use": 9,
             },
             **API,
         ),
@@ -375,6 +401,9 @@ ADMIN_MODELS: dict[str, AdminPages | NoResidentData] = {
     "clients.careplanning": ProvenBy(
         ("tests.test_care_planning::test_the_admin_only_looks_up_versions_and_logs_them",)
     ),
+    "clients.medicationreview": ProvenBy(
+        ("tests.test_medication_review::test_the_admin_only_looks_up_reviews_and_logs_them",)
+    ),
     "steps.trajectory": AdminPages(lambda w: w.janssen.trajectory),
     "steps.goal": AdminPages(lambda w: w.records["goal"]),
     "steps.agreedaction": AdminPages(lambda w: w.records["action"]),
@@ -383,6 +412,9 @@ ADMIN_MODELS: dict[str, AdminPages | NoResidentData] = {
     ),
     "steps.outcomeevent": ProvenBy(
         ("tests.test_outcome_events::test_the_admin_shows_events_read_only_and_logs_them",)
+    ),
+    "steps.owngoal": ProvenBy(
+        ("tests.test_own_goal::test_the_admin_shows_versions_read_only_and_logs_them",)
     ),
     # the page of a carer and of a meeting name residents; their lists do not
     "clients.carer": AdminPages(lambda w: w.carer, views=("change", "history")),

@@ -142,7 +142,8 @@ def test_filters_team_state_flagged_and_review_due(daalhof, malberg, resident_in
     assert ids(gp.get(f"{API}/residents/")) == {quiet.pk, overdue.pk, later.pk}
     assert ids(gp.get(f"{API}/residents/", {"state": "step2"})) == {overdue.pk}
     assert ids(gp.get(f"{API}/residents/", {"state": "closed"})) == {closed.pk}
-    assert ids(gp.get(f"{API}/residents/", {"flagged": "true"})) == {overdue.pk}
+    # (step 2 and up without a medication review: flagged "medication", `steps.medication`)
+    assert ids(gp.get(f"{API}/residents/", {"flagged": "true"})) == {overdue.pk, later.pk}
     assert ids(gp.get(f"{API}/residents/", {"review_due": "true"})) == {overdue.pk}
     horizon = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     assert ids(gp.get(f"{API}/residents/", {"review_due_before": horizon})) == {
@@ -155,7 +156,7 @@ def test_filters_team_state_flagged_and_review_due(daalhof, malberg, resident_in
         later.pk,
     }
     [row] = gp.get(f"{API}/residents/", {"state": "step2"}).json()["results"]
-    assert row["flags"] == ["review_overdue"]
+    assert row["flags"] == ["review_overdue", "medication"]
 
 
 def test_bad_filters_get_field_messages_and_another_teams_slug_404(daalhof, malberg):

@@ -86,8 +86,9 @@ def test_the_board_builds_the_agenda_in_the_teams_order(planned, board_with_reas
     assert candidates == {
         made["signal"].pk: ["signal"],
         made["screening"].pk: ["screening"],
-        made["review"].pk: ["review"],
-        made["urgent"].pk: ["urgent", "care_planning"],  # (step 3 now, and no PZP yet)
+        # (step 2 and up without a medication review on record: steps.medication)
+        made["review"].pk: ["review", "medication"],
+        made["urgent"].pk: ["urgent", "care_planning", "medication"],  # (step 3, no PZP yet)
         made["concern"].pk: ["concern"],
     }
     assert (
@@ -115,11 +116,12 @@ def test_a_resident_with_several_reasons_is_on_the_agenda_once(
     raise_concern(resident=urgent, by=carer_for(urgent, username="zoon").user, text="Valt")
     prepare_agenda(meeting=planned, by=daalhof.coordinator)
     item = planned.agenda.get(resident=urgent)
-    assert item.reasons == ["urgent", "concern", "care_planning"]
+    assert item.reasons == ["urgent", "concern", "care_planning", "medication"]
     assert item.reason_labels == [
         "urgente opschaling bevestigen",
         "zorg van mantelzorger",
         "PZP nog niet besproken",
+        "medicatiebeoordeling nodig",
     ]
 
 

@@ -23,4 +23,10 @@ def test_compiled_catalogue_is_current():
         for entry in entries():
             match = re.search(r'^msgid "(.+)"\nmsgstr "(.+)"$', entry, re.M)
             if match and "%" not in match[1] and "\\" not in match[1]:
-                assert translation.gettext(match[1]) == match[2], "run `make messages`"
+                context = re.search(r'^msgctxt "(.+)"$', entry, re.M)
+                found = (
+                    translation.pgettext(context[1], match[1])
+                    if context
+                    else translation.gettext(match[1])
+                )
+                assert found == match[2], "run `make messages`"

@@ -297,12 +297,38 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
-        fields = ["id", "domain", "description", "status", "created_at", "created_by", "meeting"]
+        fields = [
+            "id",
+            "domain",
+            "description",
+            "status",
+            "created_at",
+            "created_by",
+            "meeting",
+            "serves_own_goal",
+        ]
+        extra_kwargs = {
+            "serves_own_goal": {"help_text": "Serves the resident's own goal (`own-goal/`)."}
+        }
+
+
+class JsonBoolean(serializers.BooleanField):
+    """true or false as JSON says it: no "0", "yes" or 1 taken for one (the schema's type)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class GoalInputSerializer(serializers.Serializer):
     domain = serializers.ChoiceField(Domain.choices)
     description = Text(Goal, "description")
+    serves_own_goal = JsonBoolean(
+        required=False,
+        default=False,
+        help_text="Whether the goal serves what matters to the resident (her own goal).",
+    )
 
 
 class OwnerSerializer(serializers.Serializer):

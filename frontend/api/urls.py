@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from frontend.api import event_views, views
+from frontend.api import event_views, medication_views, own_goal_views, views
 
 v1 = [
     path("teams/", views.teams, name="api-teams"),
@@ -20,8 +20,14 @@ v1 = [
     path("residents/<int:pk>/coordinator/", views.coordinator, name="api-coordinator"),
     path("residents/<int:pk>/reviews/", views.reviews, name="api-reviews"),
     path("residents/<int:pk>/events/", event_views.events, name="api-events"),
+    path("residents/<int:pk>/own-goal/", own_goal_views.own_goal, name="api-own-goal"),
     path("residents/<int:pk>/carers/", views.carers, name="api-carers"),
     path("residents/<int:pk>/care-planning/", views.care_planning, name="api-care-planning"),
+    path(
+        "residents/<int:pk>/medication-reviews/",
+        medication_views.medication_reviews,
+        name="api-medication-reviews",
+    ),
     path("residents/<int:pk>/fhir/", views.resident_fhir, name="api-resident-fhir"),
     path("actions/<int:pk>/done/", views.action_done, name="api-action-done"),
     path("concerns/<int:pk>/handled/", views.concern_handled, name="api-concern-handled"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
+from clients.medication_services import record_medication_review
 from tests.browser.conftest import PHONE, PROJECTOR, sign_in
 from tests.factories import ResidentFactory, give_consent
 
@@ -18,6 +20,14 @@ def test_search_filters_the_board_without_reloading(
         team=daalhof.team, state="step2", last_name="Janssen", coordinator=daalhof.district_nurse
     )
     give_consent(janssen, daalhof.poh)
+    # (her medication reviewed today: no flag of that kind either)
+    record_medication_review(
+        resident=janssen,
+        by=daalhof.gp,
+        reviewed_on=timezone.localdate(),
+        reviewer="gp",
+        medicines_in_use=6,
+    )
     give_consent(
         ResidentFactory(team=daalhof.team, state="step1", last_name="Ramakers"), daalhof.poh
     )
@@ -51,7 +61,7 @@ def test_the_board_and_panel_need_no_exception_to_the_content_security_policy(
     page.locator(".card .name a").first.click()
     page.locator("#resident-panel").wait_for()
     page.get_by_role("link", name="Afspraak").click()
-    page.get_by_label("Wat").wait_for()
+    page.get_by_label("Wat", exact=True).wait_for()
     assert page.evaluate("window.cspViolations") == []
     # and the recorder works: an inline script is refused and recorded
     page.evaluate(

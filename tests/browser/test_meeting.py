@@ -92,7 +92,7 @@ def test_the_gp_follows_the_chair_and_the_minutes_print_on_a4(
     gp_panel.get_by_role("button", name="Afgehandeld").click()
     gp_panel.get_by_role("button", name="Afgehandeld").wait_for(state="detached")
     gp_panel.get_by_role("link", name="Afspraak").click()
-    gp_panel.get_by_label("Wat").fill("Dochter regelt de personenalarmering")
+    gp_panel.get_by_label("Wat", exact=True).fill("Dochter regelt de personenalarmering")
     gp_panel.get_by_label("Wie").select_option(label="Thea Ramakers (kind)")
     gp_panel.get_by_label("Uiterlijk op").fill(
         (timezone.localdate() + datetime.timedelta(days=14)).isoformat()

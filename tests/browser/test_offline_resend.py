@@ -41,7 +41,7 @@ def test_an_action_whose_answer_was_lost_is_saved_once_when_sent_again(
     page = sign_in(browser, live_server.url, daalhof.district_nurse, PHONE)
     panel = open_panel(page, live_server.url)
     panel.get_by_role("link", name="Afspraak").click()
-    panel.get_by_label("Wat").fill("Rollator aanvragen")
+    panel.get_by_label("Wat", exact=True).fill("Rollator aanvragen")
     panel.get_by_label("Wie").select_option(index=1)
     panel.get_by_label("Uiterlijk op").fill(in_two_weeks())
 
@@ -50,12 +50,13 @@ def test_an_action_whose_answer_was_lost_is_saved_once_when_sent_again(
     bar = page.get_by_role("alert").filter(has_text=NOT_SENT)
     bar.wait_for()
     assert AgreedAction.objects.filter(description="Rollator aanvragen").count() == 1  # it arrived
-    assert panel.get_by_label("Wat").input_value() == "Rollator aanvragen"
+    assert panel.get_by_label("Wat", exact=True).input_value() == "Rollator aanvragen"
 
     page.unroute("**/residents/*/add/action/")
     bar.get_by_role("button", name="Opnieuw versturen").click()
     bar.wait_for(state="detached")
-    panel.get_by_label("Wat").wait_for(state="detached")  # the form sent makes way for the panel
+    # the form sent makes way for the panel
+    panel.get_by_label("Wat", exact=True).wait_for(state="detached")
     panel.locator(".action", has_text="Rollator aanvragen").first.wait_for()
     assert AgreedAction.objects.filter(description="Rollator aanvragen").count() == 1
     assert panel.locator(".action", has_text="Rollator aanvragen").count() == 1
@@ -64,7 +65,7 @@ def test_an_action_whose_answer_was_lost_is_saved_once_when_sent_again(
 
     # The next one is a new write (a new key), and is saved.
     panel.get_by_role("link", name="Afspraak").click()
-    panel.get_by_label("Wat").fill("Rollator aanvragen")
+    panel.get_by_label("Wat", exact=True).fill("Rollator aanvragen")
     panel.get_by_label("Wie").select_option(index=1)
     panel.get_by_label("Uiterlijk op").fill(in_two_weeks())
     panel.get_by_role("button", name="Afspraak maken").click()
@@ -176,7 +177,7 @@ def test_a_follower_with_a_form_open_is_told_why_her_panel_waits(
     panel.locator("h2", has_text="Janssen").wait_for(timeout=3000)
     assert hint.count() == 0  # following, nothing to say
     panel.get_by_role("link", name="Afspraak").click()
-    panel.get_by_label("Wat").fill("Valrisico bespreken met de fysiotherapeut")
+    panel.get_by_label("Wat", exact=True).fill("Valrisico bespreken met de fysiotherapeut")
 
     chair.locator(".agenda-item", has_text="Ramakers").locator(".name").click()
     chair.locator("#resident-panel h2", has_text="Ramakers").wait_for()
@@ -185,7 +186,8 @@ def test_a_follower_with_a_form_open_is_told_why_her_panel_waits(
         "De voorzitter toont een andere cliënt. U volgt zodra u uw formulier verstuurt of sluit."
     )
     assert "Janssen" in panel.locator("h2").inner_text()  # what she typed stays
-    assert panel.get_by_label("Wat").input_value() == "Valrisico bespreken met de fysiotherapeut"
+    typed = panel.get_by_label("Wat", exact=True).input_value()
+    assert typed == "Valrisico bespreken met de fysiotherapeut"
     on_top = "e => { const r = e.getBoundingClientRect();"
     on_top += (
         " return e.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); }"
