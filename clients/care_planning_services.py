@@ -13,6 +13,7 @@ from clients.care_planning import (
     MAY_NOT_READ,
     MAY_NOT_RECORD,
     MAY_NOT_SHARE,
+    READERS,
     RECORDERS,
     CarePlanning,
     carers_see,
@@ -24,7 +25,11 @@ from clients.care_planning import (
 )
 from clients.models import Resident
 from clients.services import lock_record
-from clients.visibility import can_see_resident, send_resident_event_on_commit
+from clients.visibility import (
+    DIRECTLY_INVOLVED,
+    may_see,
+    send_resident_event_on_commit,
+)
 from kernteam.models import primary_role
 from kernteam.policy import require_member, roles_on
 from kernteam.refusals import Refused
@@ -38,6 +43,37 @@ def check_may_record(roles: set[str]) -> None:
 def check_may_read(roles: set[str]) -> None:
     if not may_read(roles):
         raise Refused(MAY_NOT_READ, forbidden=True)
+
+
+def check_reads(*, user, resident: Resident) -> None:
+    """`Refused` (forbidden) with the reason when `user` does not read this resident's PZP."""
+    check_may_read(roles_on(team=resident.team, user=user))
+    if not reads_care_planning(user=user, resident=resident):
+        raise Refused(
+            _(
+                "The resident's consent does not name the discipline in which you read advance "
+                "care planning."
+            ),
+            forbidden=True,
+        )
+
+
+def reads_care_planning(*, user, resident: Resident) -> bool:
+    """Whether `user` reads this resident's PZP: in a reading role (`may_read`) that itself may
+    see her (directly involved, or named by the consent in force). A member who is both, say,
+    welfare worker and district nurse reads it only if the consent names the district nurse:
+    seeing the resident as welfare worker is not enough."""
+    return _covered(roles_on(team=resident.team, user=user) & READERS, resident)
+
+
+def _covered(roles: set[str], resident: Resident) -> bool:
+    """Some of these roles may see the resident (`clients.visibility.may_see`)."""
+    if not roles:
+        return False
+    if roles & DIRECTLY_INVOLVED:
+        return True
+    consent = resident.active_consent()
+    return may_see(roles=roles, disciplines=consent.disciplines if consent else None)
 
 
 def record_care_planning(
@@ -65,6 +101,11 @@ def record_care_planning(
     record. One transaction with the resident's row locked; the boards hear of it on commit."""
     roles = require_member(team=resident.team, user=by)
     check_may_record(roles)
+    if not _covered(roles & RECORDERS, resident):  # (as a recorder, not in another role)
+        raise Refused(
+            _("You cannot record this: the resident's consent does not cover your discipline."),
+            forbidden=True,
+        )
     if shared_with_carers and not may_share(roles):
         raise Refused(MAY_NOT_SHARE, field="shared_with_carers", forbidden=True)
     with transaction.atomic():
@@ -117,7 +158,7 @@ def care_planning_for(*, resident: Resident, user) -> CarePlanningView | None:
     """The resident's PZP as `user` may read it; None when they may not (their role, or the
     resident is not theirs to see)."""
     roles = roles_on(team=resident.team, user=user)
-    if not may_read(roles) or not can_see_resident(user=user, resident=resident):
+    if not reads_care_planning(user=user, resident=resident):
         return None
     current, earlier = current_and_earlier(versions_of(resident))
     return CarePlanningView(

@@ -31,6 +31,11 @@ def record_medication_review(
     roles = require_member(team=resident.team, user=by)
     if not may_record(roles):
         raise Refused(MAY_NOT_RECORD, forbidden=True)
+    if not can_see_resident(user=by, resident=resident):
+        raise Refused(
+            _("You cannot record this: the resident's consent does not cover your discipline."),
+            forbidden=True,
+        )
     with transaction.atomic():
         lock_record(resident)
         # (read afresh after the lock: closed meanwhile?)

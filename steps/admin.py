@@ -134,6 +134,7 @@ class OutcomeEventAdmin(ResidentDataAdmin, ReadOnlyAdmin):
 
     list_display = ["occurred_on", "resident", "kind", "place", "recorded_by", "recorded_at"]
     list_filter = ["kind"]
+    list_select_related = ["resident", "recorded_by"]
     date_hierarchy = "occurred_on"
     raw_id_fields = ["resident", "recorded_by", "step_change"]
 
@@ -144,6 +145,7 @@ class OwnGoalAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     here."""
 
     list_display = ["noted_at", "resident", "text", "noted_by"]
+    list_select_related = ["resident", "noted_by"]
     date_hierarchy = "noted_at"
     raw_id_fields = ["resident", "noted_by"]
 

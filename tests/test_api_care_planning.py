@@ -99,11 +99,26 @@ def test_a_role_that_may_not_record_gets_403_with_the_reason(daalhof, janssen, r
 
 
 @pytest.mark.parametrize("role", ["welfare", "coordinator"])
-def test_a_role_that_may_not_read_gets_403_and_nothing_is_logged(daalhof, janssen, role):
+def test_a_role_that_may_not_read_gets_403_and_the_attempt_is_logged(daalhof, janssen, role):
+    """Nothing is shown, but the attempt on her file is in the log (as on the web)."""
     user = daalhof.member(role)
     response = api_as(user).get(url(janssen))
     assert response.status_code == 403 and response.json() == {"detail": MAY_NOT_READ}
-    assert not AccessLogEntry.objects.filter(user=user, resident=janssen).exists()
+    logged = AccessLogEntry.objects.filter(user=user, resident=janssen)
+    assert list(logged.values_list("action", flat=True)) == [AccessLogEntry.Action.READ]
+
+
+def test_a_member_reading_in_a_role_the_consent_does_not_name_gets_403(daalhof, janssen):
+    from kernteam.models import Membership
+
+    Membership.objects.create(team=daalhof.team, user=daalhof.welfare, role="district_nurse")
+    give_consent(janssen, daalhof.poh, disciplines=["welfare"])
+    response = api_as(daalhof.welfare).get(url(janssen))
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "De toestemming van de cliënt noemt niet de discipline waarin u proactieve "
+        "zorgplanning leest."
+    }
 
 
 def test_sharing_with_carers_is_the_gps_alone(daalhof, janssen):

@@ -484,3 +484,50 @@ def test_the_admin_only_looks_up_versions_and_logs_them(client, admin_user, daal
         "admin:careplanning-list",
         "admin:careplanning",
     }
+
+
+# --- a member in two roles: she reads and records in the role the consent names -------------
+
+
+COVERS_NOT = "U kunt dit niet vastleggen: de toestemming van de cliënt dekt uw discipline niet."
+
+
+@pytest.mark.django_db
+def test_a_welfare_worker_who_is_also_district_nurse_reads_only_if_the_nurse_is_named(
+    client, daalhof, janssen
+):
+    """The consent names only the welfare worker: she sees the resident, but as welfare worker,
+    who does not read advance care planning. Treatment limits stay hidden from her."""
+    from clients.services import record_consent
+    from kernteam.models import Membership
+    from kernteam.roles import Role
+
+    record(janssen, daalhof.gp)
+    Membership.objects.create(team=daalhof.team, user=daalhof.welfare, role=Role.DISTRICT_NURSE)
+    record_consent(resident=janssen, by=daalhof.poh, given_on=today(), disciplines=[Role.WELFARE])
+    assert care_planning_for(resident=janssen, user=daalhof.welfare) is None
+    client.force_login(daalhof.welfare)
+    html = client.get(reverse("resident", args=[janssen.pk])).content.decode()
+    assert "Janssen" in html and "Niet reanimeren" not in html
+
+    record_consent(
+        resident=janssen, by=daalhof.poh, given_on=today(), disciplines=[Role.DISTRICT_NURSE]
+    )
+    assert care_planning_for(resident=janssen, user=daalhof.welfare) is not None
+
+
+@pytest.mark.django_db
+def test_a_recorder_the_consent_does_not_name_cannot_record(daalhof, janssen):
+    """The elderly-care physician records PZP, but not for a resident whose consent leaves her
+    discipline out: the service says so, whoever calls it."""
+    from clients.services import record_consent
+    from kernteam.roles import Role
+
+    record_consent(
+        resident=janssen, by=daalhof.poh, given_on=today(), disciplines=[Role.DISTRICT_NURSE]
+    )
+    with pytest.raises(Refused, match=exactly(COVERS_NOT)) as refused:
+        record(janssen, daalhof.elderly_care_physician)
+    assert refused.value.forbidden
+    assert not CarePlanning.objects.filter(resident=janssen).exists()
+    record(janssen, daalhof.gp)  # (directly involved: always)

@@ -393,3 +393,15 @@ def test_the_form_opened_by_its_own_address_is_a_whole_page(client, daalhof, jan
     client.force_login(daalhof.poh)
     html = client.get(form_url(janssen)).content.decode()
     assert "<h1>Medicatiebeoordeling</h1>" in html and "<html" in html
+
+
+@pytest.mark.django_db
+def test_a_recorder_who_may_not_see_the_resident_cannot_record(daalhof, janssen):
+    """The service checks it, whoever calls it: the consent leaves the elderly-care physician
+    out, so she cannot record a review for this resident."""
+    give_consent(janssen, daalhof.poh, disciplines=["gp", "poh"])
+    refusal = "U kunt dit niet vastleggen: de toestemming van de cliënt dekt uw discipline niet."
+    with pytest.raises(Refused, match=exactly(refusal)) as refused:
+        record(janssen, daalhof.elderly_care_physician)
+    assert refused.value.forbidden
+    assert not MedicationReview.objects.filter(resident=janssen).exists()

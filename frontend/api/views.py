@@ -17,8 +17,8 @@ from rest_framework.response import Response
 
 from clients import services as client_services
 from clients.care_planning_services import (
-    check_may_read,
     check_may_record,
+    check_reads,
     record_care_planning,
     versions_of,
 )
@@ -604,11 +604,11 @@ def _goal_of(subject, goal_id: int | None):
 def care_planning(request, pk: int):
     subject = resident_for_member(user=request.user, pk=pk)  # 404: not yours to see
     roles = roles_on(team=subject.team, user=request.user)
+    note(request, team=subject.team, residents=[subject.pk])  # (a refused attempt too)
     if request.method == "GET":
-        check_may_read(roles)  # 403 with the reason, before anything is shown or logged
+        check_reads(user=request.user, resident=subject)  # 403 with the reason
     else:
         check_may_record(roles)
-    note(request, team=subject.team, residents=[subject.pk])
     if request.method == "GET":
         versions = versions_of(subject)
         context = {"current": versions[0].pk if versions else None}
