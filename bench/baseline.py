@@ -13,21 +13,25 @@ from __future__ import annotations
 import json
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from clients.care_planning import CarePlanning
 from clients.models import Concern, Consent
 from kernteam.events import send_team_event_on_commit
+from steps.medication import due_filter as medication_due_filter
+from steps.medication import with_last_review
 from steps.models import AgreedAction, Trajectory
+from steps.outcomes import since_last_meeting
 
 
 def baseline_board(request, slug: str) -> HttpResponse:
     today = timezone.localdate()
     rows = list(
-        Trajectory.objects.filter(resident__team__slug=slug)
+        with_last_review(Trajectory.objects.filter(resident__team__slug=slug))
         .exclude(state="closed")
         .annotate(
             has_consent=Exists(Consent.objects.filter(resident=OuterRef("resident"))),
@@ -39,6 +43,19 @@ def baseline_board(request, slug: str) -> HttpResponse:
             has_open_concern=Exists(
                 Concern.objects.filter(resident=OuterRef("resident"), handled_at__isnull=True)
             ),
+            # the care records of issue 17, in the same one query: an event since the team's
+            # last meeting, a PZP on record, a medication review due
+            has_new_event=Exists(
+                since_last_meeting(team=OuterRef(OuterRef("resident__team"))).filter(
+                    resident=OuterRef("resident")
+                )
+            ),
+            has_care_planning=Exists(CarePlanning.objects.filter(resident=OuterRef("resident"))),
+        )
+        .annotate(
+            medication_due=ExpressionWrapper(
+                medication_due_filter(day=today), output_field=BooleanField()
+            )
         )
         .values(
             "state",
@@ -47,6 +64,9 @@ def baseline_board(request, slug: str) -> HttpResponse:
             "has_consent",
             "has_overdue_action",
             "has_open_concern",
+            "has_new_event",
+            "has_care_planning",
+            "medication_due",
             "resident_id",
             "resident__salutation",
             "resident__first_name",

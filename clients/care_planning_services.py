@@ -149,23 +149,38 @@ class CarePlanningView:
     earlier: list[CarePlanning] = field(default_factory=list)
     can_record: bool = False
 
+    @property
+    def versions(self) -> list[CarePlanning]:
+        """Every version, the one in force first."""
+        return [self.current, *self.earlier] if self.current is not None else []
+
 
 def versions_of(resident: Resident) -> list[CarePlanning]:
+    """Every version, latest first (no access check: `readable_care_planning` is the reader's
+    way in)."""
     return list(resident.care_plannings.select_related("recorded_by").order_by("-held_on", "-pk"))
 
 
-def care_planning_for(*, resident: Resident, user) -> CarePlanningView | None:
-    """The resident's PZP as `user` may read it; None when they may not (their role, or the
-    resident is not theirs to see)."""
-    roles = roles_on(team=resident.team, user=user)
-    if not reads_care_planning(user=user, resident=resident):
-        return None
+def readable_care_planning(*, resident: Resident, user) -> CarePlanningView:
+    """The resident's PZP as `user` may read it: the one selector of the panel and the API.
+    `Refused` (forbidden) with the reason when they may not (`check_reads`); who may not see
+    the resident at all is the caller's 404 (`clients.visibility`)."""
+    check_reads(user=user, resident=resident)
     current, earlier = current_and_earlier(versions_of(resident))
     return CarePlanningView(
         current=current,
         earlier=earlier,
-        can_record=may_record(roles) and not resident.is_closed,
+        can_record=may_record(roles_on(team=resident.team, user=user)) and not resident.is_closed,
     )
+
+
+def care_planning_for(*, resident: Resident, user) -> CarePlanningView | None:
+    """`readable_care_planning`, or None when `user` may not read it (their role, or the
+    resident is not theirs to see): what the panel shows."""
+    try:
+        return readable_care_planning(resident=resident, user=user)
+    except Refused:
+        return None
 
 
 @dataclass(frozen=True)

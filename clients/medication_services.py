@@ -58,8 +58,10 @@ def record_medication_review(
 
 def reviews_for(*, resident: Resident, user) -> list[MedicationReview] | None:
     """The resident's reviews, latest first, as `user` may read them; None when they may not
-    (not a member, or the resident is not theirs to see). Carers are never members."""
+    (not a member, or the resident is not theirs to see). Carers are never members. The one
+    selector of the panel (`steps.medication`) and the API."""
     roles = roles_on(team=resident.team, user=user)
     if not may_read(roles) or not can_see_resident(user=user, resident=resident):
         return None
-    return list(resident.medication_reviews.order_by("-reviewed_on", "-pk"))
+    reviews = resident.medication_reviews.select_related("recorded_by")
+    return list(reviews.order_by("-reviewed_on", "-pk"))

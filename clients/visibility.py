@@ -80,6 +80,12 @@ def visible_residents(*, user, team: Team, resident_ref: str = "pk") -> Q:
         return Q(pk__in=[])
     if roles & DIRECTLY_INVOLVED:
         return Q()
+    return Q(consent_names(roles=roles, resident_ref=resident_ref))
+
+
+def consent_names(*, roles: set[str] | frozenset[str], resident_ref: str = "pk") -> Exists:
+    """Whether the resident's consent in force names one of `roles` (the rows' resident through
+    `resident_ref`): `may_see` for roles not directly involved, as an expression."""
     # JSON list membership, portable across SQLite and PostgreSQL: role codes are whole,
     # quoted words in the stored list.
     covers = functools.reduce(
@@ -88,7 +94,7 @@ def visible_residents(*, user, team: Team, resident_ref: str = "pk") -> Q:
     consents = Consent.objects.filter(
         resident=OuterRef(resident_ref), withdrawn_at__isnull=True
     ).filter(covers)
-    return Q(Exists(consents))
+    return Exists(consents)
 
 
 def hidden_resident_ids(*, user, team: Team) -> set[int]:
@@ -106,18 +112,30 @@ def is_carer(user) -> bool:
     )
 
 
+def sharing_with_carers(resident_ref: str = "pk") -> Exists:
+    """The rule: carers see a resident while her consent in force allows sharing with carers.
+    A filter for residents (or rows pointing at them through `resident_ref`)."""
+    return Exists(
+        Consent.objects.filter(
+            resident=OuterRef(resident_ref), withdrawn_at__isnull=True, share_with_carers=True
+        )
+    )
+
+
+def shares_with_carers(*, resident: Resident) -> bool:
+    """`sharing_with_carers` for one resident, asked now."""
+    return Resident.objects.filter(pk=resident.pk).filter(sharing_with_carers()).exists()
+
+
 def residents_for_carer(*, user) -> list[tuple[Carer, Resident]]:
     """(carer, resident) for each resident `user` is a carer of now (an active link) and whose
     consent in force allows sharing with carers. Withdrawal ends it at the next request."""
     carer = Carer.objects.filter(user=user).first() if user.is_authenticated else None
     if carer is None:
         return []
-    sharing = Consent.objects.filter(
-        resident=OuterRef("resident"), withdrawn_at__isnull=True, share_with_carers=True
-    )
     links = (
         carer.links.active()
-        .filter(Exists(sharing))
+        .filter(sharing_with_carers("resident"))
         .select_related("resident__team", "resident__trajectory", "resident__coordinator")
         .order_by("resident__last_name", "pk")
     )

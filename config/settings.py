@@ -328,5 +328,6 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "frontend.api.serializers.ACTION_STATUSES",
         "MeetingStatusEnum": "frontend.api.serializers.MEETING_STATUSES",
         "PlaceEnum": "clients.care_planning.Place.choices",
+        "PlaceOfDeathEnum": "steps.outcomes.RECORDABLE_PLACE_CHOICES",
     },
 }

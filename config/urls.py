@@ -98,6 +98,7 @@ urlpatterns = [
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/add/<slug:what>/", views.resident_add, name="resident_add"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
+    path("goals/<int:pk>/own-goal/", own_goal_views.goal_own_goal, name="goal_own_goal"),
     path("mantelzorg/", carer_views.portal, name="carer_portal"),
     path(
         "mantelzorg/afspraken/<int:pk>/gedaan/",

@@ -12,6 +12,7 @@ way the state machine would.
 What the seed command uses is gathered in `region`. Modules: `data` (teams, names, weights,
 options), `texts` (Dutch texts), `people` (users, staff, memberships, carers), `context` (one
 team's staff and meetings), `history` (routes and hops), `drafts` (a resident in memory, and
-writing it), `care` (consent, assessments, goals, actions), `scenario` (Daalhof's scripted
-residents) and `seeder` (putting it together).
+writing it), `care` (consent, assessments, goals, actions), `records` (the resident's own
+goal, medication reviews, advance care planning), `events` (outcome events), `scenario`
+(Daalhof's scripted residents) and `seeder` (putting it together).
 """

@@ -236,12 +236,17 @@ def _plan_action(ctx: TeamContext, rng: random.Random, draft: Draft, start: Hop)
         meeting=meeting,
     )
     if status == AgreedAction.Status.DONE:
-        day_before = datetime.timedelta(days=1)
-        last = min(due, draft.end_day - day_before, ctx.today - day_before)
-        days = max(0, (last - created_day).days)
-        action.done_at = created_at + datetime.timedelta(days=rng.randint(0, days), hours=2)
-        action.done_by = owner or action.created_by  # generated carers have no login
+        _done(ctx, rng, draft, action, by=owner or action.created_by)  # carers have no login
     draft.actions.append(action)
+
+
+def _done(ctx: TeamContext, rng: random.Random, draft: Draft, action: AgreedAction, *, by) -> None:
+    """Ticked off by `by` on a day between agreeing it and its due date (before today)."""
+    day_before = datetime.timedelta(days=1)
+    last = min(action.due_on, draft.end_day - day_before, ctx.today - day_before)
+    days = max(0, (last - local_date(action.created_at)).days)
+    action.done_at = action.created_at + datetime.timedelta(days=rng.randint(0, days), hours=2)
+    action.done_by = by
 
 
 def _action_moment(
@@ -269,3 +274,38 @@ def _action_status(ctx: TeamContext, rng: random.Random, draft: Draft, due: date
     if due < ctx.today:
         return done if roll < 0.65 else cancelled if roll < 0.75 else open_
     return done if roll < 0.1 else open_
+
+
+# --- support for an overburdened carer ------------------------------------------------------
+
+
+def plan_carer_support(ctx: TeamContext, rng: random.Random, draft: Draft) -> None:
+    """Most carers with a high burden score get support agreed after it (respite care, the
+    Steunpunt Mantelzorg): an action marked as carer support, by the welfare worker or the
+    POH (the outcome KPI counts the carers who have it)."""
+    high = [a for a in draft.assessments if a.carer is not None and a.above_cutoff]
+    if not high or rng.random() >= 0.6:
+        return
+    assessed = max(a.assessed_on for a in high)
+    last = draft.end_day - datetime.timedelta(days=1)
+    if assessed > last:
+        return
+    text = rng.choice(texts.CARER_SUPPORT_ACTIONS)
+    owner = ctx.staff[rng.choice((R.WELFARE, R.POH))]
+    within = min(last, assessed + datetime.timedelta(days=21))
+    created_at = working_time(rng, random_day(rng, assessed, within))
+    due = local_date(created_at) + datetime.timedelta(days=rng.randint(14, 42))
+    status = _action_status(ctx, rng, draft, due)
+    action = AgreedAction(
+        resident=draft.resident,
+        description=text,
+        owner_member=owner,
+        due_on=due,
+        status=status,
+        supports_carer=True,
+        created_by=draft.resident.coordinator or ctx.staff[R.POH],
+        created_at=created_at,
+    )
+    if status == AgreedAction.Status.DONE:
+        _done(ctx, rng, draft, action, by=owner)
+    draft.actions.append(action)

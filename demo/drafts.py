@@ -6,11 +6,21 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from clients.models import Assessment, Carer, CarerLink, Consent, Resident
+from clients.models import (
+    Assessment,
+    CarePlanning,
+    Carer,
+    CarerLink,
+    Consent,
+    MedicationReview,
+    Resident,
+)
 from demo.context import TeamContext
 from demo.history import Hop, Outcome, replay
 from kernteam.models import Team, primary_role
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
+from steps.outcomes import OutcomeEvent
+from steps.own_goal import OwnGoal
 from steps.states import STEPS
 
 
@@ -29,6 +39,12 @@ class Draft:
     assessments: list[Assessment] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     actions: list[AgreedAction] = field(default_factory=list)
+    own_goals: list[OwnGoal] = field(default_factory=list)
+    reviews: list[MedicationReview] = field(default_factory=list)
+    care_plannings: list[CarePlanning] = field(default_factory=list)
+    events: list[OutcomeEvent] = field(default_factory=list)
+    # hop index -> the event its move recorded or linked (`steps.outcomes.record_for_move`)
+    move_events: dict[int, OutcomeEvent] = field(default_factory=dict)
     end_day: datetime.date = datetime.date.max  # closing day, or the reference date
 
     def first(self, *kinds: str) -> Hop | None:
@@ -112,8 +128,15 @@ def write(ctx: TeamContext, drafts: Sequence[Draft]) -> None:
         (Assessment, "assessments"),
         (Goal, "goals"),
         (AgreedAction, "actions"),
+        (OwnGoal, "own_goals"),
+        (MedicationReview, "reviews"),
+        (CarePlanning, "care_plannings"),
     ):
         ctx.bulk(model, [obj for d in drafts for obj in getattr(d, attribute)])
+    for draft, per_resident in zip(drafts, rows, strict=True):
+        for index, event in draft.move_events.items():
+            event.step_change = per_resident[index]
+    ctx.bulk(OutcomeEvent, [event for d in drafts for event in d.events])
 
 
 def history_rows(ctx: TeamContext, draft: Draft, trajectory: Trajectory) -> list[StepChange]:

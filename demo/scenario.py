@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from clients.instruments import Instrument
-from clients.models import Carer, CarerLink
+from clients.medication import Reviewer
+from clients.models import Carer, CarerLink, MedicationReview
 from demo.care import assess, care_goal, plan_consent
 from demo.context import TeamContext
 from demo.data import R, S
@@ -17,6 +18,8 @@ from demo.drafts import Draft, make_draft, new_resident, write
 from demo.helpers import User, local_date, local_datetime
 from demo.history import Hop, hops_for
 from steps.models import AgreedAction, Domain
+from steps.outcomes import EventKind, OutcomeEvent
+from steps.own_goal import OwnGoal
 
 JANSSEN_BORN = datetime.date(1938, 3, 14)
 RAMAKERS_BORN = datetime.date(1934, 6, 21)
@@ -62,6 +65,15 @@ def janssen(ctx: TeamContext) -> Draft:
     )
     for domain, text in goals:
         draft.goals.append(care_goal(resident, domain, text, enter))
+    draft.goals[0].serves_own_goal = True
+    own_goal(draft, "Zo lang mogelijk in mijn eigen huis blijven, met mijn eigen spullen.", enter)
+    # she falls more often (the signal); no medication review yet: one is planned (below)
+    nurse = ctx.staff[R.DISTRICT_NURSE]
+    scenario_event(ctx, draft, EventKind.FALL, 100, nurse, "Gevallen in de badkamer; geen letsel.")
+    scenario_event(ctx, draft, EventKind.FALL, 62, nurse, "Gestruikeld over de drempel.")
+    scenario_event(
+        ctx, draft, EventKind.EMERGENCY, 62, nurse, "Na de val naar de SEH: pols gekneusd."
+    )
     actions = (
         ("Huisbezoek: valrisico en hulpmiddelen in huis bekijken", R.DISTRICT_NURSE, 6, 0),
         ("Medicatiebeoordeling met de apotheker plannen", R.GP, 20, 1),
@@ -126,6 +138,20 @@ def ramakers(ctx: TeamContext, thea: User) -> Draft:
     for domain, text in goals:
         draft.goals.append(care_goal(resident, domain, text, step_up))
     first, second = draft.goals
+    second.serves_own_goal = True
+    own_goal(draft, "Thuis blijven wonen, zonder dat Thea alles voor me moet doen.", step_up)
+    reviewed_on = step_up.day + datetime.timedelta(days=2)
+    draft.reviews.append(
+        MedicationReview(
+            resident=resident,
+            reviewed_on=reviewed_on,
+            reviewer=Reviewer.PHARMACIST,
+            medicines_in_use=9,
+            note="Baxterrol via de apotheek gestart; slaapmiddel afgebouwd.",
+            recorded_by=by,
+            recorded_at=local_datetime(reviewed_on, 14),
+        )
+    )
     draft.actions += [
         scenario_action(
             ctx, draft, "Medicijnrol wekelijks nakijken", 3, step_up, goal=first, owner_carer=carer
@@ -202,3 +228,27 @@ def scenario_action(
         action.done_at = local_datetime(action.due_on - datetime.timedelta(days=1), 15)
         action.done_by = action.owner_member
     return action
+
+
+def own_goal(draft: Draft, text: str, hop: Hop) -> None:
+    """What matters to her, noted by her coordinator just before the care plan's goals."""
+    at = hop.at - datetime.timedelta(minutes=4)
+    by = draft.resident.coordinator
+    draft.own_goals.append(OwnGoal(resident=draft.resident, text=text, noted_by=by, noted_at=at))
+
+
+def scenario_event(
+    ctx: TeamContext, draft: Draft, kind: str, days_ago: int, by: User, note: str
+) -> None:
+    """An event some days ago, recorded that afternoon."""
+    day = ctx.today - datetime.timedelta(days=days_ago)
+    draft.events.append(
+        OutcomeEvent(
+            resident=draft.resident,
+            kind=kind,
+            occurred_on=day,
+            note=note,
+            recorded_by=by,
+            recorded_at=local_datetime(day, 16, len(draft.events)),
+        )
+    )

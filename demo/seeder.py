@@ -12,7 +12,7 @@ from django.db import transaction
 from faker import Faker
 
 from clients.models import Resident
-from demo import care, history
+from demo import care, events, history, records
 from demo.context import TeamContext
 from demo.data import (
     CLOSURE_BY_STATE,
@@ -162,4 +162,9 @@ class TeamSeeder:
         care.plan_assessments(ctx, rng, draft)
         care.plan_goals(rng, draft)
         care.plan_actions(ctx, rng, draft)
+        records.plan_own_goal(ctx, rng, draft)
+        records.plan_medication_reviews(ctx, rng, draft)
+        records.plan_care_planning(ctx, rng, draft)
+        events.plan_events(ctx, rng, draft)
+        care.plan_carer_support(ctx, rng, draft)
         return draft

@@ -155,3 +155,132 @@ CARER_ACTIONS = (
     "Post en rekeningen samen doornemen",
     "Elke zondag samen een stukje wandelen",
 )
+
+# Support for an overburdened informal carer (actions marked as carer support).
+CARER_SUPPORT_ACTIONS = (
+    "Respijtzorg aanvragen: een weekend logeeropvang",
+    "Aanmelden bij Steunpunt Mantelzorg Zuid voor een mantelzorgconsulent",
+    "Dagbesteding twee dagen per week ter ontlasting van de mantelzorger",
+    "Gesprek met de mantelzorger over taken verdelen in de familie",
+)
+
+# --- the resident's own goal, medication reviews, PZP, outcome events -----------------------
+
+# "Wat is belangrijk voor u?", in the resident's own words; by the domain of the care-plan
+# goals that serve it.
+OWN_GOALS: dict[str, tuple[str, ...]] = {
+    Domain.FUNCTIONAL: (
+        "Zelf boodschappen blijven doen.",
+        "Zo lang mogelijk in mijn eigen huis blijven wonen.",
+        "Weer zelf kunnen douchen.",
+        "Zonder angst om te vallen door het huis lopen.",
+        "Elke dag mijn rondje met de rollator lopen.",
+    ),
+    Domain.SOMATIC: (
+        "Minder pijn, zodat ik weer in de tuin kan werken.",
+        "Niet meer zo moe zijn.",
+        "Weer met plezier eten.",
+    ),
+    Domain.SOCIAL: (
+        "Mijn kleinkinderen blijven zien.",
+        "Op woensdag naar de soos kunnen.",
+        "Op zondag weer naar de kerk kunnen.",
+        "Mijn dochter niet tot last zijn.",
+        "Koffie blijven drinken met de buurvrouw.",
+    ),
+    Domain.PSYCHOLOGICAL: (
+        "Niet meer zo piekeren.",
+        "Weten wat er die dag gaat gebeuren.",
+        "Weer plezier hebben in de dag.",
+    ),
+    Domain.COMMUNICATIVE: (
+        "De mensen om me heen weer goed verstaan.",
+        "Zelf kunnen bellen als er iets is.",
+    ),
+    Domain.HOUSING: (
+        "In mijn eigen wijk blijven wonen.",
+        "Beneden kunnen wonen, zonder die trap.",
+    ),
+}
+OWN_GOALS_OTHER = (
+    "Thuis blijven, bij mijn kat.",
+    "Op mijn negentigste verjaardag nog een feest geven.",
+    "Carnaval nog een keer meevieren.",
+    "Zelf blijven beslissen over mijn leven.",
+    "In de zomer nog naar Valkenburg, naar de camping.",
+    "Met de harmonie blijven meespelen, al is het alleen bij de repetitie.",
+)
+MEDICATION_NOTES = (
+    "Geen wijzigingen; medicatie is passend.",
+    "Slaapmiddel afgebouwd en gestopt.",
+    "Dubbele maagbeschermer gestopt; bloeddruk na vier weken controleren.",
+    "Plaspil verlaagd wegens duizeligheid bij het opstaan.",
+    "Baxterrol via de apotheek gestart.",
+    "Pijnstilling op vaste tijden: paracetamol vier keer per dag.",
+    "Statine gestopt in overleg met de bewoner.",
+    "Nierfunctie bepaald; dosering metformine aangepast.",
+    "Valrisicoverhogende medicatie besproken; antidepressivum lager gedoseerd.",
+)
+PZP_WISHES = (
+    "Wil zo lang mogelijk thuis blijven, ook als dat meer zorg vraagt.",
+    "Geen behandelingen meer die alleen het leven rekken.",
+    "Wil bij achteruitgang eerst met de familie overleggen.",
+    "Wil de pastoor erbij als het einde nadert.",
+    "Liever comfort dan behandeling; pijn moet goed bestreden worden.",
+    "Wil niet meer naar het ziekenhuis, tenzij voor een gebroken heup.",
+    "Wil thuis sterven, met de familie om zich heen.",
+    "Euthanasieverklaring besproken; een kopie ligt bij de huisarts.",
+)
+PZP_LIMIT_NOTES: dict[str, str] = {
+    "hospital": "Alleen bij een goed te behandelen oorzaak, zoals een heupfractuur.",
+    "antibiotics": "Wel antibiotica bij een longontsteking, zo mogelijk thuis.",
+    "tube_feeding": "Geen sondevoeding, ook niet tijdelijk.",
+    "blood_transfusion": "Alleen als het klachten vermindert.",
+}
+# Who the legal representative is to the resident, by the carer's relationship (Dutch).
+REPRESENTATIVE_WORDS: dict[str, str] = {
+    "partner": "partner",
+    "daughter": "dochter",
+    "son": "zoon",
+    "child": "kind",
+    "daughter_in_law": "schoondochter",
+    "son_in_law": "schoonzoon",
+    "child_in_law": "schoonkind",
+    "sister": "zus",
+    "brother": "broer",
+    "sibling": "broer of zus",
+}
+FALL_NOTES = (
+    "Gevallen in de badkamer; geen letsel.",
+    "'s Nachts gevallen op weg naar het toilet; blauwe plekken.",
+    "Gestruikeld over de drempel in de keuken.",
+    "Gevallen bij het opstaan uit de stoel; alarmering gebruikt.",
+    "Buiten gevallen met de rollator; schaafwonden.",
+    "Van de trap gevallen; pijn in de heup, geen breuk.",
+)
+FALL_EMERGENCY_NOTES = (
+    "Na de val naar de SEH: pols gekneusd, weer naar huis.",
+    "Na de val naar de SEH: hoofdwond gehecht.",
+    "Na de val naar de SEH; foto zonder breuk.",
+)
+EMERGENCY_NOTES = (
+    "Naar de SEH wegens benauwdheid; na behandeling naar huis.",
+    "SEH: pijn op de borst, geen hartinfarct; weer naar huis.",
+    "SEH wegens verwardheid: urineweginfectie, met antibiotica naar huis.",
+    "SEH na een wegraking; ritmeonderzoek gepland.",
+)
+OUT_OF_HOURS_NOTES = (
+    "'s Nachts de huisartsenpost gebeld wegens koorts.",
+    "Huisartsenpost in het weekend: benauwd, prednison gestart.",
+    "Huisartsenpost: onrustig en verward; visite gereden.",
+    "Dochter belde de huisartsenpost: gevallen, geen letsel.",
+    "Huisartsenpost: pijn niet onder controle; pijnstilling aangepast.",
+)
+ADMISSION_NOTES: dict[str, tuple[str, ...]] = {
+    "hospital": ("Opgenomen via de SEH.", "Opname op de afdeling geriatrie."),
+    "crisis": ("Crisisopname in een ELV-bed.", "Met spoed opgenomen; thuis niet langer veilig."),
+}
+NURSING_HOME_NOTES = (
+    "Verhuisd naar het verpleeghuis in de wijk.",
+    "Plaats gekregen op een psychogeriatrische afdeling.",
+)

@@ -22,11 +22,12 @@ from clients.care_planning import (
     Limit,
     Place,
     RepresentativeKind,
+    carers_see,
     limit_field,
     may_record,
     may_share,
 )
-from clients.care_planning_services import record_care_planning
+from clients.care_planning_services import care_planning_for, record_care_planning
 from frontend.access import resident_for_request
 from frontend.forms import date_input, free_text
 from frontend.views import board_changed, panel_response
@@ -129,7 +130,18 @@ def resident_care_planning(request: HttpRequest, pk: int) -> HttpResponse:
         nothing_changed(request)
         context = {"resident": subject, "form": None, "problems": [MAY_NOT_RECORD]}
         return _render(request, context, status=403)
-    form = CarePlanningForm(request.POST or None, may_share_wishes=may_share(roles))
+    sharer = may_share(roles)
+    form = CarePlanningForm(request.POST or None, may_share_wishes=sharer)
+    # sharing is the GP's decision per version: a new version is not shared unless ticked
+    # again, so the form says so when the version in force is shared
+    shown = care_planning_for(resident=subject, user=request.user)
+    shared_now = carers_see(shown.current if shown is not None else None)
+    context = {
+        "resident": subject,
+        "form": form,
+        "shared_now": shared_now,
+        "may_share_wishes": sharer,
+    }
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,7 +157,7 @@ def resident_care_planning(request: HttpRequest, pk: int) -> HttpResponse:
             return board_changed(panel_response(request, subject), target="#resident-panel")
     if request.method == "POST":
         nothing_changed(request)
-    return _render(request, {"resident": subject, "form": form, "problems": problems})
+    return _render(request, {**context, "problems": problems})
 
 
 def _render(request, context: dict, status: int = 200) -> HttpResponse:

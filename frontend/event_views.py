@@ -17,7 +17,7 @@ from frontend.views import _attach_errors, board_changed, panel_response
 from kernteam.access_log import nothing_changed
 from kernteam.refusals import Refused
 from steps.outcome_services import record_event
-from steps.outcomes import RECORDABLE_PLACES, EventKind, OutcomeEvent
+from steps.outcomes import RECORDABLE_PLACE_CHOICES, EventKind, OutcomeEvent
 
 
 class EventForm(forms.Form):
@@ -27,11 +27,13 @@ class EventForm(forms.Form):
     occurred_on = forms.DateField(label=_("date"), initial=timezone.localdate, widget=date_input())
     place = forms.ChoiceField(
         label=_("place of death"),
-        choices=[(p.value, p.label) for p in RECORDABLE_PLACES],
+        choices=RECORDABLE_PLACE_CHOICES,
         widget=forms.RadioSelect,
         required=False,
     )
     note = free_text(OutcomeEvent, "note", rows=2, label=_("Note (optional)"), required=False)
+    # shown only when the service warns of a likely double entry (`record_event`)
+    confirm_duplicate = forms.BooleanField(label=_("Record it anyway"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,8 +46,9 @@ TITLE = _("Record an event")
 @login_required
 def resident_event(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form. POST: record the event; field errors (a date in the future, no place
-    for a death, …) show the form again with what was typed. On success the panel is shown,
-    offering the move the event goes with (`steps.panel.Panel.event_moves`)."""
+    for a death, …) show the form again with what was typed; the same kind of event on the
+    same day on record already, the form says by whom and asks to confirm. On success the
+    panel is shown, offering the move the event goes with (`steps.panel.Panel.event_moves`)."""
     subject = resident_for_request(request, pk=pk)
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -74,6 +74,11 @@ class ActionForm(forms.Form):
     owner = forms.ChoiceField(label=_("who"))
     due_on = forms.DateField(label=_("due on"), widget=date_input())
     shared_with_carers = forms.BooleanField(label=_("shared with informal carers"), required=False)
+    supports_carer = forms.BooleanField(
+        label=_("supports the informal carer"),
+        help_text=_("For example respite care or the Steunpunt Mantelzorg."),
+        required=False,
+    )
 
     def __init__(self, *args, resident, **kwargs):
         super().__init__(*args, **kwargs)

@@ -179,10 +179,20 @@ def charts_for(d: Dashboard) -> list[Chart]:
         Chart(
             "carers",
             _("Carers with a high burden"),
-            _("Latest CSI or EDIZ-plus score of each carer of an active resident."),
+            _(
+                "Latest CSI or EDIZ-plus score of each carer of an active resident; support "
+                "agreed: an action marked as carer support, open or done in the last 12 months."
+            ),
             bar_rows(
                 [
-                    _count_row(_("high burden"), carers.high, "kpi-fill-late3"),
+                    _count_row(
+                        _("high burden, support agreed"), carers.high_supported, "kpi-fill-late1"
+                    ),
+                    _count_row(
+                        _("high burden, no support agreed"),
+                        carers.high - carers.high_supported,
+                        "kpi-fill-late3",
+                    ),
                     _count_row(_("not high"), carers.assessed - carers.high, "kpi-fill-good"),
                     _count_row(_("never assessed"), carers.not_assessed, "kpi-fill-neutral"),
                 ]
@@ -259,7 +269,8 @@ def tiles_for(d: Dashboard) -> list[Tile]:
             "carers",
             number(carers.high),
             _("carers with a high burden"),
-            _("of %(n)s assessed") % {"n": number(carers.assessed)},
+            _("of %(n)s assessed; %(supported)s with support agreed")
+            % {"n": number(carers.assessed), "supported": number(carers.high_supported)},
         ),
         Tile(
             "meetings",

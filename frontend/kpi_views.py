@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from frontend.kpi_charts import charts_for, tiles_for
+from frontend.kpi_outcome_charts import outcome_charts, outcome_tiles
 from frontend.svg_charts import csv_cell
 from kernteam import csv_safe
 from kernteam.policy import kpi_selection, may_see_region
@@ -60,7 +61,7 @@ def selection_for(request: HttpRequest) -> Selection:
 def kpi(request: HttpRequest) -> HttpResponse:
     selection = selection_for(request)
     figures = kpis.dashboard(teams=selection.teams, region=selection.region)
-    charts = charts_for(figures)
+    charts = charts_for(figures) + outcome_charts(figures)
     query = urlencode({"team": selection.token})
     for chart in charts:
         chart.csv_url = f"{reverse('kpi_csv', args=[chart.name])}?{query}"
@@ -69,7 +70,7 @@ def kpi(request: HttpRequest) -> HttpResponse:
         "office": may_see_region(request.user),
         "region_token": REGION,
         "figures": figures,
-        "tiles": tiles_for(figures),
+        "tiles": tiles_for(figures) + outcome_tiles(figures),
         "charts": charts,
     }
     return render(request, "frontend/kpi.html", context)

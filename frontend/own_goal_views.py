@@ -1,23 +1,26 @@
 """Noting the resident's own goal, "Wat is belangrijk voor u?" (`steps.own_goal_services`),
 from the top of the resident panel: a short form, opened in the panel (htmx) or by its own
-address (a page)."""
+address (a page); and, from a goal's row in the panel, linking that goal to it or no longer."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from frontend.access import resident_for_request
 from frontend.forms import free_text
 from frontend.views import _attach_errors, board_changed, panel_response
 from kernteam.access_log import nothing_changed
 from kernteam.refusals import Refused
+from steps.models import Goal
 from steps.own_goal import OwnGoal, own_goal_versions
-from steps.own_goal_services import note_own_goal
+from steps.own_goal_services import link_goal_to_own_goal, note_own_goal
 
 
 class OwnGoalForm(forms.Form):
@@ -49,3 +52,19 @@ def resident_own_goal(request: HttpRequest, pk: int) -> HttpResponse:
         nothing_changed(request)  # the form again: nothing was noted
     context = {"resident": subject, "form": form, "title": TITLE}
     return render(request, "frontend/own_goal_form.html", context)
+
+
+@login_required
+@require_POST
+def goal_own_goal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the goal as serving her own goal (`serves=1`), or no longer (`serves=0`); the panel
+    again, with why when refused."""
+    goal = get_object_or_404(Goal, pk=pk)
+    subject = resident_for_request(request, pk=goal.resident_id)  # 404: not yours to see
+    goal.resident = subject  # (as checked, with her team)
+    try:
+        link_goal_to_own_goal(goal=goal, by=request.user, serves=request.POST.get("serves") == "1")
+    except Refused as exc:
+        nothing_changed(request)
+        messages.error(request, " ".join(exc.problems))
+    return board_changed(panel_response(request, subject))

@@ -28,9 +28,9 @@ from frontend.forms import (
     ConcernForm,
     ConsentForm,
     GoalForm,
-    MoveForm,
     SignalForm,
 )
+from frontend.move_forms import move_form
 from kernteam.access_log import note, nothing_changed
 from kernteam.models import AccessLogEntry, text_limit
 from kernteam.policy import is_log_officer, team_for_member
@@ -142,11 +142,12 @@ def panel_response(
     if transition in dict(panel.moves):
         context["move"] = _move_context(
             resident,
-            MoveForm(
+            move_form(
+                resident,
                 initial={
                     "transition": transition,
                     "expected_state": resident.trajectory.state,
-                }
+                },
             ),
         )
     template = "frontend/resident.html#panel" if request.htmx else "frontend/resident.html"
@@ -182,16 +183,17 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form for one move. POST: take it; a refusal or conflict keeps what was typed."""
     subject = resident_for_request(request, pk=pk)
     if request.method == "GET":
-        form = MoveForm(
+        form = move_form(
+            subject,
             initial={
                 "transition": request.GET.get("transition", ""),
                 "expected_state": subject.trajectory.state,
                 # (the close offered after a death: steps.panel.Panel.event_moves)
                 "closure_reason": request.GET.get("closure_reason", ""),
-            }
+            },
         )
         return _move_form(request, subject, form)
-    form = MoveForm(request.POST)
+    form = move_form(subject, request.POST)
     if not form.is_valid():
         return _move_form(request, subject, form)
     data = form.cleaned_data
@@ -203,9 +205,13 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
             reason=data["reason"],
             closure_reason=data["closure_reason"],
+            **form.event_kwargs(),  # (the outcome event it goes with: frontend.move_forms)
         )
     except Refused as exc:
         return _move_form(request, subject, form, problems=exc.problems)
+    except ValidationError as exc:  # the event's date or place: nothing was saved
+        _attach_errors(form, exc)
+        return _move_form(request, subject, form)
     subject.trajectory.refresh_from_db()
     if subject.trajectory.pending_confirmation_id == change.pk:  # urgent: outside a meeting
         messages.warning(request, AWAITS_CONFIRMATION)
@@ -249,6 +255,7 @@ def _move_context(subject, form, problems=()) -> dict:
         "form": form,
         "label": TRANSITION_LABELS.get(transition, ""),
         "is_close": transition == "close",
+        "is_admit": transition == "admit",
         "problems": problems,
     }
 
@@ -434,6 +441,7 @@ def _add(what: str, subject, user, form) -> None:
             description=data["description"],
             due_on=data["due_on"],
             shared_with_carers=data["shared_with_carers"],
+            supports_carer=data["supports_carer"],
             **form.owner_kwargs(),
         )
 

@@ -237,7 +237,7 @@ class GoalAdmin(TeamWorkAdmin):
 @admin.register(AgreedAction)
 class AgreedActionAdmin(TeamWorkAdmin):
     list_display = ["resident", "description", "owner", "due_on", "status", "shared_with_carers"]
-    list_filter = ["status", "shared_with_carers"]
+    list_filter = ["status", "shared_with_carers", "supports_carer"]
     search_fields = ["description", "resident__last_name"]
     readonly_fields = ["status", "created_by", "created_at", "done_at", "done_by"]
     autocomplete_fields = ["resident", "owner_member", "owner_carer", "goal"]
@@ -252,6 +252,7 @@ class AgreedActionAdmin(TeamWorkAdmin):
             owner_member=data.get("owner_member"),
             owner_carer=data.get("owner_carer"),
             shared_with_carers=data.get("shared_with_carers", False),
+            supports_carer=data.get("supports_carer", False),
             goal=data.get("goal"),
             meeting=data.get("meeting"),
         )

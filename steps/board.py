@@ -12,13 +12,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.care_planning import may_read as may_read_care_planning
+from clients.care_planning import READERS as PZP_READERS
 from clients.models import CarePlanning, Concern, Consent
-from clients.visibility import visible_residents
+from clients.visibility import DIRECTLY_INVOLVED, consent_names, visible_residents
 from kernteam.models import Team, person_name
 from kernteam.policy import roles_on
-from steps.medication import FRAIL_STATES, MANY_MEDICINES, due_if_reviewed_by, with_last_review
 from steps.medication import due as medication_review_due
+from steps.medication import due_filter as medication_review_due_filter
+from steps.medication import with_last_review
 from steps.models import AgreedAction, Trajectory
 from steps.outcomes import since_last_meeting
 from steps.states import STEPS, State, review_owed
@@ -88,7 +89,11 @@ def flagged_trajectories(*, today: datetime.date) -> QuerySet[Trajectory]:
             )
         ),
         has_open_concern=Exists(Concern.objects.open().filter(resident=OuterRef("resident"))),
-        has_new_event=Exists(since_last_meeting().filter(resident=OuterRef("resident"))),
+        has_new_event=Exists(
+            since_last_meeting(team=OuterRef(OuterRef("resident__team"))).filter(
+                resident=OuterRef("resident")
+            )
+        ),
         has_care_planning=Exists(CarePlanning.objects.filter(resident=OuterRef("resident"))),
     )
 
@@ -102,14 +107,7 @@ def any_flag(*, today: datetime.date) -> Q:
         | Q(has_open_concern=True)
         | Q(has_consent=False)
         | Q(has_new_event=True)
-        | (  # `steps.medication.due`
-            (Q(state__in=FRAIL_STATES) | Q(last_medicines_in_use__gte=MANY_MEDICINES))
-            & ~Q(state=State.CLOSED)
-            & (
-                Q(last_medication_review_on__isnull=True)
-                | Q(last_medication_review_on__lte=due_if_reviewed_by(today))
-            )
-        )
+        | medication_review_due_filter(day=today)
     )
 
 
@@ -132,8 +130,15 @@ def board_columns(
         )
     cards: dict[str, list[Card]] = {state: [] for state in BOARD_STATES}
     years = str(_("%(age)s yrs"))  # translated once per board, not per card
-    pzp = may_read_care_planning(roles_on(team=team, user=user))  # (known: no query)
+    # The "PZP" marker: for a member who may read the PZP in a role that sees the resident
+    # (`clients.care_planning_services.reads_care_planning`), in the same query.
+    pzp_roles = roles_on(team=team, user=user) & PZP_READERS  # (known: no query)
+    every_pzp = bool(pzp_roles & DIRECTLY_INVOLVED)
+    by_consent = bool(pzp_roles) and not every_pzp
+    if by_consent:
+        rows = rows.annotate(reads_pzp=consent_names(roles=pzp_roles, resident_ref="resident"))
     for row in rows:
+        pzp = every_pzp or (by_consent and row.reads_pzp)
         card = _card(row, today, years, care_planning=pzp)
         if not flagged or card.flags:
             cards[row.state].append(card)
@@ -157,6 +162,7 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
         flags.append("event")
     if medication_review_due(
         state=row.state,
+        step_before_admission=row.step_before_admission,
         last_reviewed_on=row.last_medication_review_on,
         medicines_in_use=row.last_medicines_in_use,
         day=today,

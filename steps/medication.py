@@ -1,11 +1,13 @@
 """When a resident needs a medication review (*medicatiebeoordeling*): the one rule, here
 because it needs her step. The record itself and who records or reads it: `clients.medication`.
 
-Eligible: frail, that is step 2 and up (step 2, 3, 4, and temporarily admitted, which a
-resident is only from a step), or ten or more medicines in use on the last review. Closed or
-not yet in a step (signalled, screening, step 1 with fewer than ten medicines): not eligible.
-The next review is due 12 months after the last; an eligible resident with none on record, or
-with one that is overdue, needs one ("medicatiebeoordeling nodig": agenda reason and card flag).
+Eligible: frail, that is holding step 2 and up (step 2, 3 or 4, or temporarily admitted from
+one of them: `steps.states.held_step`), or holding step 1 with ten or more medicines in use on
+the last review. Not eligible: not yet in a step (signalled, screening), closed, and step 1
+(or admitted from it) with fewer than ten medicines. The next review is due 12 months after the
+last; an eligible resident with none on record, or with one that is overdue, needs one
+("medicatiebeoordeling nodig": agenda reason, card flag). `due` and `due_filter` are the one
+rule, in Python and as a filter; the outcome KPI (`steps.kpi.outcomes`) reads `covered`.
 """
 
 from __future__ import annotations
@@ -14,25 +16,24 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from clients.medication import may_record
 from clients.medication_services import reviews_for
 from clients.models import MedicationReview
 from kernteam.policy import roles_on
-from steps.states import State
+from steps.states import FRAIL_STEPS, STEPS, held_step, holding
 
-FRAIL_STATES: frozenset[str] = frozenset({State.STEP2, State.STEP3, State.STEP4, State.ADMITTED})
 MANY_MEDICINES = 10
 REVIEW_EVERY_MONTHS = 12
 
 
-def eligible(*, state: str, medicines_in_use: int | None) -> bool:
-    """Whether a resident in `state`, taking `medicines_in_use` on her last review (None: no
-    review on record), is eligible for a medication review."""
-    if state == State.CLOSED:
-        return False
-    return state in FRAIL_STATES or (medicines_in_use or 0) >= MANY_MEDICINES
+def eligible(*, state: str, step_before_admission: str, medicines_in_use: int | None) -> bool:
+    """Whether a resident in `state` (admitted: from `step_before_admission`), taking
+    `medicines_in_use` on her last review (None: no review on record), is eligible for a
+    medication review."""
+    step = held_step(state=state, step_before_admission=step_before_admission)
+    return step in FRAIL_STEPS or (step in STEPS and (medicines_in_use or 0) >= MANY_MEDICINES)
 
 
 def next_review(last_reviewed_on: datetime.date) -> datetime.date:
@@ -56,18 +57,36 @@ def due_if_reviewed_by(day: datetime.date) -> datetime.date:
         return day.replace(year=year, day=28)
 
 
+def covered(*, last_reviewed_on: datetime.date | None, day: datetime.date) -> bool:
+    """Whether a review on `last_reviewed_on` still covers `day` (the next is not due yet)."""
+    return last_reviewed_on is not None and next_review(last_reviewed_on) > day
+
+
 def due(
     *,
     state: str,
+    step_before_admission: str,
     last_reviewed_on: datetime.date | None,
     medicines_in_use: int | None,
     day: datetime.date,
 ) -> bool:
     """Whether the resident needs a review on `day`: eligible, and none on record or the next
     one due by `day`."""
-    if not eligible(state=state, medicines_in_use=medicines_in_use):
+    if not eligible(
+        state=state, step_before_admission=step_before_admission, medicines_in_use=medicines_in_use
+    ):
         return False
-    return last_reviewed_on is None or next_review(last_reviewed_on) <= day
+    return not covered(last_reviewed_on=last_reviewed_on, day=day)
+
+
+def due_filter(*, day: datetime.date) -> Q:
+    """`due` as a filter on trajectories annotated by `with_last_review` (the board's "flagged"
+    view): the same rule, in SQL."""
+    many = Q(last_medicines_in_use__gte=MANY_MEDICINES)
+    return (holding(FRAIL_STEPS) | holding(STEPS) & many) & (
+        Q(last_medication_review_on__isnull=True)
+        | Q(last_medication_review_on__lte=due_if_reviewed_by(day))
+    )
 
 
 def with_last_review(rows: QuerySet, *, resident_ref: str = "resident") -> QuerySet:
@@ -101,13 +120,14 @@ def medication_for(*, resident, user, today: datetime.date) -> MedicationPanel |
     if reviews is None:
         return None
     last = reviews[0] if reviews else None
-    state = resident.trajectory.state
+    trajectory = resident.trajectory
     return MedicationPanel(
         last=last,
         earlier=reviews[1:],
         next_due=next_review(last.reviewed_on) if last else None,
         needed=due(
-            state=state,
+            state=trajectory.state,
+            step_before_admission=trajectory.step_before_admission,
             last_reviewed_on=last.reviewed_on if last else None,
             medicines_in_use=last.medicines_in_use if last else None,
             day=today,

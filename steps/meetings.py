@@ -32,7 +32,7 @@ from steps.medication import due as medication_review_due
 from steps.medication import with_last_review
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
 from steps.outcomes import since_last_meeting
-from steps.states import State, review_owed
+from steps.states import PZP_EXPECTED, State, held_step, review_owed
 
 
 def plan_meeting(*, team, by, scheduled_for) -> Meeting:
@@ -60,6 +60,7 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
         .values_list(
             "resident_id",
             "state",
+            "step_before_admission",
             "review_due",
             "pending_confirmation",
             "screened_above",
@@ -67,11 +68,12 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
             "last_medicines_in_use",
         )
     )
-    # residents in step 3 or 4 are expected to have had a PZP conversation (clients.care_planning)
+    # residents holding step 3 or 4 are expected to have had a PZP conversation (PZP_EXPECTED)
     pzp = CarePlanning.objects.filter(resident__team=meeting.team)
     with_pzp = set(pzp.values_list("resident_id", flat=True))
     found: dict[int, set[str]] = {}
-    for resident_id, state, review_due, pending, screened_above, reviewed_on, medicines in rows:
+    for row in rows:
+        resident_id, state, left, review_due, pending, screened_above, reviewed_on, medicines = row
         reasons = found.setdefault(resident_id, set())
         if state == State.SIGNALLED:
             reasons.add(AgendaReason.SIGNAL)
@@ -81,18 +83,23 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
             reasons.add(AgendaReason.REVIEW)
         if pending:
             reasons.add(AgendaReason.URGENT)
-        if state in (State.STEP3, State.STEP4) and resident_id not in with_pzp:
+        held = held_step(state=state, step_before_admission=left)  # (admitted: the step left)
+        if held in PZP_EXPECTED and resident_id not in with_pzp:
             reasons.add(AgendaReason.CARE_PLANNING)
         # (steps.medication: eligible, and none on record or overdue by the meeting's date)
         if medication_review_due(
-            state=state, last_reviewed_on=reviewed_on, medicines_in_use=medicines, day=day
+            state=state,
+            step_before_admission=left,
+            last_reviewed_on=reviewed_on,
+            medicines_in_use=medicines,
+            day=day,
         ):
             reasons.add(AgendaReason.MEDICATION)
     concerned = Concern.objects.open().filter(resident__team=meeting.team)
     for resident_id in concerned.values_list("resident_id", flat=True):
         if resident_id in found:  # closed residents are not discussed
             found[resident_id].add(AgendaReason.CONCERN)
-    events = since_last_meeting().filter(resident__team=meeting.team)  # (steps.outcomes)
+    events = since_last_meeting(team=meeting.team).filter(resident__team=meeting.team)
     for resident_id in events.values_list("resident_id", flat=True):
         if resident_id in found:
             found[resident_id].add(AgendaReason.EVENT)

@@ -454,6 +454,10 @@ class AgreedAction(RemembersLoaded, Undeletable, models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     shared_with_carers = models.BooleanField(_("shared with informal carers"), default=False)
+    # Support for an informal carer (respite care, Steunpunt Mantelzorg, a carer's course): the
+    # outcome KPI "carers with a high burden who have support agreed" counts these
+    # (`steps.kpi.outcomes`).
+    supports_carer = models.BooleanField(_("supports the informal carer"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

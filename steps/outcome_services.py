@@ -15,15 +15,21 @@ from django.utils.translation import gettext as _
 from clients.models import Resident
 from clients.services import lock_record
 from clients.visibility import can_see_resident, send_resident_event_on_commit
-from kernteam.models import shown_date, text_limit
+from kernteam.models import person_name, shown_date, text_limit
 from kernteam.refusals import Refused
 from steps.models import Trajectory
-from steps.outcomes import ADMISSION_LINK_DAYS, RECORDABLE_PLACES, EventKind, OutcomeEvent
+from steps.outcomes import (
+    ADMISSION_LINK_DAYS,
+    ADMISSIONS,
+    RECORDABLE_PLACES,
+    EventKind,
+    OutcomeEvent,
+    spoken_date,
+)
 from steps.states import Kind, State
 
 # An admission the *admitted* move recorded (or linked) is not recorded again while the
 # resident is still admitted: one admission, one event (`steps.outcomes.record_for_move`).
-ADMISSIONS = frozenset({EventKind.HOSPITAL, EventKind.CRISIS})
 
 
 def _admitted_on(trajectory: Trajectory) -> datetime.date | None:
@@ -41,6 +47,14 @@ def _admitted_already(day: datetime.date) -> str:
     ) % {"date": shown_date(day)}
 
 
+def _recorded_twice(same: OutcomeEvent) -> str:
+    return _("A %(event)s on %(date)s has been recorded already by %(who)s. Record it anyway?") % {
+        "event": same.get_kind_display(),
+        "date": spoken_date(same.occurred_on),
+        "who": person_name(same.recorded_by),
+    }
+
+
 def may_record_event(*, resident: Resident, user) -> bool:
     """Any professional member of the resident's team who may see the record (team and
     consent, `clients.visibility`); never a carer."""
@@ -55,11 +69,14 @@ def record_event(
     occurred_on: datetime.date,
     place: str = "",
     note: str = "",
+    confirm_duplicate: bool = False,
 ) -> OutcomeEvent:
     """Record what happened to the resident. Refused (forbidden) for anyone but a member who
     may see the record; ValidationError with a message per field for bad input; Refused on a
     closed record (a death is recorded before the record is closed as deceased, which then
-    links it)."""
+    links it). The same kind of event on the same day for the same resident is likely a
+    double entry (two members recording one fall): refused on `confirm_duplicate`, saying
+    who recorded the first, unless `confirm_duplicate` (the user confirms it is another)."""
     if not may_record_event(resident=resident, user=by):
         raise Refused(
             _(
@@ -104,6 +121,9 @@ def record_event(
         window = datetime.timedelta(days=ADMISSION_LINK_DAYS)
         if admitted_on is not None and occurred_on >= admitted_on - window:
             raise ValidationError({"kind": _admitted_already(admitted_on)})
+        same = resident.outcome_events.filter(kind=kind, occurred_on=occurred_on)
+        if not confirm_duplicate and (first := same.select_related("recorded_by").first()):
+            raise ValidationError({"confirm_duplicate": _recorded_twice(first)})
         event.save()
         send_resident_event_on_commit(resident=resident, event="resident.event")
     return event

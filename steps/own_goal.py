@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Resident
 from kernteam.models import limited_text
+from kernteam.refusals import Refused
 from kernteam.undeletable import AppendOnly, AppendOnlyQuerySet
 
 
@@ -47,3 +48,12 @@ class OwnGoal(AppendOnly, models.Model):
 def own_goal_versions(*, resident: Resident) -> list[OwnGoal]:
     """Every version, the current (latest) first."""
     return list(resident.own_goals.select_related("noted_by").order_by("-noted_at", "-pk"))
+
+
+def check_may_serve(resident: Resident) -> None:
+    """A goal serves the resident's own goal only once she has one noted: Refused otherwise
+    (for adding a goal that serves it, and for linking one later)."""
+    if not resident.own_goals.exists():
+        raise Refused(
+            str(_("Note her own goal first: then a goal can serve it.")), field="serves_own_goal"
+        )

@@ -1,5 +1,6 @@
-"""Noting the resident's own goal (`steps.own_goal`): a new version each time, one
-transaction; the boards hear of it on commit."""
+"""Noting the resident's own goal (`steps.own_goal`): a new version each time; and linking the
+goals per domain to it (`Goal.serves_own_goal`). Each one transaction; the boards hear of it
+on commit."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from clients.services import lock_record
 from clients.visibility import can_see_resident, send_resident_event_on_commit
 from kernteam.models import text_limit
 from kernteam.refusals import Refused
-from steps.models import Trajectory
-from steps.own_goal import OwnGoal
+from steps.models import Goal, Trajectory
+from steps.own_goal import OwnGoal, check_may_serve
 
 
 def note_own_goal(*, resident: Resident, by, text: str) -> OwnGoal:
@@ -50,3 +51,38 @@ def note_own_goal(*, resident: Resident, by, text: str) -> OwnGoal:
         goal = OwnGoal.objects.create(resident=resident, text=text, noted_by=by)
         send_resident_event_on_commit(resident=resident, event="resident.own_goal")
     return goal
+
+
+def link_goal_to_own_goal(*, goal: Goal, by, serves: bool) -> Goal:
+    """Mark an open goal as serving the resident's own goal (`serves`), or no longer. Goals
+    are changed in place, as their status is (not append-only); the boards hear of it on
+    commit. Refused (forbidden) for anyone but a member who may see the record (as for
+    adding a goal or noting her own goal); Refused for a closed record, a goal no longer open,
+    or marking one while no own goal is noted. Marking it as it already is changes nothing."""
+    resident = goal.resident
+    if not can_see_resident(user=by, resident=resident):
+        raise Refused(
+            gettext(
+                "Only members of the resident's kernteam who may see this record can link her "
+                "goals to her own goal."
+            ),
+            forbidden=True,
+        )
+    with transaction.atomic():
+        lock_record(resident)
+        # the trajectory's row too, as every change of the record (`steps.services`)
+        trajectory = Trajectory.objects.select_for_update().get(resident_id=resident.pk)
+        if trajectory.is_closed:
+            raise Refused(gettext("This record is closed and can no longer be changed."))
+        locked = Goal.objects.select_for_update().get(pk=goal.pk)
+        if locked.status != Goal.Status.OPEN:
+            raise Refused(gettext("Only an open goal can be linked to her own goal."))
+        if serves:
+            check_may_serve(resident)
+        if locked.serves_own_goal != serves:
+            locked.serves_own_goal = serves
+            locked.save(update_fields=["serves_own_goal"])
+            send_resident_event_on_commit(
+                resident=resident, event="resident.goal_changed", goal=locked.pk
+            )
+    return locked

@@ -58,7 +58,8 @@ class Panel:
     carer_links: list = field(default_factory=list)  # active links, with the carer
     consent_scope: list[str] = field(default_factory=list)  # the disciplines, in words
     rendered_at: float = field(default_factory=time.time)  # live events after this are news
-    # the history with the changes of care coordinator among the moves, latest first
+    # the history with the changes of care coordinator and the outcome events among the
+    # moves, latest first (`timeline_order`)
     timeline: list[StepChange | CoordinatorChange] = field(default_factory=list)
     can_name_coordinator: bool = False  # the viewer may name or change the coordinator now
     today: object = field(default_factory=timezone.localdate)
@@ -119,7 +120,7 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         meeting=meeting,
         can_confirm=not problems_for(trajectory, move, confirm.permission, confirm.conditions),
         can_review=may_review(trajectory=trajectory, move=move),
-        timeline=sorted([*history, *coordinators, *events], key=lambda row: row.at, reverse=True),
+        timeline=sorted([*history, *coordinators, *events], key=timeline_order, reverse=True),
         can_record_event=not resident.is_closed,  # (who sees the panel may: steps.outcome_services)
         event_moves=[
             (name, closure, str(TRANSITION_LABELS[name]))
@@ -133,6 +134,14 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         own_goals=own_goal_versions(resident=resident),
         can_note_own_goal=not resident.is_closed,  # (steps.own_goal_services)
     )
+
+
+def timeline_order(row) -> tuple:
+    """Where a row stands in the timeline: by the day it happened (an outcome event on the day
+    it occurred, however late it was recorded; a move or a change of coordinator on the day
+    it was made), and within a day by when it was recorded."""
+    day = getattr(row, "timeline_day", None) or timezone.localdate(row.at)
+    return (day, row.at)
 
 
 def may_review(*, trajectory: Trajectory, move: Move) -> bool:

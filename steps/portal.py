@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.care_planning_services import WishesSummary, shared_summary
 from clients.models import Carer, Resident
-from clients.visibility import residents_for_carer
+from clients.visibility import residents_for_carer, shares_with_carers
 from kernteam.models import person_name
 from steps.board import review_overdue
 from steps.models import AgreedAction
@@ -112,9 +112,9 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
 
 
 def shared_own_goal(*, resident: Resident) -> OwnGoal | None:
-    """Her own goal (the current version), only while the consent in force allows sharing
-    with carers (`residents_for_carer` asks the same; said here again, where it is shown)."""
-    consent = resident.active_consent()
-    if consent is None or not consent.share_with_carers:
+    """Her own goal (the current version), only while carers may see her: the rule
+    `clients.visibility.shares_with_carers` (the one `residents_for_carer` applies), asked
+    again here where it is shown."""
+    if not shares_with_carers(resident=resident):
         return None
     return resident.own_goals.order_by("-noted_at", "-pk").first()

@@ -31,7 +31,8 @@ from kernteam.refusals import Refused
 from steps import rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.moves import not_from_here, transition_method
-from steps.outcomes import record_for_move
+from steps.outcomes import EventKind, record_for_move
+from steps.own_goal import check_may_serve
 from steps.rules import Move, refusal_for
 from steps.states import State
 
@@ -53,12 +54,18 @@ def move_resident(
     reason: str = "",
     meeting: Meeting | None = None,
     closure_reason: str = "",
+    admission: str = EventKind.HOSPITAL,
+    event_on: datetime.date | None = None,
+    event_place: str = "",
 ) -> StepChange:
     """Take a named transition. Exactly one of two simultaneous moves wins; the other gets
     StateConflict (the resident is no longer in `expected_state`). Guards raise
     Refused with every missing condition. Taken while the team's meeting is open
     (`deciding_meeting`), it is a team decision in that meeting; `meeting` names another (the
-    admin)."""
+    admin). The outcome event the move goes with (`steps.outcomes.record_for_move`): the
+    *admitted* move is the `admission` named; closing as deceased or for a nursing home records
+    it on `event_on` (default today), a death at `event_place` (default "not recorded"), unless
+    one is on record; ValidationError by field for bad event input, and nothing is saved."""
     try:
         with transaction.atomic():
             if transition == "close":  # it may withdraw consent: the lock consent takes, first
@@ -81,7 +88,14 @@ def move_resident(
             change = trajectory.last_change
             # the outcome event the move goes with (admitted, closed as deceased, …): linked
             # or recorded here, in the move's transaction (`steps.outcomes.record_for_move`)
-            record_for_move(change=change, by=by, resident=resident)
+            record_for_move(
+                change=change,
+                by=by,
+                resident=resident,
+                admission=admission,
+                event_on=event_on,
+                event_place=event_place,
+            )
             _announce(trajectory, change)
     except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
         # (after the rollback: the history row written before the state went with it)
@@ -199,6 +213,8 @@ def add_goal(
         serves_own_goal=serves_own_goal,
     )
     goal.full_clean(exclude=["resident", "created_by", "meeting"])
+    if serves_own_goal:
+        check_may_serve(resident)
     with transaction.atomic():
         _check_still_open(resident)
         goal.meeting = meeting or deciding_meeting(team_id=resident.team_id)
@@ -216,6 +232,7 @@ def agree_action(
     owner_member=None,
     owner_carer: Carer | None = None,
     shared_with_carers: bool = False,
+    supports_carer: bool = False,
     goal: Goal | None = None,
     meeting: Meeting | None = None,
 ) -> AgreedAction:
@@ -227,6 +244,7 @@ def agree_action(
         owner_member=owner_member,
         owner_carer=owner_carer,
         shared_with_carers=shared_with_carers or owner_carer is not None,
+        supports_carer=supports_carer,
         goal=goal,
         meeting=meeting,
         created_by=by,

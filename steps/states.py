@@ -23,6 +23,12 @@ class State(models.TextChoices):
 
 STEPS: tuple[str, ...] = (State.STEP1, State.STEP2, State.STEP3, State.STEP4)
 OPEN_STATES: tuple[str, ...] = tuple(s for s in State.values if s != State.CLOSED)
+# Frail (*kwetsbaar*): step 2 and up. A temporarily admitted resident holds the step she left.
+FRAIL_STEPS: tuple[str, ...] = (State.STEP2, State.STEP3, State.STEP4)
+# A resident holding step 3 or 4 is expected to have had a PZP conversation (advance care
+# planning, `clients.care_planning`): the agenda reason "PZP nog niet besproken" and the
+# outcome KPI read this.
+PZP_EXPECTED: tuple[str, ...] = (State.STEP3, State.STEP4)
 
 
 class Kind(models.TextChoices):
@@ -56,6 +62,22 @@ class ClosureReason(models.TextChoices):
     NURSING_HOME = "nursing_home", _("permanent nursing-home admission")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("consent withdrawn")
     NO_LONGER_NEEDED = "no_longer_needed", _("no longer needed")
+
+
+def held_step(*, state: str, step_before_admission: str = "") -> str:
+    """The step a resident holds: her state when in a step; while temporarily admitted, the step
+    she left and returns to; "" before any step (signalled, screening) and once closed."""
+    if state in STEPS:
+        return state
+    return step_before_admission if state == State.ADMITTED else ""
+
+
+def holding(steps: tuple[str, ...], *, prefix: str = "") -> models.Q:
+    """`held_step` in `steps`, as a filter on trajectories (`prefix`: the path to the
+    trajectory, e.g. "resident__trajectory__")."""
+    return models.Q(**{f"{prefix}state__in": steps}) | models.Q(
+        **{f"{prefix}state": State.ADMITTED, f"{prefix}step_before_admission__in": steps}
+    )
 
 
 def step_number(state: str) -> int:

@@ -227,6 +227,10 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     ),
     "concern_handled": W(kwargs=lambda w: {"pk": w.records["concern"].pk}),
     "action_done": W(kwargs=lambda w: {"pk": w.records["action"].pk}),
+    # (Janssen has no own goal: unlinking, which needs none, is the write)
+    "goal_own_goal": W(
+        kwargs=lambda w: {"pk": w.records["goal"].pk}, data=lambda w: {"serves": "0"}
+    ),
     "carer_portal": Visit(user="carer"),
     "carer_action_done": W(user="carer", kwargs=lambda w: {"pk": w.records["action"].pk}),
     "carer_action_undo": W(user="carer", kwargs=lambda w: {"pk": w.records["action"].pk}),

@@ -190,3 +190,57 @@ def test_the_schema_documents_the_endpoint():
     fields = schema["components"]["schemas"]["CarePlanningInputRequest"]["properties"]
     assert "wilsbekwaam" in fields["capacity"]["description"]
     assert "Only the GP" in fields["shared_with_carers"]["description"]
+
+
+BOOLEAN = ["Geef true of false (een JSON-boolean)."]
+
+
+@pytest.mark.parametrize("field", ["shared_with_carers", "has_living_will", "has_dnr_medallion"])
+@pytest.mark.parametrize("given", ["yes", "true", 1, 0, "on", None])
+def test_booleans_are_json_true_or_false_only(daalhof, janssen, field, given):
+    response = api_as(daalhof.gp).post(url(janssen), body(**{field: given}), format="json")
+    assert response.status_code == 400
+    if given is not None:
+        assert response.json() == {field: BOOLEAN}
+    else:
+        assert set(response.json()) == {field}
+    assert not CarePlanning.objects.exists()
+
+
+def test_the_schema_says_sharing_is_decided_per_version():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    fields = schema["components"]["schemas"]["CarePlanningInputRequest"]["properties"]
+    shared = fields["shared_with_carers"]
+    assert shared["type"] == "boolean"
+    assert "Decided per version" in shared["description"]
+    assert "also when the version it supersedes was shared" in shared["description"]
+
+
+def test_a_new_version_is_shared_only_when_the_gp_says_so_again(daalhof, janssen):
+    gp = api_as(daalhof.gp)
+    earlier = (timezone.localdate() - datetime.timedelta(days=30)).isoformat()
+    gp.post(url(janssen), body(held_on=earlier, shared_with_carers=True), format="json")
+    again = gp.post(url(janssen), body(), format="json")
+    assert again.status_code == 201 and again.json()["shared_with_carers"] is False
+
+
+def test_get_shows_what_the_panels_selector_gives(daalhof, janssen, monkeypatch, client):
+    """The API reads with the panel's selector (`readable_care_planning`): what it decides a
+    reader sees, the API shows, and nothing of its own."""
+    from django.urls import reverse
+
+    from clients import care_planning_services
+
+    gp = api_as(daalhof.gp)
+    earlier = (timezone.localdate() - datetime.timedelta(days=30)).isoformat()
+    gp.post(url(janssen), body(held_on=earlier, other_wishes="Naar de bergen"), format="json")
+    gp.post(url(janssen), body(other_wishes="Naar zee"), format="json")
+    everything = care_planning_services.versions_of
+    monkeypatch.setattr(care_planning_services, "versions_of", lambda r: everything(r)[:1])
+    response = api_as(daalhof.district_nurse).get(url(janssen))
+    assert [v["other_wishes"] for v in response.json()] == ["Naar zee"]
+    client.force_login(daalhof.district_nurse)
+    html = client.get(reverse("resident", args=[janssen.pk])).content.decode()
+    assert "Naar zee" in html and "Naar de bergen" not in html  # the panel: the same

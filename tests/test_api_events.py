@@ -158,3 +158,122 @@ def test_the_resident_shows_the_event_flag(daalhof, resident_in):
     assert "event" not in client.get(f"{API}/residents/{resident.pk}/").json()["flags"]
     client.post(url(resident), {"kind": "fall"}, format="json")
     assert "event" in client.get(f"{API}/residents/{resident.pk}/").json()["flags"]
+
+
+# --- the moves an event goes with, and double entries (review of issue 17 §4) ----------------
+
+
+def move(client, resident, **body):
+    return client.post(f"{API}/residents/{resident.pk}/transitions/", body, format="json")
+
+
+def test_the_admitted_move_names_the_kind_of_admission(daalhof, resident_in):
+    resident = resident_in("step2")
+    client = api_as(daalhof.district_nurse)
+    moved = move(client, resident, transition="admit", expected_state="step2", admission="crisis")
+    assert moved.status_code == 200
+    listed = client.get(url(resident)).json()
+    assert [(e["kind"], e["step_change"]) for e in listed] == [
+        ("crisis", moved.json()["change"]["id"])
+    ]
+
+
+def test_a_hospital_admission_does_not_link_the_crisis_on_record(daalhof, resident_in):
+    resident = resident_in("step2")
+    client = api_as(daalhof.district_nurse)
+    client.post(url(resident), {"kind": "crisis"}, format="json")
+    moved = move(client, resident, transition="admit", expected_state="step2")  # (default)
+    assert moved.status_code == 200
+    listed = client.get(url(resident)).json()
+    assert sorted((e["kind"], e["step_change"]) for e in listed) == [
+        ("crisis", None),
+        ("hospital", moved.json()["change"]["id"]),
+    ]
+
+
+def test_an_unknown_kind_of_admission_answers_400(daalhof, resident_in):
+    resident = resident_in("step2")
+    answer = move(
+        api_as(daalhof.gp), resident, transition="admit", expected_state="step2", admission="fall"
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"admission": ['"fall" is een ongeldige keuze.']}
+    resident.trajectory.refresh_from_db()
+    assert resident.trajectory.state == "step2"
+    assert not OutcomeEvent.objects.exists()
+
+
+def close_body(**kwargs) -> dict:
+    return {
+        "transition": "close",
+        "expected_state": "step3",
+        "reason": "Overleden",
+        "closure_reason": "deceased",
+        **kwargs,
+    }
+
+
+def test_closing_as_deceased_records_the_date_and_place(daalhof, resident_in):
+    resident = resident_in("step3")
+    day = today() - datetime.timedelta(days=1)
+    answer = move(
+        api_as(daalhof.gp), resident, **close_body(event_on=day.isoformat(), event_place="home")
+    )
+    assert answer.status_code == 200
+    event = OutcomeEvent.objects.get()
+    assert (event.kind, event.occurred_on, event.place) == ("death", day, "home")
+
+
+def test_an_older_client_closing_as_deceased_records_place_unknown(daalhof, resident_in):
+    resident = resident_in("step3")
+    assert move(api_as(daalhof.gp), resident, **close_body()).status_code == 200
+    event = OutcomeEvent.objects.get()
+    assert (event.occurred_on, event.place) == (today(), "unknown")
+
+
+@pytest.mark.parametrize(
+    "given, errors",
+    [
+        ({"event_on": "+1"}, {"event_on": ["De datum ligt in de toekomst."]}),
+        (
+            {"event_on": "1938-03-13"},
+            {"event_on": ["De datum ligt vóór de geboortedatum van de cliënt."]},
+        ),
+        (
+            {"event_on": "gisteren"},
+            {
+                "event_on": [
+                    "Date heeft het verkeerde formaat, gebruik 1 van deze formaten: YYYY-MM-DD."
+                ]
+            },
+        ),
+        ({"event_place": "unknown"}, {"event_place": ['"unknown" is een ongeldige keuze.']}),
+    ],
+)
+def test_bad_event_input_of_a_close_answers_400_by_field(daalhof, resident_in, given, errors):
+    resident = resident_in("step3")
+    if given.get("event_on") == "+1":
+        given = {"event_on": (today() + datetime.timedelta(days=1)).isoformat()}
+    answer = move(api_as(daalhof.gp), resident, **close_body(**given))
+    assert answer.status_code == 400
+    assert answer.json() == errors
+    resident.trajectory.refresh_from_db()
+    assert resident.trajectory.state == "step3"
+    assert not OutcomeEvent.objects.exists()
+
+
+def test_the_same_event_twice_on_one_day_needs_confirm_duplicate(daalhof, resident_in):
+    resident = resident_in("step2")
+    record_event(resident=resident, by=daalhof.welfare, kind="fall", occurred_on=today())
+    client = api_as(daalhof.poh)
+    refused = client.post(url(resident), {"kind": "fall"}, format="json")
+    assert refused.status_code == 400
+    [message] = refused.json()["confirm_duplicate"]
+    assert message.startswith("Er is al een val op ") and message.endswith(" Toch vastleggen?")
+    assert list(refused.json()) == ["confirm_duplicate"]
+    assert OutcomeEvent.objects.count() == 1
+    confirmed = client.post(
+        url(resident), {"kind": "fall", "confirm_duplicate": True}, format="json"
+    )
+    assert confirmed.status_code == 201
+    assert OutcomeEvent.objects.count() == 2

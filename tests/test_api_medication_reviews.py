@@ -138,3 +138,21 @@ def test_the_schema_documents_the_endpoint():
     fields = schema["components"]["schemas"]["MedicationReviewInputRequest"]["properties"]
     assert "pharmacist" in fields["reviewer"]["description"]
     assert fields["medicines_in_use"]["maximum"] == 60
+
+
+def test_get_reads_with_the_panels_selector(daalhof, janssen, monkeypatch, client):
+    """Who reads the reviews is decided once (`clients.medication_services.reviews_for`, the
+    panel's selector): narrowed there, the API follows the panel, and the attempt is logged."""
+    from django.urls import reverse
+
+    from clients import medication_services
+
+    api_as(daalhof.gp).post(url(janssen), body(), format="json")
+    monkeypatch.setattr(medication_services, "may_read", lambda roles: "gp" in roles)
+    welfare = daalhof.welfare
+    assert api_as(welfare).get(url(janssen)).status_code == 404
+    assert api_as(daalhof.gp).get(url(janssen)).status_code == 200
+    client.force_login(welfare)
+    html = client.get(reverse("resident", args=[janssen.pk])).content.decode()
+    assert "Diureticum gehalveerd" not in html and 'id="medication-h"' not in html
+    assert entries(welfare, janssen, "read") == 1

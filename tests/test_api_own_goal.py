@@ -9,6 +9,7 @@ import pytest
 
 from kernteam.models import AccessLogEntry
 from steps.own_goal import OwnGoal
+from steps.own_goal_services import note_own_goal
 from tests.factories import carer_for, give_consent
 from tests.helpers import API, api_as
 
@@ -104,6 +105,7 @@ def test_who_may_not_see_the_resident_gets_404(daalhof, malberg, resident_in):
 
 
 def test_a_goal_serves_her_own_goal(daalhof, janssen):
+    note_own_goal(resident=janssen, by=daalhof.poh, text="Thuis blijven wonen")
     goals = f"{API}/residents/{janssen.pk}/goals/"
     made = api_as(daalhof.poh).post(
         goals,
@@ -115,3 +117,16 @@ def test_a_goal_serves_her_own_goal(daalhof, janssen):
         goals, {"domain": "social", "description": "Koffie"}, format="json"
     )
     assert plain.json()["serves_own_goal"] is False
+
+
+@pytest.mark.parametrize("given", ["yes", "true", 1, 0])
+def test_serves_own_goal_is_json_true_or_false_only(daalhof, janssen, given):
+    goals = f"{API}/residents/{janssen.pk}/goals/"
+    response = api_as(daalhof.poh).post(
+        goals,
+        {"domain": "social", "description": "Naar de soos", "serves_own_goal": given},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"serves_own_goal": ["Geef true of false (een JSON-boolean)."]}
+    assert not janssen.goals.exists()

@@ -531,3 +531,47 @@ def test_a_recorder_the_consent_does_not_name_cannot_record(daalhof, janssen):
     assert refused.value.forbidden
     assert not CarePlanning.objects.filter(resident=janssen).exists()
     record(janssen, daalhof.gp)  # (directly involved: always)
+
+
+# --- a new version and sharing: decided per version, and the form says so --------------------
+
+STILL_SHARED = (
+    "De vorige versie is gedeeld met de mantelzorgers. Vink opnieuw aan om deze versie ook te "
+    "delen."
+)
+NOT_THIS_ONE = (
+    "De vorige versie is gedeeld met de mantelzorgers. Deze versie wordt niet gedeeld: dat doet "
+    "alleen de huisarts. Tot dan zien de mantelzorgers de samenvatting van de wensen niet meer."
+)
+
+
+def pzp_form(client, user, resident) -> str:
+    client.force_login(user)
+    response = client.get(reverse("resident_care_planning", args=[resident.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_form_tells_the_gp_the_version_in_force_is_shared_and_leaves_the_box_to_her(
+    client, daalhof, janssen
+):
+    record(janssen, daalhof.gp, held_on=today() - datetime.timedelta(days=30))
+    assert STILL_SHARED not in pzp_form(client, daalhof.gp, janssen)  # not shared: nothing
+    record(janssen, daalhof.gp, shared_with_carers=True)
+    html = pzp_form(client, daalhof.gp, janssen)
+    assert STILL_SHARED in html and NOT_THIS_ONE not in html
+    box = html[html.index('name="shared_with_carers"') :]
+    assert "checked" not in box[: box.index(">")]  # the GP decides again, for this version
+    assert html.index(STILL_SHARED) < html.index('name="shared_with_carers"')
+    # a wrong field: the form again, still saying so
+    again = client.post(
+        reverse("resident_care_planning", args=[janssen.pk]), {"capacity": "yes"}
+    ).content.decode()
+    assert STILL_SHARED in again
+
+
+def test_the_form_tells_the_poh_her_version_will_not_be_shared(client, daalhof, janssen):
+    record(janssen, daalhof.gp, shared_with_carers=True)
+    html = pzp_form(client, daalhof.poh, janssen)
+    assert NOT_THIS_ONE in html and 'name="shared_with_carers"' not in html
+    assert STILL_SHARED not in html

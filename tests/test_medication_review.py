@@ -64,42 +64,42 @@ def card_of(team, user, resident):
 
 
 @pytest.mark.parametrize(
-    "state, medicines, expected",
+    "state, left, medicines, expected",
     [
-        ("step1", 9, False),
-        ("step1", 10, True),
-        ("step1", None, False),  # no review on record
-        ("step2", None, True),
-        ("step2", 0, True),
-        ("step3", 3, True),
-        ("step4", None, True),
-        ("admitted", None, True),  # (only ever from a step: still frail)
-        ("signalled", 9, False),
-        ("screening", 12, True),  # ten or more medicines, whatever the step
-        ("closed", 15, False),
-        ("closed", None, False),
+        ("step1", "", 9, False),
+        ("step1", "", 10, True),
+        ("step1", "", None, False),  # no review on record
+        ("step2", "", None, True),
+        ("step2", "", 0, True),
+        ("step3", "", 3, True),
+        ("step4", "", None, True),
+        ("admitted", "step2", None, True),  # holds the step she left: still frail
+        ("admitted", "step1", 4, False),  # step 1 is not frail
+        ("admitted", "step1", 10, True),
+        ("signalled", "", 9, False),
+        ("screening", "", 12, False),  # not yet in care: the team has not taken her on
+        ("closed", "", 15, False),
+        ("closed", "", None, False),
     ],
 )
-def test_who_is_eligible(state, medicines, expected):
-    assert eligible(state=state, medicines_in_use=medicines) is expected
+def test_who_is_eligible(state, left, medicines, expected):
+    assert eligible(state=state, step_before_admission=left, medicines_in_use=medicines) is expected
 
 
 def test_a_review_is_due_twelve_months_after_the_last():
     last = datetime.date(2025, 3, 10)
     assert next_review(last) == datetime.date(2026, 3, 10)
     assert next_review(datetime.date(2024, 2, 29)) == datetime.date(2025, 2, 28)
-    kwargs = {"state": "step2", "medicines_in_use": 4}
+    kwargs = {"state": "step2", "step_before_admission": "", "medicines_in_use": 4}
     assert not due(last_reviewed_on=last, day=datetime.date(2026, 3, 9), **kwargs)
     assert due(last_reviewed_on=last, day=datetime.date(2026, 3, 10), **kwargs)
     assert due(last_reviewed_on=None, day=last, **kwargs)  # eligible, none on record
     # not eligible: never due, however long ago
-    assert not due(last_reviewed_on=None, day=last, state="step1", medicines_in_use=None)
-    assert not due(
-        last_reviewed_on=datetime.date(2020, 1, 1), day=last, state="step1", medicines_in_use=9
-    )
-    assert due(
-        last_reviewed_on=datetime.date(2020, 1, 1), day=last, state="step1", medicines_in_use=10
-    )
+    step1 = {"state": "step1", "step_before_admission": ""}
+    assert not due(last_reviewed_on=None, day=last, medicines_in_use=None, **step1)
+    long_ago = datetime.date(2020, 1, 1)
+    assert not due(last_reviewed_on=long_ago, day=last, medicines_in_use=9, **step1)
+    assert due(last_reviewed_on=long_ago, day=last, medicines_in_use=10, **step1)
 
 
 # --- who records, who reads ---------------------------------------------------------------------

@@ -209,8 +209,10 @@ def test_the_database_allows_only_the_one_link(daalhof, resident_in):
 # --- the state machine, without double counting --------------------------------------------
 
 
-def admit(resident, by):
-    return move_resident(resident=resident, transition="admit", expected_state="step2", by=by)
+def admit(resident, by, **kwargs):
+    return move_resident(
+        resident=resident, transition="admit", expected_state="step2", by=by, **kwargs
+    )
 
 
 def close(resident, by, closure_reason, expected="step3"):
@@ -243,10 +245,10 @@ def test_the_admitted_move_links_a_recent_admission_instead(daalhof, resident_in
     assert change.outcome_event == earlier
 
 
-def test_a_crisis_admission_counts_as_the_admission(daalhof, resident_in):
+def test_a_crisis_admission_counts_as_the_admission_that_names_it(daalhof, resident_in):
     resident = resident_in("step2")
     crisis = record(resident, daalhof.gp, kind="crisis", occurred_on=days_ago(1))
-    change = admit(resident, daalhof.gp)
+    change = admit(resident, daalhof.gp, admission="crisis")  # (tests/test_outcome_event_moves)
     crisis.refresh_from_db()
     assert crisis.step_change == change
     assert OutcomeEvent.objects.count() == 1
@@ -308,9 +310,9 @@ def test_other_moves_record_no_event(daalhof, resident_in):
     assert not OutcomeEvent.objects.exists()
 
 
-def test_closing_as_deceased_records_the_death(daalhof, resident_in):
+def test_closing_as_deceased_without_details_records_the_death(daalhof, resident_in):
     resident = resident_in("step3")
-    change = close(resident, daalhof.gp, "deceased")
+    change = close(resident, daalhof.gp, "deceased")  # who does not say: the admin, older API
     event = OutcomeEvent.objects.get()
     assert (event.kind, event.place, event.step_change) == ("death", "unknown", change)
 

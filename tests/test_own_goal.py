@@ -265,6 +265,29 @@ def test_the_carer_portal_shows_it_only_with_consent_to_share(client, daalhof, r
     assert "<p>Thuis blijven wonen</p>" in portal
 
 
+def test_the_portal_asks_the_one_rule_of_sharing_with_carers(daalhof, resident_in, monkeypatch):
+    """Whether carers see her is decided once (`clients.visibility.sharing_with_carers`): the
+    list of a carer's residents and her own goal in the portal both follow it."""
+    from django.db.models import Exists, OuterRef
+
+    from clients import visibility
+    from clients.models import Consent
+    from steps.portal import carer_views
+
+    resident = resident_in("step2", consent=False, coordinator=daalhof.poh)
+    _shared(resident, daalhof.poh, share=True)
+    note(resident, daalhof.poh, text="Thuis blijven wonen")
+    carer = carer_for(resident, username="thea.rule")
+    assert carer_view(carer=carer, resident=resident).own_goal.text == "Thuis blijven wonen"
+
+    def never(resident_ref="pk"):  # a narrower rule: no consent shares
+        return Exists(Consent.objects.filter(resident=OuterRef(resident_ref), pk__lt=0))
+
+    monkeypatch.setattr(visibility, "sharing_with_carers", never)
+    assert carer_views(user=carer.user) == []
+    assert carer_view(carer=carer, resident=resident).own_goal is None
+
+
 # --- the admin and the access log ------------------------------------------------------------
 
 

@@ -15,14 +15,26 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from clients.care_planning import RECORDERS as PZP_RECORDERS
+from clients.care_planning import Limit
 from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, Purpose, spec
-from clients.models import Assessment, Carer, Consent, Resident
+from clients.medication import RECORDERS as REVIEW_RECORDERS
+from clients.models import Assessment, CarePlanning, Carer, Consent, MedicationReview, Resident
 from demo import region as demo
 from kernteam.models import Meeting, Membership, Team
 from kernteam.roles import Role
-from steps import effects
+from steps import effects, kpi
+from steps.medication import due, next_review
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
-from steps.states import STEPS, State
+from steps.outcomes import (
+    ADMISSION_LINK_DAYS,
+    NURSING_HOME_LINK_DAYS,
+    EventKind,
+    OutcomeEvent,
+    Place,
+)
+from steps.own_goal import OwnGoal
+from steps.states import FRAIL_STEPS, PZP_EXPECTED, STEPS, ClosureReason, State, held_step
 from tests.helpers import exactly
 
 TODAY = datetime.date(2026, 10, 1)
@@ -132,6 +144,59 @@ def snapshot() -> dict[str, list[tuple]]:
         "carers": list(
             Carer.objects.order_by("pk").values_list("first_name", "last_name", "email", "phone")
         ),
+        "serving_goals": list(
+            Goal.objects.filter(serves_own_goal=True)
+            .order_by(*resident, "pk")
+            .values_list(*resident, "description")
+        ),
+        "own_goals": list(
+            OwnGoal.objects.order_by(*resident, "noted_at").values_list(
+                *resident, "text", "noted_by__username", "noted_at"
+            )
+        ),
+        "medication_reviews": list(
+            MedicationReview.objects.order_by(*resident, "reviewed_on", "pk").values_list(
+                *resident,
+                "reviewed_on",
+                "reviewer",
+                "medicines_in_use",
+                "note",
+                "recorded_by__username",
+                "recorded_at",
+            )
+        ),
+        "care_plannings": list(
+            CarePlanning.objects.order_by(*resident, "held_on", "pk").values_list(
+                *resident,
+                "held_on",
+                "participants",
+                "capacity",
+                "representative_name",
+                "representative_kind",
+                "limits",
+                "place_of_care",
+                "place_of_death",
+                "other_wishes",
+                "has_living_will",
+                "has_dnr_medallion",
+                "shared_with_carers",
+                "recorded_by__username",
+                "recorded_by_role",
+                "recorded_at",
+            )
+        ),
+        "events": list(
+            OutcomeEvent.objects.order_by(*resident, "occurred_on", "recorded_at").values_list(
+                *resident,
+                "kind",
+                "occurred_on",
+                "place",
+                "note",
+                "recorded_by__username",
+                "recorded_at",
+                "step_change__at",
+            )
+        ),
     }
 
 
@@ -162,6 +227,8 @@ def test_the_same_seed_and_day_give_the_same_data():
     second = seeded_snapshot("--teams", "2")
     assert first == second
     assert len(first["history"]) > 100
+    for table in ("own_goals", "medication_reviews", "care_plannings", "events"):
+        assert len(first[table]) > 10, table
 
     other_seed = seeded_snapshot("--teams", "2", "--seed", "7")
     assert other_seed["residents"] != first["residents"]
@@ -181,7 +248,8 @@ def test_a_larger_scale_tops_teams_up_with_the_same_residents():
     topped_up = snapshot()
 
     assert before < Resident.objects.count() == 2 * 70 + 2  # plus the two scenario residents
-    for table in ("residents", "trajectories", "history", "goals", "actions"):
+    tables = ("residents", "trajectories", "history", "goals", "actions", "serving_goals")
+    for table in (*tables, "own_goals", "medication_reviews", "care_plannings", "events"):
         assert sorted(topped_up[table], key=str) == sorted(fresh[table], key=str), table
 
 
@@ -258,6 +326,23 @@ def test_scenario_residents_janssen_and_ramakers_with_carer_thea():
     shared = ramakers.actions.filter(shared_with_carers=True)
     assert shared.filter(owner_carer=thea, status=AgreedAction.Status.OPEN).exists()
     assert shared.filter(owner_member__isnull=False).exists()
+
+
+def test_scenario_residents_have_an_own_goal_and_janssen_fell_and_awaits_her_review():
+    seed_demo("--teams", "2")
+    janssen = Resident.objects.get(last_name="Janssen", first_name="Maria", team__slug="daalhof")
+    assert janssen.own_goals.get().text.startswith("Zo lang mogelijk in mijn eigen huis")
+    assert janssen.goals.get(serves_own_goal=True).domain == "functional"
+    falls = janssen.outcome_events.filter(kind=EventKind.FALL)
+    assert falls.count() == 2 and janssen.outcome_events.filter(kind=EventKind.EMERGENCY)
+    # no review on record, and one planned: the card shows "medicatie"
+    assert not janssen.medication_reviews.exists()
+    assert janssen.actions.filter(description__startswith="Medicatiebeoordeling").exists()
+
+    ramakers = Resident.objects.get(last_name="Ramakers", team__slug="daalhof")
+    assert "Thea" in ramakers.own_goals.get().text
+    review = ramakers.medication_reviews.get()
+    assert review.reviewer == "pharmacist" and next_review(review.reviewed_on) > TODAY
 
 
 # --- residents: states, histories, care plans -----------------------------------------------
@@ -433,6 +518,21 @@ def test_care_plans_goals_actions_and_carers():
     assert Consent.objects.filter(withdrawn_at__isnull=False).count() <= Consent.objects.count()
 
 
+def test_most_carers_with_a_high_burden_have_support_agreed_after_their_score():
+    """So that the outcome KPI "carers with a high burden who have support agreed" shows
+    something: not everyone, and the support comes after the score."""
+    seed_demo("--teams", "3")
+    figures = kpi.carer_burden(teams=Team.objects.all(), today=TODAY)
+    assert 0 < figures.high_supported < figures.high
+    for action in AgreedAction.objects.filter(supports_carer=True):
+        scores = Assessment.objects.filter(
+            resident=action.resident, carer__isnull=False, above_cutoff=True
+        )
+        assert scores.exists()
+        assert min(s.assessed_on for s in scores) <= timezone.localtime(action.created_at).date()
+        assert action.owner_member_id and action.description
+
+
 def test_every_team_has_its_next_meeting_planned_and_daalhof_meets_today():
     seed_demo("--teams", "3")
     planned = Meeting.objects.filter(status=Meeting.Status.PLANNED).select_related("team")
@@ -459,3 +559,190 @@ def test_the_demo_has_a_programme_office_login_for_the_kpis():
     assert [u.username for u in users if may_see_region(u)] == ["programmabureau"]
     assert "programmabureau" in output
     assert not Membership.objects.filter(user__username="programmabureau").exists()
+
+
+# --- own goal, medication reviews, PZP, outcome events (issue 17) ---------------------------
+
+
+def members_by_team() -> dict[tuple[int, int], set[str]]:
+    """(team id, user id) -> the roles the user holds on the team."""
+    roles: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for m in Membership.objects.active():
+        roles[(m.team_id, m.user_id)].add(m.role)
+    return roles
+
+
+def signalled_and_closed() -> dict[int, tuple[StepChange, StepChange | None]]:
+    """Resident id -> (the signal row, the closing row or None)."""
+    found: dict[int, tuple[StepChange, StepChange | None]] = {}
+    for row in StepChange.objects.select_related("trajectory").order_by("at", "pk"):
+        resident_id = row.trajectory.resident_id
+        signal, close = found.get(resident_id, (row, None))
+        found[resident_id] = (signal, row if row.kind == Kind.CLOSE else close)
+    return found
+
+
+def test_the_residents_own_goal_mostly_from_step_2_some_goals_serve_it():
+    seed_demo("--teams", "3")
+    roles = members_by_team()
+    bounds = signalled_and_closed()
+    with_own_goal = set(OwnGoal.objects.values_list("resident_id", flat=True))
+    frail = [t.resident_id for t in Trajectory.objects.filter(state__in=FRAIL_STEPS)]
+    assert 0.7 * len(frail) <= len(with_own_goal & set(frail)) < len(frail)
+    for own_goal in OwnGoal.objects.select_related("resident"):
+        assert own_goal.text.strip()
+        assert roles[(own_goal.resident.team_id, own_goal.noted_by_id)]  # a member
+        signal, close = bounds[own_goal.resident_id]
+        assert signal.at < own_goal.noted_at < (close.at if close else timezone.now())
+        assert local(own_goal.noted_at) < TODAY
+    serving = Goal.objects.filter(serves_own_goal=True)
+    assert 0 < serving.count() < Goal.objects.count()
+    assert set(serving.values_list("resident_id", flat=True)) <= with_own_goal
+    versions = Counter(OwnGoal.objects.values_list("resident_id", flat=True))
+    assert max(versions.values()) == 2  # some have a second version
+
+
+def last_reviews() -> dict[int, MedicationReview]:
+    last: dict[int, MedicationReview] = {}
+    for review in MedicationReview.objects.order_by("reviewed_on", "pk"):
+        last[review.resident_id] = review
+    return last
+
+
+def test_medication_reviews_for_most_of_the_frail_so_the_flag_is_on_a_minority():
+    seed_demo("--teams", "3")
+    roles = members_by_team()
+    recorded_by = {
+        "gp": {Role.GP},
+        "poh": {Role.POH},
+        "elderly_care_physician": {Role.ELDERLY_CARE_PHYSICIAN},
+        "pharmacist": {Role.GP, Role.POH},
+    }
+    for review in MedicationReview.objects.select_related("resident"):
+        resident = review.resident
+        assert resident.date_of_birth < review.reviewed_on < TODAY
+        assert 0 <= review.medicines_in_use <= 60
+        held = roles[(resident.team_id, review.recorded_by_id)] & REVIEW_RECORDERS
+        assert held & recorded_by[review.reviewer], review
+        assert resident.created_at < review.recorded_at and local(review.recorded_at) < TODAY
+        assert review.reviewed_on <= local(review.recorded_at)
+
+    last = last_reviews()
+    flagged, overdue, never = 0, 0, 0
+    frail = Trajectory.objects.filter(state__in=[*FRAIL_STEPS, State.ADMITTED])
+    frail = [t for t in frail if held_step(**vars_of(t)) in FRAIL_STEPS]
+    for trajectory in frail:
+        review = last.get(trajectory.resident_id)
+        flagged += due(
+            state=trajectory.state,
+            step_before_admission=trajectory.step_before_admission,
+            last_reviewed_on=review.reviewed_on if review else None,
+            medicines_in_use=review.medicines_in_use if review else None,
+            day=TODAY,
+        )
+        never += review is None
+        overdue += bool(review and next_review(review.reviewed_on) <= TODAY)
+    assert 0.1 * len(frail) < flagged < 0.5 * len(frail)  # the card flag: a minority
+    assert flagged == overdue + never and overdue > 0 and never > 0
+    # step 1 with ten or more medicines is eligible too: some of those are due
+    step1 = Trajectory.objects.filter(state=State.STEP1).values_list("resident_id", flat=True)
+    many = [last[r] for r in step1 if r in last and last[r].medicines_in_use >= 10]
+    assert many and any(next_review(r.reviewed_on) <= TODAY for r in many)
+
+
+def vars_of(trajectory: Trajectory) -> dict[str, str]:
+    return {"state": trajectory.state, "step_before_admission": trajectory.step_before_admission}
+
+
+def test_pzp_for_most_in_step_3_or_4_recorded_by_gp_so_or_poh():
+    seed_demo("--teams", "3")
+    roles = members_by_team()
+    bounds = signalled_and_closed()
+    plannings = list(CarePlanning.objects.select_related("resident", "resident__trajectory"))
+    for planning in plannings:
+        resident = planning.resident
+        held = roles[(resident.team_id, planning.recorded_by_id)]
+        assert planning.recorded_by_role in PZP_RECORDERS and planning.recorded_by_role in held
+        if planning.shared_with_carers:  # only the GP shares, and only with carers to see it
+            assert planning.recorded_by_role == Role.GP
+            assert resident.carer_links.exists()
+        assert set(planning.limits) == set(Limit.values)
+        planning.full_clean(exclude=["recorded_by"])  # what the service checks
+        signal, close = bounds[resident.pk]
+        assert signal.at < planning.recorded_at < (close.at if close else timezone.now())
+        assert planning.held_on == local(planning.recorded_at) < TODAY
+
+    with_pzp = {p.resident_id for p in plannings}
+    expected = [
+        t.resident_id for t in Trajectory.objects.all() if held_step(**vars_of(t)) in PZP_EXPECTED
+    ]
+    covered = len(with_pzp & set(expected))
+    assert 0.5 * len(expected) <= covered < len(expected)  # the KPI and "PZP nog niet besproken"
+    step2 = set(Trajectory.objects.filter(state=State.STEP2).values_list("resident_id", flat=True))
+    assert with_pzp & step2
+    shared = sum(p.shared_with_carers for p in plannings)
+    assert 0.1 * len(plannings) <= shared <= 0.45 * len(plannings)
+    assert Counter(p.resident_id for p in plannings).most_common(1)[0][1] == 2  # a new version
+    assert {p.recorded_by_role for p in plannings} == PZP_RECORDERS
+
+
+MOVE_EVENTS = {  # (kind, closure reason) -> the event kinds that move goes with, the window
+    (Kind.ADMIT, ""): ({EventKind.HOSPITAL, EventKind.CRISIS}, ADMISSION_LINK_DAYS),
+    (Kind.CLOSE, ClosureReason.DECEASED): ({EventKind.DEATH}, None),
+    (Kind.CLOSE, ClosureReason.NURSING_HOME): ({EventKind.NURSING_HOME}, NURSING_HOME_LINK_DAYS),
+}
+
+
+def test_every_admission_death_and_nursing_home_closure_has_exactly_one_event():
+    seed_demo("--teams", "3")
+    moves = StepChange.objects.filter(kind__in=[Kind.ADMIT, Kind.CLOSE]).select_related(
+        "trajectory"
+    )
+    linked = 0
+    for move in moves:
+        wanted = MOVE_EVENTS.get((move.kind, move.closure_reason))
+        events = list(OutcomeEvent.objects.filter(step_change=move))
+        if wanted is None:
+            assert events == []
+            continue
+        kinds, window = wanted
+        assert len(events) == 1, move
+        event = events[0]
+        linked += 1
+        assert event.resident_id == move.trajectory.resident_id
+        assert event.kind in kinds
+        assert event.occurred_on <= local(move.at) and event.recorded_at <= move.at
+        if window is not None:
+            assert event.occurred_on >= local(move.at) - datetime.timedelta(days=window)
+    assert linked == OutcomeEvent.objects.filter(step_change__isnull=False).count() > 10
+    # no double counting: admissions, deaths and nursing homes only with their move
+    unlinked = OutcomeEvent.objects.filter(step_change__isnull=True)
+    assert not unlinked.exclude(
+        kind__in=[EventKind.FALL, EventKind.EMERGENCY, EventKind.OUT_OF_HOURS]
+    ).exists()
+    deaths = OutcomeEvent.objects.filter(kind=EventKind.DEATH)
+    assert deaths.exists() and all(d.place for d in deaths)
+    assert {d.place for d in deaths} - {Place.UNKNOWN}  # most say where
+    assert not OutcomeEvent.objects.exclude(kind=EventKind.DEATH).exclude(place="").exists()
+
+
+def test_events_fall_between_signalling_and_today_at_rates_that_grow_with_the_step():
+    seed_demo("--teams", "3")
+    roles = members_by_team()
+    bounds = signalled_and_closed()
+    for event in OutcomeEvent.objects.select_related("resident"):
+        signal, close = bounds[event.resident_id]
+        assert local(signal.at) <= event.occurred_on <= local(event.recorded_at) < TODAY, event
+        assert signal.at < event.recorded_at
+        if close is not None:
+            assert event.recorded_at < close.at or event.step_change_id == close.pk
+        assert roles[(event.resident.team_id, event.recorded_by_id)]  # a member
+    kinds = Counter(OutcomeEvent.objects.values_list("kind", flat=True))
+    assert set(kinds) == set(EventKind.values)
+    falls = set(OutcomeEvent.objects.filter(kind=EventKind.FALL).values_list("resident", flat=True))
+
+    def fallers(states: list[str]) -> float:
+        ids = Trajectory.objects.filter(state__in=states).values_list("resident_id", flat=True)
+        return len(falls & set(ids)) / len(ids)
+
+    assert fallers([State.STEP1]) < fallers([State.STEP3, State.STEP4]) < 0.5

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from frontend.api.serializers import PersonSerializer, Text
-from steps.outcomes import RECORDABLE_PLACES, EventKind, OutcomeEvent, Place
+from frontend.api.serializers import JsonBoolean, PersonSerializer, Text
+from steps.outcomes import RECORDABLE_PLACE_CHOICES, EventKind, OutcomeEvent, Place
 
 KINDS = ", ".join(f"`{k}` ({label})" for k, label in EventKind.choices)
 
@@ -19,7 +19,8 @@ class OutcomeEventSerializer(serializers.ModelSerializer):
     place = serializers.ChoiceField(
         [("", "—"), *Place.choices],
         help_text="Where the resident died (a death only; else empty): as recorded, or "
-        "`unknown` when the death was recorded by closing the record as deceased.",
+        "`unknown` when the record was closed as deceased without saying where (the admin, "
+        "a transition without `event_place`).",
     )
     recorded_by = PersonSerializer(help_text="Who recorded it.")
     step_change = serializers.IntegerField(
@@ -50,10 +51,17 @@ class OutcomeEventInputSerializer(serializers.Serializer):
         required=False, help_text="When it happened; default: today. Not in the future."
     )
     place = serializers.ChoiceField(
-        [(p.value, p.label) for p in RECORDABLE_PLACES],
+        RECORDABLE_PLACE_CHOICES,
         required=False,
         allow_blank=True,
         default="",
         help_text="Where the resident died: required for a death, must be empty otherwise.",
     )
     note = Text(OutcomeEvent, "note", required=False, allow_blank=True, default="")
+    confirm_duplicate = JsonBoolean(
+        required=False,
+        default=False,
+        help_text="The same kind of event on the same date is on record for the resident "
+        "already (likely a double entry): refused with a message on this field naming who "
+        "recorded it, unless `true` (it is another one).",
+    )

@@ -42,7 +42,8 @@ from steps.outcome_services import record_event
             "nursing-home admission is linked to the move it goes with when that move is "
             "taken (`step_change`).",
             400: "Bad input, by field: an unknown kind, a date in the future or before the "
-            "resident's birth, no place for a death or a place for anything else; or the "
+            "resident's birth, no place for a death or a place for anything else; the same "
+            "kind of event on the same date on record already (`confirm_duplicate`); or the "
             "record is closed.",
             403: "Not a member of a kernteam (the reason says why).",
             404: "No such resident, or not yours to see (team and consent).",

@@ -1,15 +1,16 @@
 """/api/v1/residents/<id>/medication-reviews/: a resident's medication reviews
-(`clients.medication`), read and recorded with the same service as the web panel; every read
-and write noted for the access log (`api_resident`)."""
+(`clients.medication`), read with the panel's selector (`reviews_for`) and recorded with the
+same service as the web panel; every read and write noted for the access log (`api_resident`)."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from clients.medication_services import record_medication_review
+from clients.medication_services import record_medication_review, reviews_for
 from frontend.api.access import api_resident, parsed, responses
 from frontend.api.medication_serializers import (
     MedicationReviewInputSerializer,
@@ -55,7 +56,9 @@ from frontend.api.medication_serializers import (
 def medication_reviews(request, pk: int):
     subject = api_resident(request, pk)
     if request.method == "GET":
-        rows = subject.medication_reviews.select_related("recorded_by")
+        rows = reviews_for(resident=subject, user=request.user)  # (the panel's selector)
+        if rows is None:  # not theirs to read: as not theirs to see
+            raise Http404
         return Response(MedicationReviewSerializer(rows, many=True).data)
     data = parsed(MedicationReviewInputSerializer, request.data)
     made = record_medication_review(resident=subject, by=request.user, **data)

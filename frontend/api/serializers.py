@@ -10,22 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clients.care_planning import NOTE_LIMIT as PZP_NOTE_LIMIT
-from clients.care_planning import (
-    PARTICIPANTS,
-    Capacity,
-    CarePlanning,
-    Decision,
-    Limit,
-    Place,
-    RepresentativeKind,
-)
 from clients.instruments import Instrument
 from clients.models import Assessment, Carer, CarerLink, Concern, CoordinatorChange, Resident
 from kernteam.models import AgendaReason, Meeting, Team, person_name, text_limit
 from kernteam.roles import Role
 from steps.board import FLAGS
 from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, Kind, StepChange
+from steps.outcomes import ADMISSIONS, RECORDABLE_PLACE_CHOICES, EventKind
 from steps.states import ClosureReason, State
 
 
@@ -249,6 +240,32 @@ class TransitionInputSerializer(serializers.Serializer):
     closure_reason = serializers.ChoiceField(
         ClosureReason.choices, required=False, allow_blank=True, default=""
     )
+    # the outcome event the move goes with (`steps.outcomes.record_for_move`)
+    admission = serializers.ChoiceField(
+        [(kind.value, kind.label) for kind in ADMISSIONS],
+        required=False,
+        default=EventKind.HOSPITAL,
+        help_text="`admit` only: a hospital or a crisis admission (default `hospital`). The "
+        "move links the newest unlinked event of that kind of the last 7 days, else records "
+        "one, dated today.",
+    )
+    event_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="`close` as `deceased` or `nursing_home` only: the date of death or of the "
+        "admission (default today; not in the future, not before birth). Leave it out when "
+        "the event is on record (`/events/`): the move links that one as recorded.",
+    )
+    event_place = serializers.ChoiceField(
+        RECORDABLE_PLACE_CHOICES,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="`close` as `deceased` only: where the resident died. Left out, the death is "
+        "recorded with place `unknown` (older clients); leave it out when the death is on "
+        "record.",
+    )
 
 
 class SignalInputSerializer(serializers.Serializer):
@@ -315,6 +332,8 @@ class GoalSerializer(serializers.ModelSerializer):
 class JsonBoolean(serializers.BooleanField):
     """true or false as JSON says it: no "0", "yes" or 1 taken for one (the schema's type)."""
 
+    default_error_messages = {"invalid": _("Give true or false (a JSON boolean).")}
+
     def to_internal_value(self, data):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
@@ -351,6 +370,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "status",
             "owner",
             "shared_with_carers",
+            "supports_carer",
             "goal",
             "meeting",
             "created_at",
@@ -378,6 +398,12 @@ class ActionInputSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="A linked carer's id."
     )
     shared_with_carers = serializers.BooleanField(required=False, default=False)
+    supports_carer = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Support for an informal carer (respite care, carer support): counted by the "
+        "outcome KPI on carers with a high burden.",
+    )
     goal = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -542,136 +568,3 @@ class CarerLinkSerializer(serializers.Serializer):
     relationship = serializers.ChoiceField(CarerLink.Relationship.choices)
     relationship_label = serializers.CharField(source="get_relationship_display")
     since = serializers.DateField()
-
-
-# --- advance care planning (PZP) ------------------------------------------------------------
-
-
-class LimitSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(
-        Decision.choices,
-        help_text="yes (wel), no (niet) or not_discussed (niet besproken).",
-    )
-    note = serializers.CharField(
-        max_length=PZP_NOTE_LIMIT,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="What was said about it (optional).",
-    )
-
-
-class LimitsSerializer(serializers.Serializer):
-    """One entry per treatment limit (behandelgrens). In input, a limit left out is recorded as
-    not discussed; other keys are ignored, as everywhere in this API."""
-
-    def get_fields(self):
-        return {
-            code: LimitSerializer(required=False, help_text=str(label))
-            for code, label in Limit.choices
-        }
-
-
-class CarePlanningSerializer(serializers.ModelSerializer):
-    """One conversation: a version of the resident's PZP. The latest by `held_on` (then `id`)
-    is in force; the others are `superseded`."""
-
-    participants = serializers.ListField(
-        child=serializers.ChoiceField(PARTICIPANTS),
-        help_text="Who took part: resident, representative, carer, and professional roles.",
-    )
-    capacity = serializers.ChoiceField(
-        Capacity.choices, help_text="Capable of deciding for herself (wilsbekwaam)."
-    )
-    representative_kind = serializers.ChoiceField(RepresentativeKind.choices, allow_blank=True)
-    limits = LimitsSerializer(help_text="Treatment limits (behandelgrenzen), each with a note.")
-    place_of_care = serializers.ChoiceField(Place.choices, help_text="Preferred place of care.")
-    place_of_death = serializers.ChoiceField(Place.choices, help_text="Preferred place of dying.")
-    recorded_by = PersonSerializer()
-    recorded_by_role = serializers.ChoiceField(Role.choices, allow_blank=True)
-    superseded = serializers.SerializerMethodField(
-        help_text="A later conversation replaced this version (it is kept)."
-    )
-
-    class Meta:
-        model = CarePlanning
-        fields = [
-            "id",
-            "held_on",
-            "participants",
-            "capacity",
-            "representative_name",
-            "representative_relationship",
-            "representative_kind",
-            "limits",
-            "place_of_care",
-            "place_of_death",
-            "other_wishes",
-            "has_living_will",
-            "has_dnr_medallion",
-            "shared_with_carers",
-            "recorded_by",
-            "recorded_by_role",
-            "recorded_at",
-            "superseded",
-        ]
-
-    def get_superseded(self, version) -> bool:
-        return version.pk != self.context.get("current")
-
-
-class CarePlanningInputSerializer(serializers.Serializer):
-    held_on = serializers.DateField(
-        help_text="The day of the conversation: not in the future, not before birth."
-    )
-    participants = serializers.ListField(
-        child=serializers.ChoiceField(PARTICIPANTS),
-        help_text="Who took part: resident, representative, carer, and professional roles.",
-    )
-    capacity = serializers.ChoiceField(
-        Capacity.choices, help_text="Capable of deciding for herself (wilsbekwaam)."
-    )
-    representative_name = Text(
-        CarePlanning,
-        "representative_name",
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The legal representative, if any (then `representative_kind` too).",
-    )
-    representative_relationship = Text(
-        CarePlanning, "representative_relationship", required=False, allow_blank=True, default=""
-    )
-    representative_kind = serializers.ChoiceField(
-        RepresentativeKind.choices, required=False, allow_blank=True, default=""
-    )
-    limits = LimitsSerializer(
-        required=False,
-        default=dict,
-        help_text="Treatment limits (behandelgrenzen); one left out is not discussed.",
-    )
-    place_of_care = serializers.ChoiceField(
-        Place.choices,
-        required=False,
-        default=Place.NOT_DISCUSSED,
-        help_text="Preferred place of care.",
-    )
-    place_of_death = serializers.ChoiceField(
-        Place.choices,
-        required=False,
-        default=Place.NOT_DISCUSSED,
-        help_text="Preferred place of dying.",
-    )
-    other_wishes = Text(CarePlanning, "other_wishes", required=False, allow_blank=True, default="")
-    has_living_will = serializers.BooleanField(
-        required=False, default=False, help_text="A written directive (wilsverklaring) exists."
-    )
-    has_dnr_medallion = serializers.BooleanField(
-        required=False, default=False, help_text="A niet-reanimerenpenning exists."
-    )
-    shared_with_carers = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="Share the summary of wishes (places, other wishes; never the limits) with "
-        "the resident's carers. Only the GP may (403 otherwise).",
-    )

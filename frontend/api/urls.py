@@ -3,7 +3,13 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from frontend.api import event_views, medication_views, own_goal_views, views
+from frontend.api import (
+    care_planning_views,
+    event_views,
+    medication_views,
+    own_goal_views,
+    views,
+)
 
 v1 = [
     path("teams/", views.teams, name="api-teams"),
@@ -22,7 +28,11 @@ v1 = [
     path("residents/<int:pk>/events/", event_views.events, name="api-events"),
     path("residents/<int:pk>/own-goal/", own_goal_views.own_goal, name="api-own-goal"),
     path("residents/<int:pk>/carers/", views.carers, name="api-carers"),
-    path("residents/<int:pk>/care-planning/", views.care_planning, name="api-care-planning"),
+    path(
+        "residents/<int:pk>/care-planning/",
+        care_planning_views.care_planning,
+        name="api-care-planning",
+    ),
     path(
         "residents/<int:pk>/medication-reviews/",
         medication_views.medication_reviews,

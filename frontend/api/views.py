@@ -16,14 +16,8 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from clients import services as client_services
-from clients.care_planning_services import (
-    check_may_record,
-    check_reads,
-    record_care_planning,
-    versions_of,
-)
 from clients.models import Concern, Resident
-from clients.visibility import hidden_resident_ids, resident_for_member, visible_residents
+from clients.visibility import hidden_resident_ids, visible_residents
 from frontend.api import serializers as s
 from frontend.api.access import (
     NOT_FOUND,
@@ -36,7 +30,6 @@ from frontend.api.access import (
     responses,
 )
 from frontend.api.pagination import Pages
-from kernteam.access_log import note
 from kernteam.models import AccessLogEntry, Meeting
 from kernteam.policy import roles_on
 from steps import services
@@ -177,7 +170,9 @@ def _resident_response(request, pk: int, *, status_code: int = status.HTTP_200_O
         descriptions={
             200: "Moved: the new state and the history row of the move.",
             400: "Bad input, or a guard that does not hold (messages per field; "
-            "`transition` for conditions on record).",
+            "`transition` for conditions on record; `admission`, `event_on`, `event_place` "
+            "for the outcome event the move goes with, e.g. a date of death in the future "
+            "or another date than the death on record).",
             403: "Your role does not allow this transition.",
             409: "The resident is no longer in `expected_state`: someone moved them first.",
         },
@@ -199,6 +194,9 @@ def transitions(request, pk: int):
         by=request.user,
         reason=data["reason"],
         closure_reason=data["closure_reason"],
+        admission=data["admission"],
+        event_on=data["event_on"],
+        event_place=data["event_place"],
     )
     return Response(s.MovedSerializer({"trajectory": change.trajectory, "change": change}).data)
 
@@ -262,6 +260,7 @@ def actions(request, pk: int):
         owner_member=_member_of(data["owner_member"]),
         owner_carer=_linked_carer(subject, data["owner_carer"], field="owner_carer"),
         shared_with_carers=data["shared_with_carers"],
+        supports_carer=data["supports_carer"],
         goal=_goal_of(subject, data["goal"]),
     )
     return Response(s.ActionSerializer(made).data, status=status.HTTP_201_CREATED)
@@ -562,61 +561,3 @@ def _goal_of(subject, goal_id: int | None):
             {"goal": [str(_("This goal belongs to another resident."))]}
         )
     return goal
-
-
-@extend_schema(
-    methods=["GET"],
-    responses=responses(
-        s.CarePlanningSerializer(many=True),
-        404,
-        descriptions={
-            200: "Every version, latest first; the first is in force, the others `superseded`.",
-            403: "Your role does not read advance care planning (the welfare worker and the "
-            "team coordinator never do).",
-            404: "No such resident, or not yours to see (team, consent).",
-        },
-    ),
-    summary="Advance care planning (PZP): every conversation, latest first",
-    tags=["care planning"],
-)
-@extend_schema(
-    methods=["POST"],
-    request=s.CarePlanningInputSerializer,
-    responses=responses(
-        s.CarePlanningSerializer,
-        400,
-        403,
-        404,
-        created=True,
-        descriptions={
-            201: "Recorded: the new version, now in force (earlier ones are kept, superseded).",
-            400: "Bad input: messages per field; a treatment limit's under `limits` (the "
-            "input's shape) or `limit_<code>` (the rules), or the record is closed.",
-            403: "Only the GP, the elderly-care physician or the POH records; only the GP "
-            "shares the summary of wishes with carers.",
-            404: "No such resident, or not yours to see (team, consent).",
-        },
-    ),
-    summary="Record an advance care planning conversation (a new version)",
-    tags=["care planning"],
-)
-@api_view(["GET", "POST"])
-def care_planning(request, pk: int):
-    subject = resident_for_member(user=request.user, pk=pk)  # 404: not yours to see
-    roles = roles_on(team=subject.team, user=request.user)
-    note(request, team=subject.team, residents=[subject.pk])  # (a refused attempt too)
-    if request.method == "GET":
-        check_reads(user=request.user, resident=subject)  # 403 with the reason
-    else:
-        check_may_record(roles)
-    if request.method == "GET":
-        versions = versions_of(subject)
-        context = {"current": versions[0].pk if versions else None}
-        return Response(s.CarePlanningSerializer(versions, many=True, context=context).data)
-    data = parsed(s.CarePlanningInputSerializer, request.data)
-    data["limits"] = {code: dict(given) for code, given in data["limits"].items()}
-    made = record_care_planning(resident=subject, by=request.user, **data)
-    context = {"current": made.pk}
-    return Response(
-        s.CarePlanningSerializer(made, context=context).data, status=status.HTTP_201_CREATED
-    )

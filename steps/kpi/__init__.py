@@ -17,10 +17,22 @@ it is written in the docstring of the class that holds the figure. In short:
 - `CarerBurden`: carers of active residents whose latest CSI/EDIZ-plus is at/above the cut-off;
 - `MeetingsAndDecisions`: meetings opened per month and the decisions recorded with them.
 
+The outcome KPIs (`steps.kpi.outcomes`, per month; *in care*: in a step or admitted from one):
+- `OutcomeRates`: falls, SEH visits, out-of-hours GP contacts and hospital admissions that
+  occurred while in care, per 1,000 residents in care that month;
+- `DaysAtHome`: resident-days in a step as a share of resident-days in care (a step or
+  admitted), each day by the state at its end;
+- `PzpCoverage`: at each month's end, the share of residents holding step 3-4 with a PZP
+  conversation held by then;
+- `MedicationCoverage`: at each month's end, the share of residents eligible for a medication
+  review (`steps.medication`) whose last review is less than 12 months old;
+- `CarerBurden.high_supported` (today): carers with a high burden for whom an action marked
+  "supports the informal carer" is open or was done in the window.
+
 The window is the 12 calendar months up to and including `today` (the current month counts up
 to `today`); days are local days (Europe/Amsterdam). Every selector takes the teams and `today`
 (default: the local date) as keywords and runs a constant number of queries, whatever the
-number of teams or residents; `dashboard` computes them all from one shared fetch (6 queries).
+number of teams or residents; `dashboard` computes them all from one shared fetch (10 queries).
 
 Aggregates only: no selector returns anything about one resident.
 """
@@ -64,6 +76,20 @@ from steps.kpi.meetings import (
     meetings_and_decisions,
     meetings_and_decisions_in,
 )
+from steps.kpi.outcomes import (
+    DaysAtHome,
+    MedicationCoverage,
+    OutcomeRates,
+    PzpCoverage,
+    days_at_home,
+    days_at_home_in,
+    medication_coverage,
+    medication_coverage_in,
+    outcome_rates,
+    outcome_rates_in,
+    pzp_coverage,
+    pzp_coverage_in,
+)
 from steps.kpi.scope import Month, Scope, Table, months_up_to, share
 
 # Every KPI by name (the names are also the CSV downloads': /kpi/<name>.csv).
@@ -76,6 +102,10 @@ KPIS: dict[str, Callable[[Scope], object]] = {
     "actions": open_actions_in,
     "carers": carer_burden_in,
     "meetings": meetings_and_decisions_in,
+    "outcomes": outcome_rates_in,
+    "days_at_home": days_at_home_in,
+    "pzp": pzp_coverage_in,
+    "medication": medication_coverage_in,
 }
 
 
@@ -91,6 +121,10 @@ class Dashboard:
     actions: OpenActions
     carers: CarerBurden
     meetings: MeetingsAndDecisions
+    outcomes: OutcomeRates
+    days_at_home: DaysAtHome
+    pzp: PzpCoverage
+    medication: MedicationCoverage
 
 
 def dashboard(
@@ -115,9 +149,13 @@ __all__ = [
     "CarePlanCoverage",
     "CarerBurden",
     "Dashboard",
+    "DaysAtHome",
+    "MedicationCoverage",
     "MeetingsAndDecisions",
     "Month",
     "OpenActions",
+    "OutcomeRates",
+    "PzpCoverage",
     "ReviewsOnTime",
     "Scope",
     "StatesOverTime",
@@ -128,10 +166,14 @@ __all__ = [
     "care_plan_coverage",
     "carer_burden",
     "dashboard",
+    "days_at_home",
     "kpi",
+    "medication_coverage",
     "meetings_and_decisions",
     "months_up_to",
     "open_actions",
+    "outcome_rates",
+    "pzp_coverage",
     "residents_per_state",
     "reviews_on_time",
     "share",

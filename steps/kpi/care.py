@@ -20,9 +20,8 @@ from clients.models import Assessment, Carer, CarerLink
 from kernteam.models import Membership, Team
 from steps.kpi.scope import Scope, Table, share
 from steps.models import AgreedAction, Goal, Trajectory
-from steps.states import OPEN_STATES, State
+from steps.states import FRAIL_STEPS, OPEN_STATES, holding
 
-FRAIL_STEPS = (State.STEP2, State.STEP3, State.STEP4)
 BURDEN_INSTRUMENTS = (Instrument.CSI, Instrument.EDIZ_PLUS)
 
 
@@ -77,7 +76,7 @@ def care_plan_coverage_in(scope: Scope) -> CarePlanCoverage:
     )
     # (filtered by team also for the region: without it PostgreSQL's plan took twice as long)
     frail = Trajectory.objects.filter(resident__team_id__in=scope.team_ids).filter(
-        Q(state__in=FRAIL_STEPS) | Q(state=State.ADMITTED, step_before_admission__in=FRAIL_STEPS)
+        holding(FRAIL_STEPS)
     )
     # Grouped by the three answers (at most 8 rows): each EXISTS is asked once per resident.
     rows = (
@@ -170,11 +169,21 @@ class CarerBurden:
     *High burden*: that latest score is at or above the instrument's cut-off (CSI >= 7,
     EDIZ-plus >= 9; `Assessment.above_cutoff`). A carer whose latest score dropped below the
     cut-off no longer counts, whatever came before. The share is of the carers assessed.
+
+    *With support agreed* (an outcome KPI): of the carers with a high burden, those for whom
+    an agreed action marked "supports the informal carer" (respite care, carer support) is in
+    place for one of the residents she is linked to as above: open, or done in the window.
+    A snapshot of today, like the rest of the care records (a cancelled action keeps no date).
     """
 
     carers: int
     assessed: int
     high: int
+    high_supported: int = 0
+
+    @property
+    def supported_share(self) -> float | None:
+        return share(self.high_supported, self.high)
 
     @property
     def not_assessed(self) -> int:
@@ -190,6 +199,8 @@ class CarerBurden:
             [_("carers of active residents"), self.carers],
             [_("burden assessed (CSI or EDIZ-plus)"), self.assessed],
             [_("high burden (latest score at or above the cut-off)"), self.high],
+            [_("high burden, with carer support agreed"), self.high_supported],
+            [_("high burden, without carer support"), self.high - self.high_supported],
             [_("not high (latest score below the cut-off)"), self.assessed - self.high],
             [_("never assessed"), self.not_assessed],
         ]
@@ -215,7 +226,26 @@ def carer_burden_in(scope: Scope) -> CarerBurden:
     )
     by_outcome = dict(rows)  # True: high, False: not high, None: never assessed
     high, not_high = by_outcome.get(True, 0), by_outcome.get(False, 0)
-    return CarerBurden(carers=sum(by_outcome.values()), assessed=high + not_high, high=high)
+    # Of the carers with a high burden, those with support agreed for a resident they are
+    # linked to as above: a second query over those few carers only (asked in the first one,
+    # its planner's estimate made PostgreSQL compile it, JIT, for more than it took to run).
+    supported = AgreedAction.objects.filter(
+        Q(status=AgreedAction.Status.OPEN)
+        | Q(status=AgreedAction.Status.DONE, done_at__gte=scope.since),
+        supports_carer=True,
+    ).values("resident_id")
+    with_support = (
+        Carer.objects.filter(Exists(linked.filter(resident_id__in=supported)))
+        .annotate(latest_high=Subquery(latest.values("above_cutoff")[:1]))
+        .filter(latest_high=True)
+        .count()
+    )
+    return CarerBurden(
+        carers=sum(by_outcome.values()),
+        assessed=high + not_high,
+        high=high,
+        high_supported=with_support,
+    )
 
 
 # --- the public selectors -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kernteam.models import Team
+from steps.kpi.course import Course, Window
 from steps.models import Kind, StepChange
 from steps.states import add_months
 
@@ -120,3 +121,23 @@ class Scope:
         for resident_id, day, kind, from_state, to_state, meeting in rows:
             found[resident_id].append((day, kind, from_state, to_state, meeting is not None))
         return found
+
+    @cached_property
+    def window(self) -> Window:
+        return Window(self.months)
+
+    @cached_property
+    def care_stretches(self) -> dict[int, list[tuple[int, int, bool]]]:
+        """Per resident ever in care, her stretches of days in care up to today
+        (`Course.care_stretches`)."""
+        return {
+            pk: course.care_stretches(self.today)
+            for pk, course in self.courses.items()
+            if course.ever_in_care
+        }
+
+    @cached_property
+    def courses(self) -> dict[int, Course]:
+        """Per resident, her state at the end of each day (`steps.kpi.course`), from
+        `histories`."""
+        return {pk: Course(rows) for pk, rows in self.histories.items()}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from steps.outcome_services import record_event
 from steps.outcomes import OutcomeEvent
 from tests.browser.conftest import PHONE, PROJECTOR, off_the_loop, sign_in
 from tests.factories import ResidentFactory, give_consent
@@ -53,6 +54,8 @@ def test_a_hospital_admission_in_a_few_taps_on_a_phone(browser, asgi_server, daa
     offer.click()
     move = panel.locator("#move-form form")
     move.wait_for()
+    assert move.get_by_label("Ziekenhuisopname").is_checked()  # the kind, as recorded
+    assert not move.get_by_label("Crisisopname").is_checked()
     move.get_by_role("button", name="Tijdelijke opname vastleggen").click()
     phone.locator("#resident-panel .panel-head", has_text="Tijdelijk opgenomen").wait_for()
     assert phone.locator("a.event-move").count() == 0
@@ -74,3 +77,52 @@ def test_a_hospital_admission_in_a_few_taps_on_a_phone(browser, asgi_server, daa
     for page in (phone, board, desk):
         assert page.evaluate("window.cspViolations") == []
         page.context.close()
+
+
+def test_closing_as_deceased_asks_date_and_place_unless_recorded(
+    browser, asgi_server, daalhof, screenshot
+):
+    """The close form asks the date and place of death only when "overleden" is chosen, and
+    not at all once a death is on record (it says which one it links)."""
+    janssen = off_the_loop(lambda: ResidentFactory(team=daalhof.team, state="step3"))
+    off_the_loop(lambda: give_consent(janssen, daalhof.poh))
+    phone = sign_in(browser, asgi_server, daalhof.gp, PHONE)
+    phone.goto(f"{asgi_server}/residents/{janssen.pk}/move/?transition=close")
+    form = phone.locator("form.move-form")
+    date, place = form.locator(".event-date"), form.locator(".event-place")
+    assert not date.is_visible() and not place.is_visible()
+    form.get_by_label("Reden van afsluiten").select_option("nursing_home")
+    assert date.is_visible() and not place.is_visible()
+    form.get_by_label("Reden van afsluiten").select_option("deceased")
+    assert date.is_visible() and place.is_visible()
+    assert form.get_by_label("Datum van overlijden of van de opname").input_value()  # today
+    box = form.locator("label.event-choice", has_text="In een hospice").bounding_box()
+    assert box is not None and box["height"] >= 44
+    screenshot(phone, "events-close-deceased-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    def death():
+        record_event(
+            resident=janssen,
+            by=daalhof.poh,
+            kind="death",
+            place="hospice",
+            occurred_on=janssen.date_of_birth.replace(year=2020),
+        )
+
+    off_the_loop(death)
+    phone.goto(
+        f"{asgi_server}/residents/{janssen.pk}/move/?transition=close&closure_reason=deceased"
+    )
+    form = phone.locator("form.move-form")
+    note = form.locator(".linked-event-deceased")
+    assert note.is_visible() and "Al vastgelegd: overlijden (in een hospice)" in note.inner_text()
+    assert not form.locator(".event-date").is_visible()
+    assert not form.locator(".event-place").is_visible()
+    form.get_by_label("Reden", exact=True).fill("Overleden in het hospice")
+    form.get_by_role("button", name="Dossier afsluiten").click()
+    phone.locator(".panel-head", has_text="Afgesloten").wait_for()
+    linked = off_the_loop(lambda: list(OutcomeEvent.objects.values_list("kind", "step_change")))
+    assert len(linked) == 1 and linked[0][1] is not None
+    assert phone.evaluate("window.cspViolations") == []
+    phone.context.close()
