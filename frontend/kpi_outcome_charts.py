@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from frontend.kpi_charts import Chart, LegendItem, Tile
-from frontend.svg_charts import NO_FIGURE, Series, column_chart, number, percent
+from frontend.svg_charts import Series, column_chart, number, percent
 from steps.kpi import Dashboard
 from steps.kpi.outcomes import RATED
 from steps.outcomes import EventKind
@@ -31,10 +31,7 @@ def outcome_charts(d: Dashboard) -> list[Chart]:
         )
         for kind in RATED
     ]
-    totals = [
-        number(sum(s.values[i] for s in series)) if rates.residents[i] else NO_FIGURE
-        for i in range(n)
-    ]
+    totals = [number(rates.total_rate(i)) for i in range(n)]
     return [
         Chart(
             "outcomes",
@@ -46,8 +43,11 @@ def outcome_charts(d: Dashboard) -> list[Chart]:
             column_chart(months, series, totals=totals),
             rates.table(),
             [
-                LegendItem(s.css, s.label, number(sum(rates.events[kind])))
-                for kind, s in reversed(list(zip(RATED, series, strict=True)))
+                *(
+                    LegendItem(s.css, s.label, number(sum(rates.events[kind])))
+                    for kind, s in reversed(list(zip(RATED, series, strict=True)))
+                ),
+                LegendItem("", _("the numbers: events in these 12 months")),
             ],
         ),
         Chart(
@@ -75,7 +75,8 @@ def outcome_charts(d: Dashboard) -> list[Chart]:
             _("Medication reviews"),
             _(
                 "At each month's end, the share of residents eligible for a medication review "
-                "(step 2 or higher, or ten or more medicines) reviewed in the last 12 months."
+                "(step 2 or higher, or in a step with ten or more medicines at the last review) "
+                "reviewed in the last 12 months."
             ),
             _share_columns(months, [medication.share(i) for i in range(n)], _("reviewed")),
             medication.table(),
@@ -115,7 +116,7 @@ def outcome_tiles(d: Dashboard) -> list[Tile]:
             "medication",
             percent(medication.share(now)),
             _("medication review within 12 months"),
-            _("%(n)s of the %(total)s who need one")
+            _("%(n)s of the %(total)s eligible")
             % {"n": number(medication.reviewed[now]), "total": number(medication.eligible[now])},
         ),
     ]

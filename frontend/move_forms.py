@@ -32,7 +32,9 @@ class EventMoveForm(MoveForm):
         required=False,
     )
     event_on = forms.DateField(
-        label=_("Date of death or of the admission"), required=False, widget=date_input()
+        label=_("Date of death or of the nursing-home admission"),
+        required=False,
+        widget=date_input(),
     )
     event_place = forms.ChoiceField(
         label=_("place of death"),

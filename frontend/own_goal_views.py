@@ -62,8 +62,11 @@ def goal_own_goal(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(Goal, pk=pk)
     subject = resident_for_request(request, pk=goal.resident_id)  # 404: not yours to see
     goal.resident = subject  # (as checked, with her team)
+    serves = {"1": True, "0": False}.get(request.POST.get("serves", ""))
     try:
-        link_goal_to_own_goal(goal=goal, by=request.user, serves=request.POST.get("serves") == "1")
+        if serves is None:  # not a choice the button sends: say so, change nothing
+            raise Refused(str(_("Choose to link the goal to her own goal or to unlink it.")))
+        link_goal_to_own_goal(goal=goal, by=request.user, serves=serves)
     except Refused as exc:
         nothing_changed(request)
         messages.error(request, " ".join(exc.problems))

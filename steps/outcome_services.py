@@ -48,7 +48,7 @@ def _admitted_already(day: datetime.date) -> str:
 
 
 def _recorded_twice(same: OutcomeEvent) -> str:
-    return _("A %(event)s on %(date)s has been recorded already by %(who)s. Record it anyway?") % {
+    return _("%(event)s on %(date)s has been recorded already by %(who)s. Record it anyway?") % {
         "event": same.get_kind_display(),
         "date": spoken_date(same.occurred_on),
         "who": person_name(same.recorded_by),

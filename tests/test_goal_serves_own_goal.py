@@ -24,7 +24,10 @@ NOT_ALLOWED = (
 )
 CLOSED = "Dit dossier is afgesloten en kan niet meer worden gewijzigd."
 NOT_OPEN = "Alleen een open doel kan aan haar eigen doel worden gekoppeld."
-NO_OWN_GOAL = "Leg eerst haar eigen doel vast: dan kan een doel het dienen."
+NO_OWN_GOAL = (
+    "Leg eerst vast wat voor haar belangrijk is (haar eigen doel); daarna kunt u er een doel "
+    "aan koppelen."
+)
 LINK = "Koppelen aan haar eigen doel"
 UNLINK = "Loskoppelen van haar eigen doel"
 
@@ -218,3 +221,14 @@ def test_a_new_goal_serves_her_own_goal_only_once_she_has_one(daalhof, resident_
         serves_own_goal=True,
     )
     assert serves(made)
+
+
+def test_a_garbled_choice_changes_nothing_and_says_why(client, daalhof, janssen):
+    goal = goal_of(janssen, daalhof.poh)
+    link_goal_to_own_goal(goal=goal, by=daalhof.poh, serves=True)
+    client.force_login(daalhof.welfare)
+    url = reverse("goal_own_goal", args=[goal.pk])
+    for given in ({}, {"serves": "yes"}, {"serves": ""}):
+        page = client.post(url, given, HTTP_HX_REQUEST="true").content.decode()
+        assert "Kies of u het doel aan haar eigen doel koppelt of loskoppelt." in page
+        assert serves(goal)  # still linked: a missing choice is no unlinking

@@ -194,7 +194,7 @@ def test_the_page_explains_each_outcome_figure_and_names_no_resident(client, out
     client.force_login(daalhof.coordinator)
     html = client.get("/kpi/").content.decode()
     for sentence in (
-        "Vallen, SEH-bezoeken, contacten met de huisartsenpost en ziekenhuisopnames",
+        "Valincidenten, SEH-bezoeken, contacten met de huisartsenpost en ziekenhuisopnames",
         "Van alle dagen in zorg, het deel dat cliënten thuis doorbrachten",
         "het deel van de cliënten in stap 3 of 4 met wie een PZP-gesprek is gevoerd",
         "het deel van de cliënten die in aanmerking komen voor een medicatiebeoordeling",
@@ -202,3 +202,13 @@ def test_the_page_explains_each_outcome_figure_and_names_no_resident(client, out
         assert sentence in html
     for name in ("Janssen", "Ramakers", "Peters", "Hendriks", "Signaal", "Laag", "Urgent"):
         assert name not in html
+
+
+def test_care_ends_on_the_day_of_death_even_if_the_record_was_closed_later(outcomes, daalhof):
+    """R3 died on 10 December, the record was closed on the 15th: 9 days in care in December
+    (1-9), not 14; she is still a resident in care in December (the day she died)."""
+    a, _b = outcomes
+    event("Peters", "death", D(2025, 12, 10), daalhof.gp, place="home")
+    days = kpi.days_at_home(teams=[a], today=TODAY)
+    assert days.in_care[8] == 154 - 5 and days.at_home[8] == 154 - 5
+    assert kpi.outcome_rates(teams=[a], today=TODAY).residents[8] == 6

@@ -214,7 +214,7 @@ def test_the_close_form_asks_the_date_and_place_of_death(client, daalhof, reside
     html = html.content.decode()
     assert f'name="event_on" value="{today().isoformat()}"' in html  # today, by default
     assert f'max="{today().isoformat()}"' in html
-    assert "Datum van overlijden of van de opname" in html
+    assert "Datum van overlijden of van de verpleeghuisopname" in html
     assert 'name="event_place" value="hospice"' in html and 'value="unknown"' not in html
     answer = client.post(
         move_url(resident),

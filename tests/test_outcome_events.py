@@ -431,7 +431,8 @@ def test_the_form_opens_as_a_page_or_in_the_panel(client, daalhof, resident_in):
     page = client.get(event_url(resident)).content.decode()
     assert "<h1>Gebeurtenis vastleggen</h1>" in page
     assert f'value="{today().isoformat()}"' in page  # the date defaults to today
-    assert "SEH-bezoek" in page and "Huisartsenpost" in page and "Crisisopname" in page
+    for kind in ("SEH-bezoek", "Contact met de huisartsenpost", "Crisisopname"):
+        assert kind in page
     part = client.get(event_url(resident), headers={"HX-Request": "true"}).content.decode()
     assert "<h4>Gebeurtenis vastleggen</h4>" in part and "<html" not in part
 

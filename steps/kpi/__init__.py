@@ -32,7 +32,7 @@ The outcome KPIs (`steps.kpi.outcomes`, per month; *in care*: in a step or admit
 The window is the 12 calendar months up to and including `today` (the current month counts up
 to `today`); days are local days (Europe/Amsterdam). Every selector takes the teams and `today`
 (default: the local date) as keywords and runs a constant number of queries, whatever the
-number of teams or residents; `dashboard` computes them all from one shared fetch (10 queries).
+number of teams or residents; `dashboard` computes them all from one shared fetch (11 queries).
 
 Aggregates only: no selector returns anything about one resident.
 """

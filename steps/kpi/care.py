@@ -172,7 +172,9 @@ class CarerBurden:
 
     *With support agreed* (an outcome KPI): of the carers with a high burden, those for whom
     an agreed action marked "supports the informal carer" (respite care, carer support) is in
-    place for one of the residents she is linked to as above: open, or done in the window.
+    place for one of the residents she is linked to as above: open, or done in the window. The
+    mark is on the resident's action, not on one carer: support agreed for the family of a
+    resident counts for each of her carers with a high burden.
     A snapshot of today, like the rest of the care records (a cancelled action keeps no date).
     """
 
@@ -231,7 +233,7 @@ def carer_burden_in(scope: Scope) -> CarerBurden:
     # its planner's estimate made PostgreSQL compile it, JIT, for more than it took to run).
     supported = AgreedAction.objects.filter(
         Q(status=AgreedAction.Status.OPEN)
-        | Q(status=AgreedAction.Status.DONE, done_at__gte=scope.since),
+        | Q(status=AgreedAction.Status.DONE, done_at__gte=scope.since, done_at__lt=scope.until),
         supports_carer=True,
     ).values("resident_id")
     with_support = (

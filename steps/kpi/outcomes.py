@@ -7,7 +7,8 @@ PZP conversations and the medication reviews.
 end of that day, that is at the end of the day before or of the day itself (a resident's state
 at the end of a day is the `to` state of her last history row of that day or before). So the
 day she is given her first step counts, and so does the day she died or her record was closed.
-Signalled and screening are not yet in care; closed is no longer.
+Signalled and screening are not yet in care; closed is no longer. When her death is on record
+(the outcome event), care ends that day, however many days later the record was closed.
 
 Figures for past months are as the records stand now: a PZP conversation, a medication review
 or an event recorded late counts from the date it gives (the day it was held, done, occurred).
@@ -65,6 +66,10 @@ class OutcomeRates:
 
     def rate(self, kind: str, index: int) -> float | None:
         return per_thousand(self.events[kind][index], self.residents[index])
+
+    def total_rate(self, index: int) -> float | None:
+        """All four kinds together, per 1,000 (not a sum of rounded rates)."""
+        return per_thousand(sum(self.events[k][index] for k in RATED), self.residents[index])
 
     def table(self) -> Table:
         headers = [_("month"), _("residents in care")]
@@ -300,7 +305,6 @@ def medication_coverage_in(scope: Scope) -> MedicationCoverage:
                     reviewed[start] += 1
                     reviewed[stop] -= 1
     return MedicationCoverage(scope.months, added_up(eligible_n), added_up(reviewed))
-    return MedicationCoverage(scope.months, eligible_n, reviewed)
 
 
 # --- shared ---------------------------------------------------------------------------------

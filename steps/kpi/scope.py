@@ -13,12 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db.models import Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kernteam.models import Team
 from steps.kpi.course import Course, Window
 from steps.models import Kind, StepChange
+from steps.outcomes import EventKind, OutcomeEvent
 from steps.states import add_months
 
 MONTHS = 12
@@ -129,12 +131,33 @@ class Scope:
     @cached_property
     def care_stretches(self) -> dict[int, list[tuple[int, int, bool]]]:
         """Per resident ever in care, her stretches of days in care up to today
-        (`Course.care_stretches`)."""
+        (`Course.care_stretches`), or up to the day before her death when one is on record:
+        a record closed days after the death does not add days in care."""
+        deaths, day_before = self.deaths, datetime.timedelta(days=1)
         return {
-            pk: course.care_stretches(self.today)
+            pk: course.care_stretches(
+                min(self.today, deaths[pk] - day_before) if pk in deaths else self.today
+            )
             for pk, course in self.courses.items()
             if course.ever_in_care
         }
+
+    @cached_property
+    def deaths(self) -> dict[int, datetime.date]:
+        """Per resident, the date of her death when one is on record (an outcome event; the
+        earliest if there were two by mistake). One query."""
+        rows = (
+            OutcomeEvent.objects.filter(
+                **self.of_teams("resident__team_id"),
+                kind=EventKind.DEATH,
+                occurred_on__lte=self.today,
+            )
+            .order_by()
+            .values("resident_id")
+            .annotate(day=Min("occurred_on"))
+            .values_list("resident_id", "day")
+        )
+        return dict(rows)
 
     @cached_property
     def courses(self) -> dict[int, Course]:

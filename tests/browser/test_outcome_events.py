@@ -95,7 +95,9 @@ def test_closing_as_deceased_asks_date_and_place_unless_recorded(
     assert date.is_visible() and not place.is_visible()
     form.get_by_label("Reden van afsluiten").select_option("deceased")
     assert date.is_visible() and place.is_visible()
-    assert form.get_by_label("Datum van overlijden of van de opname").input_value()  # today
+    assert form.get_by_label(
+        "Datum van overlijden of van de verpleeghuisopname"
+    ).input_value()  # today
     box = form.locator("label.event-choice", has_text="In een hospice").bounding_box()
     assert box is not None and box["height"] >= 44
     screenshot(phone, "events-close-deceased-phone")
