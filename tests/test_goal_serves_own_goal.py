@@ -141,6 +141,7 @@ def test_the_goals_row_links_and_unlinks_and_the_log_has_it(client, daalhof, jan
     row = html[html.index("Wekelijks naar de soos") :]
     row = row[: row.index("</li>")]
     assert LINK in row and reverse("goal_own_goal", args=[goal.pk]) in row
+    assert '<button class="button">' in row  # a touch target of 44 px on a phone
     url = reverse("goal_own_goal", args=[goal.pk])
     response = client.post(url, {"serves": "1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "board-changed"
