@@ -14,7 +14,7 @@ import time
 
 from bench.common import heading, machine, setup
 
-BENCHMARKS = ["board", "kpi", "transitions", "fanout", "reconnect"]
+BENCHMARKS = ["board", "kpi", "transitions", "fanout", "reconnect", "casefinding"]
 
 
 def main() -> None:

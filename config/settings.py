@@ -329,5 +329,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "frontend.api.serializers.MEETING_STATUSES",
         "PlaceEnum": "clients.care_planning.Place.choices",
         "PlaceOfDeathEnum": "steps.outcomes.RECORDABLE_PLACE_CHOICES",
+        "ReferralStatusEnum": "steps.referrals.ReferralStatus.choices",
+        "CandidateStatusEnum": "clients.casefinding.Status.choices",
+        "CandidateStatusSetEnum": "frontend.api.casefinding_serializers.SETTABLE_CHOICES",
     },
 }

@@ -31,6 +31,7 @@ from demo.data import (
 )
 from demo.drafts import Draft, make_draft, new_resident, write
 from demo.helpers import weighted
+from demo.offers import seed_offers, seed_referrals
 from demo.people import People, plan_carers
 from demo.scenario import seed_scenario
 from kernteam.models import Membership, Team
@@ -58,6 +59,8 @@ def seed(options: SeedOptions, log: Log = print) -> SeedResult:
         people = People(options, faker, result.created)
         teams = people.ensure_teams(specs)
         people.ensure_staff(specs, teams)
+        keeper = people.user("programmabureau") or people.user("admin")
+        seed_offers(list(teams.values()), created=result.created, region_keeper=keeper)
     log(f"{len(teams)} teams, {result.created['user']} new users")
     for spec_ in specs:
         team = teams[spec_.slug]
@@ -66,6 +69,7 @@ def seed(options: SeedOptions, log: Log = print) -> SeedResult:
             added = seeder.seed_residents()
             if spec_.slug == SCENARIO_TEAM:
                 added += seed_scenario(seeder.ctx, people.user("thea"))
+            seed_referrals(seeder.ctx)
             seeder.ctx.ensure_next_meeting(today=spec_.slug == SCENARIO_TEAM)
         log(f"  {team.name}: {team.residents.count()} residents (+{added})")
         result.teams.append(team)

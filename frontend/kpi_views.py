@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.kpi_charts import charts_for, tiles_for
 from frontend.kpi_outcome_charts import outcome_charts, outcome_tiles
+from frontend.kpi_referral_charts import referral_charts, referral_tiles
 from frontend.svg_charts import csv_cell
 from kernteam import csv_safe
 from kernteam.policy import kpi_selection, may_see_region
@@ -61,7 +62,7 @@ def selection_for(request: HttpRequest) -> Selection:
 def kpi(request: HttpRequest) -> HttpResponse:
     selection = selection_for(request)
     figures = kpis.dashboard(teams=selection.teams, region=selection.region)
-    charts = charts_for(figures) + outcome_charts(figures)
+    charts = charts_for(figures) + outcome_charts(figures) + referral_charts(figures)
     query = urlencode({"team": selection.token})
     for chart in charts:
         chart.csv_url = f"{reverse('kpi_csv', args=[chart.name])}?{query}"
@@ -70,7 +71,7 @@ def kpi(request: HttpRequest) -> HttpResponse:
         "office": may_see_region(request.user),
         "region_token": REGION,
         "figures": figures,
-        "tiles": tiles_for(figures) + outcome_tiles(figures),
+        "tiles": tiles_for(figures) + outcome_tiles(figures) + referral_tiles(figures),
         "charts": charts,
     }
     return render(request, "frontend/kpi.html", context)

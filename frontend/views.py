@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
+from clients.casefinding import may_run
 from clients.models import Carer, Concern
 from clients.services import (
     CoordinatorConflict,
@@ -33,7 +34,7 @@ from frontend.forms import (
 from frontend.move_forms import move_form
 from kernteam.access_log import note, nothing_changed
 from kernteam.models import AccessLogEntry, text_limit
-from kernteam.policy import is_log_officer, team_for_member
+from kernteam.policy import is_log_officer, roles_on, team_for_member
 from kernteam.refusals import Refused
 from steps.board import board_columns
 from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
@@ -42,6 +43,7 @@ from steps.panel import open_meeting_for, resident_panel
 from steps.rules import Move
 from steps.selectors import closed_trajectories, signalled_by, team_overviews
 from steps.services import (
+    LikelyDuplicate,
     add_goal,
     agree_action,
     complete_action,
@@ -103,6 +105,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         return render(request, "frontend/board.html#columns", context)
     context |= {"team": team, "meeting": open_meeting_for(team=team), **filters}
+    context["casefinding"] = may_run(roles_on(team=team, user=request.user))
     return render(request, "frontend/board.html", context)
 
 
@@ -463,9 +466,16 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
     team = team_for_member(user=request.user, slug=slug)
     form = SignalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        confirmed = request.POST.get("confirm_not_duplicate") == "1"
         try:
-            subject = signal_resident(team=team, by=request.user, **form.cleaned_data)
+            subject = signal_resident(
+                team=team, by=request.user, confirm_not_duplicate=confirmed, **form.cleaned_data
+            )
             note(request, team=team, residents=[subject.pk])
+        except LikelyDuplicate as exc:
+            duplicates = _shown_duplicates(request, team, exc.duplicates)
+            context = {"team": team, "form": form, "duplicates": duplicates}
+            return render(request, "frontend/signal_form.html", context)
         except ValidationError as exc:
             _attach_errors(form, exc)
         except Refused as exc:
@@ -476,3 +486,14 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
             # (into the board's panel: the form's own swap would replace the panel itself)
             return board_changed(response, target="#panel", swap="innerHTML")
     return render(request, "frontend/signal_form.html", {"team": team, "form": form})
+
+
+def _shown_duplicates(request, team, found) -> list[tuple]:
+    """The residents the signal likely duplicates (`steps.services.LikelyDuplicate`), each with
+    whether the user may open her record. Named only to whoever may see them; the others read
+    that the team knows someone by that name and date of birth ("Toch signaleren" confirms)."""
+    rows = [(r, can_see_resident(user=request.user, resident=r)) for r in found]
+    seen = [r.pk for r, visible in rows if visible]
+    if seen:
+        note(request, team=team, residents=seen, action=READ, what="signal-duplicate")
+    return rows

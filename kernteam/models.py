@@ -325,6 +325,7 @@ class AgendaReason(models.TextChoices):
     QUESTION = "question", _("question from a member")
     CARE_PLANNING = "care_planning", _("advance care planning not yet discussed")
     MEDICATION = "medication", _("medication review needed")
+    REFERRAL = "referral", _("referral without feedback")
 
 
 class AgendaItem(Undeletable, models.Model):

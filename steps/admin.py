@@ -12,7 +12,10 @@ from kernteam.admin_base import ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
 from kernteam.models import Meeting, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
-from steps import admin_meetings  # noqa: F401  (meetings: opened and closed by the services)
+from steps import (
+    admin_meetings,  # noqa: F401  (meetings: opened and closed by the services)
+    admin_referrals,  # noqa: F401  (the catalogue of local offers)
+)
 from steps.models import TRANSITION_LABELS, AgreedAction, Goal, StepChange, Trajectory
 from steps.moves import transition_names
 from steps.outcomes import OutcomeEvent

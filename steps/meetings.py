@@ -32,6 +32,7 @@ from steps.medication import due as medication_review_due
 from steps.medication import with_last_review
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
 from steps.outcomes import since_last_meeting
+from steps.referrals import Referral
 from steps.states import PZP_EXPECTED, State, held_step, review_owed
 
 
@@ -48,7 +49,8 @@ def plan_meeting(*, team, by, scheduled_for) -> Meeting:
 def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
     """Residents the board puts on this meeting's agenda, each with why (in agenda order):
     new signals, screenings above the cut-off, reviews due by the meeting's date, urgent
-    step-ups awaiting confirmation, and carers' open concerns."""
+    step-ups awaiting confirmation, carers' open concerns, and referrals to a local offer
+    without the provider's feedback (`Referral.objects.awaiting_feedback`)."""
     day = timezone.localdate(meeting.scheduled_for)
     latest_screening = Assessment.objects.filter(
         resident=OuterRef("resident"), instrument__in=FRAILTY_INSTRUMENTS
@@ -103,6 +105,11 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
     for resident_id in events.values_list("resident_id", flat=True):
         if resident_id in found:
             found[resident_id].add(AgendaReason.EVENT)
+    # a referral to a local offer whose provider's feedback is late by the meeting's date
+    late = Referral.objects.awaiting_feedback(day).filter(action__resident__team=meeting.team)
+    for resident_id in late.values_list("action__resident_id", flat=True):
+        if resident_id in found:
+            found[resident_id].add(AgendaReason.REFERRAL)
     order = list(AgendaReason.values)
     return {
         pk: sorted(reasons, key=order.index)

@@ -577,3 +577,4 @@ TRANSITION_LABELS = {
 
 from steps.outcomes import OutcomeEvent  # noqa: E402,F401
 from steps.own_goal import OwnGoal  # noqa: E402,F401
+from steps.referrals import LocalOffer, Referral, ReferralUpdate  # noqa: E402,F401

@@ -20,6 +20,7 @@ from steps.models import TRANSITION_LABELS, AgreedAction, Domain, Goal, StepChan
 from steps.moves import available_moves
 from steps.outcomes import moves_to_offer
 from steps.own_goal import OwnGoal, own_goal_versions
+from steps.referral_services import referrals_of
 from steps.rules import Move, problems_for
 
 
@@ -75,6 +76,8 @@ class Panel:
     # who sees the panel may note a new one while the record is open
     own_goals: list[OwnGoal] = field(default_factory=list)
     can_note_own_goal: bool = False
+    # referrals to local offers (`steps.referral_services`), latest first
+    referrals: list = field(default_factory=list)
 
 
 def open_meeting_for(*, team) -> Meeting | None:
@@ -103,6 +106,11 @@ def resident_panel(*, resident: Resident, user) -> Panel:
     confirm = Trajectory.confirm_step_up
     consent = resident.active_consent()
     events = list(resident.outcome_events.select_related("recorded_by"))
+    referrals = referrals_of(resident=resident)
+    # a referral's action is not ticked off by hand: the panel offers the referral's own form
+    referral_of = {r.action_id: r.pk for r in referrals}
+    for action in actions:
+        action.referral_pk = referral_of.get(action.pk)
     concerns = resident.concerns.select_related("carer").order_by("-raised_at", "-pk")
     return Panel(
         resident=resident,
@@ -133,6 +141,7 @@ def resident_panel(*, resident: Resident, user) -> Panel:
         medication=medication_for(resident=resident, user=user, today=timezone.localdate()),
         own_goals=own_goal_versions(resident=resident),
         can_note_own_goal=not resident.is_closed,  # (steps.own_goal_services)
+        referrals=referrals,
     )
 
 

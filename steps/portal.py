@@ -17,6 +17,7 @@ from kernteam.models import person_name
 from steps.board import review_overdue
 from steps.models import AgreedAction
 from steps.own_goal import OwnGoal
+from steps.referrals import OfferKind, Referral, ReferralStatus
 from steps.states import State
 
 # B1-level Dutch (through gettext): what each step means for the family.
@@ -49,6 +50,42 @@ PLAIN_STEP = {
     ),
     State.CLOSED: _("The team has finished its support."),
 }
+
+
+# A referral to a local offer, in plain words for the family (issue 18 §2): what kind of help,
+# from whom, and how far it got. Never the provider's feedback (it may say how she is doing).
+PLAIN_OFFER = {
+    OfferKind.MEALS: _("the meal service"),
+    OfferKind.MEETING_PLACE: _("the meeting place"),
+    OfferKind.ODD_JOBS: _("the odd-jobs service"),
+    OfferKind.PERSONAL_ALARM: _("the personal alarm service"),
+    OfferKind.DAY_ACTIVITIES: _("the day activities"),
+    OfferKind.WELFARE_COACH: _("a welfare coach"),
+    OfferKind.CARER_SUPPORT: _("the support for carers"),
+    OfferKind.FALL_PREVENTION: _("a course to prevent falls"),
+    OfferKind.OTHER: _("an activity"),
+}
+PLAIN_REFERRAL = {
+    ReferralStatus.PROPOSED: _(
+        "The team proposes to register your family member with %(offer)s of %(provider)s."
+    ),
+    ReferralStatus.REGISTERED: _(
+        "Your family member has been registered with %(offer)s of %(provider)s."
+    ),
+    ReferralStatus.STARTED: _("Your family member has started with %(offer)s of %(provider)s."),
+    ReferralStatus.DECLINED: _("The registration with %(offer)s of %(provider)s did not go ahead."),
+    ReferralStatus.STOPPED: _("Your family member has stopped with %(offer)s of %(provider)s."),
+}
+
+
+def plain_referral(referral: Referral) -> str:
+    """The referral in one plain sentence: "Uw naaste is aangemeld bij de maaltijdservice van
+    Tafeltje-dek-je." """
+    offer = referral.offer
+    return str(PLAIN_REFERRAL[ReferralStatus(referral.status)]) % {
+        "offer": PLAIN_OFFER.get(offer.kind, PLAIN_OFFER[OfferKind.OTHER]),
+        "provider": offer.provider,
+    }
 
 
 @dataclass
@@ -85,6 +122,12 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
     actions = resident.actions.filter(shared_with_carers=True).exclude(
         status=AgreedAction.Status.CANCELLED
     )
+    # a referral on a shared action: its plain sentence and the offer's public contact
+    referrals = Referral.objects.filter(action__in=actions).select_related("offer")
+    plain = {
+        r.action_id: (plain_referral(r), r.offer, r.status == ReferralStatus.PROPOSED)
+        for r in referrals
+    }
     coordinator = resident.coordinator  # (read with the resident: a change shows at once)
     # a coordinator with several roles on the team: the phone number any of them records
     membership = (
@@ -97,7 +140,7 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
         step=trajectory.get_state_display(),
         plain_step=str(PLAIN_STEP[State(trajectory.state)]),
         actions=sorted(
-            actions.select_related("owner_member", "owner_carer"),
+            _with_referrals(actions.select_related("owner_member", "owner_carer"), plain),
             key=lambda a: (a.status != AgreedAction.Status.OPEN, a.due_on),
         ),
         coordinator_name=person_name(coordinator),
@@ -109,6 +152,18 @@ def carer_view(*, carer: Carer, resident: Resident) -> CarerView:
         wishes=shared_summary(resident=resident),
         own_goal=shared_own_goal(resident=resident),
     )
+
+
+def _with_referrals(actions, plain: dict) -> list[AgreedAction]:
+    """Each action with `plain_referral` (the sentence, or '') and `referral_offer`, and
+    `shows_due`: whether its owner and due date mean something is still to be done (not for
+    a referral past "proposed": it was registered, or it is off)."""
+    found = []
+    for action in actions:
+        sentence, offer, proposed = plain.get(action.pk, ("", None, True))
+        action.plain_referral, action.referral_offer, action.shows_due = sentence, offer, proposed
+        found.append(action)
+    return found
 
 
 def shared_own_goal(*, resident: Resident) -> OwnGoal | None:

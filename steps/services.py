@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from clients.casefinding import likely_duplicates
 from clients.models import Carer, Resident
 from clients.services import lock_record
 from clients.visibility import send_resident_event_on_commit
@@ -43,6 +44,22 @@ class StateConflict(Refused):
     def __init__(self, message: str, *, current_state: str):
         self.current_state = current_state
         super().__init__(message, conflict={"current_state": current_state})
+
+
+class LikelyDuplicate(Refused):
+    """The team has a resident with the same name and date of birth (`likely_duplicates`):
+    signalled only when the caller confirms it is someone else. `duplicates`: those residents,
+    for the caller to show (to whoever may see them) with a way to signal anyway."""
+
+    def __init__(self, duplicates: list[Resident]):
+        self.duplicates = duplicates
+        super().__init__(
+            _(
+                "Likely signalled already: the team has a resident with the same name and date "
+                "of birth."
+            ),
+            field="confirm_not_duplicate",
+        )
 
 
 def move_resident(
@@ -167,8 +184,12 @@ def signal_resident(
     salutation: str = "",
     neighbourhood: str = "",
     gp_practice: str = "",
+    confirm_not_duplicate: bool = False,
 ) -> Resident:
-    """Flag a resident to the team. Any professional member of the team may signal."""
+    """Flag a resident to the team. Any professional member of the team may signal. A likely
+    duplicate (the team knows someone with the same name and date of birth, closed records
+    included) refuses with `LikelyDuplicate` unless `confirm_not_duplicate`; the team's row is
+    locked first, so two simultaneous signals of one person make one resident."""
     require_member(
         team=team, user=by, message=_("Only members of this kernteam can signal a resident.")
     )
@@ -185,6 +206,16 @@ def signal_resident(
     )
     resident.full_clean(exclude=["coordinator"])
     with transaction.atomic():
+        list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk"))
+        if not confirm_not_duplicate:
+            found = likely_duplicates(
+                team=team,
+                first_name=resident.first_name,
+                last_name=resident.last_name,
+                date_of_birth=date_of_birth,
+            )
+            if found := list(found):
+                raise LikelyDuplicate(found)
         resident.save()
         trajectory = Trajectory.objects.create(resident=resident)
         move = Move(by=by, reason=reason)
@@ -260,12 +291,20 @@ def agree_action(
 
 def complete_action(*, action: AgreedAction, by) -> AgreedAction:
     """Mark an action done: by a team member, or by the linked carer who owns it. Ticking off
-    an action someone else just ticked off is fine; a cancelled action cannot be done."""
+    an action someone else just ticked off is fine; a cancelled action cannot be done, nor a
+    referral's open action by hand (it is done when the referral's status is recorded)."""
     with transaction.atomic():
         locked = _locked_action(action, by)
         resident = locked.resident
         if locked.status == AgreedAction.Status.CANCELLED:
             raise Refused(_("This action was cancelled."), field="transition")
+        if locked.status == AgreedAction.Status.OPEN and hasattr(locked, "referral"):
+            # a referral's action follows the referral (`steps.referral_services`)
+            referral = _(
+                "This action is a referral: record the referral's status under Referrals "
+                "(registered, started …); the action follows."
+            )
+            raise Refused(referral, field="transition")
         if locked.status == AgreedAction.Status.OPEN:
             locked.status = AgreedAction.Status.DONE
             locked.done_at = timezone.now()

@@ -225,6 +225,26 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
             }
         ),
     ),
+    # referrals to local offers (issue 18 §2): the form (a read) and the referral (a write);
+    # the catalogue of offers names no resident
+    "resident_refer": ProvenBy(
+        (
+            "tests.test_referrals::"
+            "test_the_welfare_worker_refers_from_the_panel_and_records_the_feedback",
+        )
+    ),
+    "referral_update": ProvenBy(
+        (
+            "tests.test_referrals::"
+            "test_the_welfare_worker_refers_from_the_panel_and_records_the_feedback",
+        )
+    ),
+    "offers": NoResidentData("the catalogue of local offers: providers, not residents"),
+    "region_offer_new": NoResidentData("a form for a region-wide local offer"),
+    "offer_edit": NoResidentData("a form for a local offer"),
+    "offer_end": NoResidentData("ending a local offer"),
+    "team_offers": NoResidentData("the catalogue of local offers: providers, not residents"),
+    "team_offer_new": NoResidentData("a form for a local offer of the team's area"),
     "concern_handled": W(kwargs=lambda w: {"pk": w.records["concern"].pk}),
     "action_done": W(kwargs=lambda w: {"pk": w.records["action"].pk}),
     # (Janssen has no own goal: unlinking, which needs none, is the write)
@@ -247,6 +267,18 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
                 "email": "jan.ramakers@example.nl",
             }
         ),
+    ),
+    # casefinding (issue 18 §1): the page (its follow-up list), a round's candidates, and
+    # what is recorded per candidate
+    "casefinding": ProvenBy(("tests.test_casefinding::test_the_follow_up_list_on_the_page",)),
+    "casefinding_round": ProvenBy(
+        ("tests.test_casefinding::test_status_and_score_on_the_round_page_and_the_access_log",)
+    ),
+    "casefinding_candidate_status": ProvenBy(
+        ("tests.test_casefinding::test_status_and_score_on_the_round_page_and_the_access_log",)
+    ),
+    "casefinding_candidate_questionnaire": ProvenBy(
+        ("tests.test_casefinding::test_status_and_score_on_the_round_page_and_the_access_log",)
     ),
     "kpi": NoResidentData("KPI aggregates: no resident is named"),
     "kpi_csv": NoResidentData("KPI aggregates: no resident is named"),
@@ -356,6 +388,34 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
             **API,
         ),
     ),
+    "api-team-offers": NoResidentData("the catalogue of local offers: providers, not residents"),
+    "api-referrals": ProvenBy(
+        ("tests.test_api_referrals::test_reads_and_writes_of_referrals_are_in_the_access_log",)
+    ),
+    "api-referral-updates": ProvenBy(
+        ("tests.test_api_referrals::test_reads_and_writes_of_referrals_are_in_the_access_log",)
+    ),
+    # casefinding (issue 18 §1): lists of candidates (entries without a resident, and the
+    # residents they became), uploads and what is recorded per candidate
+    "api-casefinding": ProvenBy(
+        ("tests.test_api_casefinding::test_reading_the_candidates_is_in_the_access_log",)
+    ),
+    "api-casefinding-candidates": ProvenBy(
+        ("tests.test_api_casefinding::test_reading_the_candidates_is_in_the_access_log",)
+    ),
+    "api-casefinding-follow-up": ProvenBy(
+        ("tests.test_api_casefinding::test_the_follow_up_list_is_in_the_access_log",)
+    ),
+    "api-candidate-status": ProvenBy(
+        (
+            "tests.test_api_casefinding::test_a_score_above_the_cutoff_signals_her_with_the_score_on_record",
+        )
+    ),
+    "api-candidate-questionnaire": ProvenBy(
+        (
+            "tests.test_api_casefinding::test_a_score_above_the_cutoff_signals_her_with_the_score_on_record",
+        )
+    ),
     "api-action-done": W(kwargs=lambda w: {"pk": w.records["action"].pk}, **API),
     "api-concern-handled": W(kwargs=lambda w: {"pk": w.records["concern"].pk}, **API),
     # --- the admin's own pages ------------------------------------------------------------------
@@ -424,6 +484,7 @@ ADMIN_MODELS: dict[str, AdminPages | NoResidentData] = {
     "clients.carer": AdminPages(lambda w: w.carer, views=("change", "history")),
     "kernteam.meeting": AdminPages(lambda w: w.meeting, views=("change", "history")),
     "kernteam.team": NoResidentData("teams and their members"),
+    "steps.localoffer": NoResidentData("the catalogue of local offers: providers, not residents"),
     "kernteam.membership": NoResidentData("who is on which team"),
     "auth.user": NoResidentData("accounts of professionals and carers"),
     "auth.group": NoResidentData("groups of accounts"),

@@ -268,6 +268,17 @@ class TransitionInputSerializer(serializers.Serializer):
     )
 
 
+class JsonBoolean(serializers.BooleanField):
+    """true or false as JSON says it: no "0", "yes" or 1 taken for one (the schema's type)."""
+
+    default_error_messages = {"invalid": _("Give true or false (a JSON boolean).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class SignalInputSerializer(serializers.Serializer):
     team = serializers.SlugField()
     first_name = Text(Resident, "first_name")
@@ -277,6 +288,12 @@ class SignalInputSerializer(serializers.Serializer):
     neighbourhood = Text(Resident, "neighbourhood", required=False, default="", allow_blank=True)
     gp_practice = Text(Resident, "gp_practice", required=False, default="", allow_blank=True)
     reason = Text(StepChange, "reason")
+    confirm_not_duplicate = JsonBoolean(
+        required=False,
+        default=False,
+        help_text="true: signal even though the team has a resident with the same name and date "
+        "of birth (otherwise 400, naming the likely duplicate).",
+    )
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -327,17 +344,6 @@ class GoalSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "serves_own_goal": {"help_text": "Serves the resident's own goal (`own-goal/`)."}
         }
-
-
-class JsonBoolean(serializers.BooleanField):
-    """true or false as JSON says it: no "0", "yes" or 1 taken for one (the schema's type)."""
-
-    default_error_messages = {"invalid": _("Give true or false (a JSON boolean).")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class GoalInputSerializer(serializers.Serializer):

@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from frontend.api import (
     care_planning_views,
+    casefinding_views,
     event_views,
     medication_views,
     own_goal_views,
+    referral_views,
     views,
 )
 
@@ -16,6 +18,32 @@ v1 = [
     path("teams/<slug:slug>/", views.team, name="api-team"),
     path("teams/<slug:slug>/meetings/", views.meetings, name="api-meetings"),
     path("teams/<slug:slug>/fhir/", views.team_fhir, name="api-team-fhir"),
+    path(
+        "teams/<slug:slug>/casefinding/",
+        casefinding_views.rounds,
+        name="api-casefinding",
+    ),
+    path(
+        "teams/<slug:slug>/casefinding/follow-up/",
+        casefinding_views.follow_up,
+        name="api-casefinding-follow-up",
+    ),
+    path(
+        "teams/<slug:slug>/casefinding/<int:pk>/candidates/",
+        casefinding_views.round_candidates,
+        name="api-casefinding-candidates",
+    ),
+    path(
+        "casefinding/candidates/<int:pk>/status/",
+        casefinding_views.candidate_status,
+        name="api-candidate-status",
+    ),
+    path(
+        "casefinding/candidates/<int:pk>/questionnaire/",
+        casefinding_views.candidate_questionnaire,
+        name="api-candidate-questionnaire",
+    ),
+    path("teams/<slug:slug>/offers/", referral_views.team_offers, name="api-team-offers"),
     path("residents/", views.residents, name="api-residents"),
     path("residents/<int:pk>/", views.resident, name="api-resident"),
     path("residents/<int:pk>/transitions/", views.transitions, name="api-transitions"),
@@ -38,7 +66,13 @@ v1 = [
         medication_views.medication_reviews,
         name="api-medication-reviews",
     ),
+    path("residents/<int:pk>/referrals/", referral_views.referrals, name="api-referrals"),
     path("residents/<int:pk>/fhir/", views.resident_fhir, name="api-resident-fhir"),
+    path(
+        "referrals/<int:pk>/updates/",
+        referral_views.referral_updates,
+        name="api-referral-updates",
+    ),
     path("actions/<int:pk>/done/", views.action_done, name="api-action-done"),
     path("concerns/<int:pk>/handled/", views.concern_handled, name="api-concern-handled"),
     path("meetings/<int:pk>/", views.meeting, name="api-meeting"),

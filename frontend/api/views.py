@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from clients import services as client_services
 from clients.models import Concern, Resident
-from clients.visibility import hidden_resident_ids, visible_residents
+from clients.visibility import can_see_resident, hidden_resident_ids, visible_residents
 from frontend.api import serializers as s
 from frontend.api.access import (
     NOT_FOUND,
@@ -32,6 +32,7 @@ from frontend.api.access import (
 from frontend.api.pagination import Pages
 from kernteam.models import AccessLogEntry, Meeting
 from kernteam.policy import roles_on
+from kernteam.refusals import Refused
 from steps import services
 from steps.meetings import decided_residents
 from steps.models import AgreedAction, Goal
@@ -121,9 +122,39 @@ def residents(request):
 def _signal(request):
     data = parsed(s.SignalInputSerializer, request.data)
     found = member_team(request, data.pop("team"))
-    resident = services.signal_resident(team=found, by=request.user, **data)
+    try:
+        resident = services.signal_resident(team=found, by=request.user, **data)
+    except services.LikelyDuplicate as exc:
+        _refuse_likely_duplicate(request, found, exc.duplicates)
     noted(request, [(found, resident.pk)])  # a write: the new resident, shown back
     return _resident_response(request, resident.pk, status_code=status.HTTP_201_CREATED)
+
+
+def _refuse_likely_duplicate(request, team, found) -> None:
+    """400 on `confirm_not_duplicate`: the team has a resident with the same name and date of
+    birth (`steps.services.LikelyDuplicate`), named, with her id, to whoever may see her."""
+    named = []
+    for resident in found:
+        if can_see_resident(user=request.user, resident=resident):
+            noted(request, [(team, resident.pk)], action=AccessLogEntry.Action.READ)
+            named.append(
+                _("%(name)s (resident %(id)d, %(state)s)")
+                % {
+                    "name": resident.display_name,
+                    "id": resident.pk,
+                    "state": resident.trajectory.get_state_display(),
+                }
+            )
+        else:
+            named.append(_("a resident whose record you may not see"))
+    raise Refused(
+        _(
+            "Likely signalled already: the team has %(who)s with the same name and date of "
+            "birth. Send confirm_not_duplicate: true to signal anyway."
+        )
+        % {"who": "; ".join(named)},
+        field="confirm_not_duplicate",
+    )
 
 
 @extend_schema(

@@ -29,10 +29,20 @@ The outcome KPIs (`steps.kpi.outcomes`, per month; *in care*: in a step or admit
 - `CarerBurden.high_supported` (today): carers with a high burden for whom an action marked
   "supports the informal carer" is open or was done in the window.
 
+The referral KPIs (`steps.kpi.referrals`, per month; every referral status counts):
+- `ReferralsPerKind`: referrals to local offers by the month they were made and the offer's
+  kind;
+- `StepDownReferrals`: step-downs whose resident was referred to a local offer from 30 days
+  before to 30 days after;
+- `ReferralFeedback`: of the referrals whose 42 days ended in the month (before today), the
+  share with the provider's first feedback on or before day 42 (typed, or a status only the
+  provider gives: `Referral.objects.with_feedback_days`, the agenda's rule); one stopped in
+  time without feedback is not counted.
+
 The window is the 12 calendar months up to and including `today` (the current month counts up
 to `today`); days are local days (Europe/Amsterdam). Every selector takes the teams and `today`
 (default: the local date) as keywords and runs a constant number of queries, whatever the
-number of teams or residents; `dashboard` computes them all from one shared fetch (11 queries).
+number of teams or residents; `dashboard` computes them all from one shared fetch (12 queries).
 
 Aggregates only: no selector returns anything about one resident.
 """
@@ -90,6 +100,17 @@ from steps.kpi.outcomes import (
     pzp_coverage,
     pzp_coverage_in,
 )
+from steps.kpi.referrals import (
+    ReferralFeedback,
+    ReferralsPerKind,
+    StepDownReferrals,
+    referral_feedback,
+    referral_feedback_in,
+    referrals_per_kind,
+    referrals_per_kind_in,
+    step_down_referrals,
+    step_down_referrals_in,
+)
 from steps.kpi.scope import Month, Scope, Table, months_up_to, share
 
 # Every KPI by name (the names are also the CSV downloads': /kpi/<name>.csv).
@@ -106,6 +127,9 @@ KPIS: dict[str, Callable[[Scope], object]] = {
     "days_at_home": days_at_home_in,
     "pzp": pzp_coverage_in,
     "medication": medication_coverage_in,
+    "referrals": referrals_per_kind_in,
+    "step_down_referrals": step_down_referrals_in,
+    "referral_feedback": referral_feedback_in,
 }
 
 
@@ -125,6 +149,9 @@ class Dashboard:
     days_at_home: DaysAtHome
     pzp: PzpCoverage
     medication: MedicationCoverage
+    referrals: ReferralsPerKind
+    step_down_referrals: StepDownReferrals
+    referral_feedback: ReferralFeedback
 
 
 def dashboard(
@@ -156,9 +183,12 @@ __all__ = [
     "OpenActions",
     "OutcomeRates",
     "PzpCoverage",
+    "ReferralFeedback",
+    "ReferralsPerKind",
     "ReviewsOnTime",
     "Scope",
     "StatesOverTime",
+    "StepDownReferrals",
     "StepMoves",
     "StepTime",
     "Table",
@@ -174,9 +204,12 @@ __all__ = [
     "open_actions",
     "outcome_rates",
     "pzp_coverage",
+    "referral_feedback",
+    "referrals_per_kind",
     "residents_per_state",
     "reviews_on_time",
     "share",
+    "step_down_referrals",
     "step_label",
     "step_moves",
     "time_in_step",

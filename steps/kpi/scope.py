@@ -21,12 +21,19 @@ from kernteam.models import Team
 from steps.kpi.course import Course, Window
 from steps.models import Kind, StepChange
 from steps.outcomes import EventKind, OutcomeEvent
+from steps.referrals import FEEDBACK_WITHIN_DAYS, Referral
 from steps.states import add_months
 
 MONTHS = 12
 
 # One history row as the KPIs read it: (local day, kind, from state, to state, in a meeting).
 HistoryRow = tuple[datetime.date, str, str, str, bool]
+# One referral as the KPIs read it: (resident, offer kind, referred on, feedback received on,
+# wait ended on) (`Referral.objects.with_feedback_days`).
+ReferralRow = tuple[int, str, datetime.date, datetime.date | None, datetime.date | None]
+# The referrals fetched reach back this far before the window: a step-down looks 30 days back
+# for one, and feedback due in the window's first month was asked 42 days before it.
+REFERRALS_BEFORE = datetime.timedelta(days=max(30, FEEDBACK_WITHIN_DAYS))
 
 
 @dataclass(frozen=True)
@@ -164,3 +171,26 @@ class Scope:
         """Per resident, her state at the end of each day (`steps.kpi.course`), from
         `histories`."""
         return {pk: Course(rows) for pk, rows in self.histories.items()}
+
+    @cached_property
+    def referrals(self) -> list[ReferralRow]:
+        """The referrals of the teams' residents to local offers (`steps.referrals`) made from
+        42 days before the window up to and including today, with the days the provider's
+        feedback came and the wait for it ended, by the one rule of
+        `Referral.objects.with_feedback_days`. One query (`steps.kpi.referrals`)."""
+        return list(
+            Referral.objects.filter(
+                **self.of_teams("action__resident__team_id"),
+                referred_on__gte=self.first_day - REFERRALS_BEFORE,
+                referred_on__lte=self.today,
+            )
+            .with_feedback_days()
+            .order_by()
+            .values_list(
+                "action__resident_id",
+                "offer__kind",
+                "referred_on",
+                "feedback_received_on",
+                "wait_ended_on",
+            )
+        )
