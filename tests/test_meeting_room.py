@@ -96,7 +96,7 @@ def test_a_follower_who_may_not_see_gets_the_placeholder_with_the_reason(
     client.force_login(daalhof.coordinator)
     before = AccessLogEntry.objects.count()
     html = client.get(url, headers={"HX-Request": "true"}).content.decode()
-    name = daalhof.gp.get_full_name()
+    name = escape(daalhof.gp.get_full_name())  # (a name such as "van 't Riet" is escaped)
     assert f"{name} presenteert een cliënt wiens toestemming uw discipline niet dekt." in html
     assert "Hendriks" not in html and 'id="resident-panel"' not in html
     assert AccessLogEntry.objects.count() == before  # nobody's data was shown
