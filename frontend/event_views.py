@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from frontend.access import resident_for_request
+from frontend.form_errors import attach_errors
 from frontend.forms import date_input, free_text
-from frontend.views import _attach_errors, board_changed, panel_response
+from frontend.views import board_changed, panel_response
 from kernteam.access_log import nothing_changed
 from kernteam.refusals import Refused
 from steps.outcome_services import record_event
@@ -58,7 +59,7 @@ def resident_event(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             record_event(resident=subject, by=request.user, **data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         except Refused as exc:
             form.add_error(None, " ".join(exc.problems))
         else:

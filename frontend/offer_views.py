@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from frontend.form_errors import attach_errors
 from frontend.forms import date_input
 from kernteam.models import Team
 from kernteam.policy import is_programme_office, kpi_teams, roles_on
@@ -137,18 +138,6 @@ def _refused(request, *, team, offer, message: str) -> HttpResponse:
     return render(request, "frontend/offer_form.html", context, status=403)
 
 
-def _attach(form, exc: Exception) -> None:
-    if isinstance(exc, Refused):
-        found = exc.fields or {"": exc.problems}
-    elif hasattr(exc, "error_dict"):
-        found = exc.message_dict
-    else:
-        found = {"": exc.messages}
-    for name, errors in found.items():
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
-
-
 def _offer_form(request, *, team: Team | None, offer: LocalOffer | None) -> HttpResponse:
     """New (offer None) or edit: the keeper's form; anyone else gets the reason (403)."""
     if refusal := keeper_refusal(user=request.user, team=team):
@@ -169,7 +158,7 @@ def _offer_form(request, *, team: Team | None, offer: LocalOffer | None) -> Http
             else:
                 edit_offer(offer=offer, by=request.user, **values)
         except (ValidationError, Refused) as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             return redirect(_back(team))
     context = {"team": team, "offer": offer, "form": form, "problems": []}
@@ -214,7 +203,7 @@ def offer_end(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             end_offer(offer=offer, by=request.user, ended_on=form.cleaned_data["ended_on"])
         except Refused as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             return redirect(_back(offer.team))
     context = {"team": offer.team, "offer": offer, "form": form, "problems": [], "ending": True}

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from frontend.access import resident_for_request
+from frontend.form_errors import attach_errors
 from frontend.forms import free_text
-from frontend.views import _attach_errors, board_changed, panel_response
+from frontend.views import board_changed, panel_response
 from kernteam.access_log import nothing_changed
 from kernteam.refusals import Refused
 from steps.models import Goal
@@ -43,7 +44,7 @@ def resident_own_goal(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             note_own_goal(resident=subject, by=request.user, text=form.cleaned_data["text"])
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         except Refused as exc:
             form.add_error(None, " ".join(exc.problems))
         else:

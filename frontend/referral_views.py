@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from frontend.access import resident_for_request
+from frontend.form_errors import attach_errors
 from frontend.forms import date_input, free_text
 from frontend.views import board_changed, panel_response
 from kernteam.access_log import nothing_changed
@@ -118,19 +119,8 @@ TITLE = _("Refer to a local offer")
 UPDATE_TITLE = _("Status and feedback")
 
 
-def _attach(form, exc: Exception) -> None:
-    """A refusal or ValidationError on the form: by field where it names one of the form's."""
-    if isinstance(exc, Refused):
-        found = exc.fields or {"": exc.problems}
-    elif hasattr(exc, "error_dict"):
-        found = exc.message_dict
-    else:
-        found = {"": exc.messages}
-    rename = {"owner_member": "owner", "description": "note"}
-    for name, errors in found.items():
-        name = rename.get(name, name)
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
+# the service's field names, as the referral's forms call them
+RENAMED = {"owner_member": "owner", "description": "note"}
 
 
 @login_required
@@ -151,7 +141,7 @@ def resident_refer(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, Refused) as exc:
-            _attach(form, exc)
+            attach_errors(form, exc, rename=RENAMED)
         else:
             return board_changed(panel_response(request, subject), target="#resident-panel")
     if request.method == "POST":
@@ -185,7 +175,7 @@ def referral_update(request: HttpRequest, pk: int) -> HttpResponse:
                 # what was typed stays; saving again goes from what is on record now
                 form.data = form.data.copy()
                 form.data["expected_status"] = exc.conflict["current_status"]
-            _attach(form, exc)
+            attach_errors(form, exc, rename=RENAMED)
         else:
             return board_changed(panel_response(request, subject), target="#resident-panel")
     if request.method == "POST":

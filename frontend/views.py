@@ -23,6 +23,7 @@ from clients.services import (
 )
 from clients.visibility import can_see_resident
 from frontend.access import resident_for_request
+from frontend.form_errors import attach_errors
 from frontend.forms import (
     ActionForm,
     AssessmentForm,
@@ -213,7 +214,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     except Refused as exc:
         return _move_form(request, subject, form, problems=exc.problems)
     except ValidationError as exc:  # the event's date or place: nothing was saved
-        _attach_errors(form, exc)
+        attach_errors(form, exc)
         return _move_form(request, subject, form)
     subject.trajectory.refresh_from_db()
     if subject.trajectory.pending_confirmation_id == change.pk:  # urgent: outside a meeting
@@ -415,7 +416,7 @@ def resident_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         try:
             _add(what, subject, request.user, form)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
@@ -449,17 +450,6 @@ def _add(what: str, subject, user, form) -> None:
         )
 
 
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
-
 @login_required
 def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
     """Signal a new resident from the board; on success the new resident's panel opens."""
@@ -477,7 +467,7 @@ def board_signal(request: HttpRequest, slug: str) -> HttpResponse:
             context = {"team": team, "form": form, "duplicates": duplicates}
             return render(request, "frontend/signal_form.html", context)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
