@@ -21,8 +21,11 @@ setup: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
 
+# The server and, beside it, the background worker (mail, digests, reminders): Ctrl-C stops both.
 run: setup
-	@echo "Kernteam runs on http://$(HOST):$(PORT)/ (stop with Ctrl-C)"
+	@echo "Kernteam runs on http://$(HOST):$(PORT)/ with its worker (stop both with Ctrl-C)"
+	@$(PY) manage.py worker -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
 test: install

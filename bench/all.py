@@ -14,7 +14,7 @@ import time
 
 from bench.common import heading, machine, setup
 
-BENCHMARKS = ["board", "kpi", "transitions", "fanout", "reconnect", "casefinding"]
+BENCHMARKS = ["board", "kpi", "transitions", "fanout", "reconnect", "casefinding", "notifications"]
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from clients.carer_notices import CarerNotice
 from clients.models import (
     Assessment,
     CarePlanning,
@@ -156,3 +157,23 @@ class MedicationReviewAdmin(ResidentDataAdmin, ReadOnlyAdmin):
     list_display = ["resident", "reviewed_on", "reviewer", "medicines_in_use", "recorded_by"]
     list_select_related = ["resident", "recorded_by"]
     search_fields = ["resident__last_name"]
+
+
+@admin.register(CarerNotice)
+class CarerNoticeAdmin(ReadOnlyAdmin):
+    """Carers' mails that failed or wait for another try (issue 19). Never the resident."""
+
+    list_display = ["created_at", "carer", "kind", "mail_status", "mail_attempts"]
+    list_filter = ["mail_status", "kind"]
+    list_select_related = ["carer"]
+    fields = [
+        "carer",
+        "kind",
+        "key",
+        "created_at",
+        "mail_status",
+        "mail_attempts",
+        "mail_next_try",
+        "mailed_at",
+        "mail_error",
+    ]

@@ -567,5 +567,6 @@ class CoordinatorChange(AppendOnly, models.Model):
 
 
 from clients.care_planning import CarePlanning  # noqa: E402,F401
+from clients.carer_notices import CarerNotice, CarerNoticeStop  # noqa: E402,F401
 from clients.casefinding import Candidate, CasefindingRound  # noqa: E402,F401
 from clients.medication import MedicationReview  # noqa: E402,F401

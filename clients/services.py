@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from clients.carer_notices import CarerKind, notify_carers
 from clients.models import (
     Assessment,
     Carer,
@@ -25,8 +27,10 @@ from clients.models import (
     CoordinatorChange,
     Resident,
 )
+from clients.notify import notify_members
 from clients.visibility import can_see_resident, send_resident_event_on_commit
 from kernteam.models import Meeting, deciding_meeting, person_name, primary_role
+from kernteam.notices import Kind
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from kernteam.roles import Role
@@ -186,6 +190,7 @@ def change_coordinator(
         locked.save(update_fields=["coordinator"])
         resident.coordinator = named.user  # (the caller's instance shows it too)
         send_resident_event_on_commit(resident=locked, event="resident.coordinator_changed")
+        notify_carers(resident=locked, kind=CarerKind.COORDINATOR, key=f"coordinator:{change.pk}")
     return change
 
 
@@ -258,11 +263,19 @@ def raise_concern(*, resident: Resident, by, text: str, carer: Carer | None = No
         raise ValidationError({"text": _("Write down the concern.")})
     with transaction.atomic():
         lock_record(resident)
-        _as_it_is_now(resident).check_writable()  # (closed meanwhile?)
+        now = _as_it_is_now(resident)
+        now.check_writable()  # (closed meanwhile?)
         concern = Concern.objects.create(
             resident=resident, carer=carer, text=text.strip(), recorded_by=by
         )
         send_resident_event_on_commit(resident=resident, event="resident.concern_raised")
+        notify_members(  # the care coordinator hears of it (issue 19)
+            users=[now.coordinator],
+            resident=now,
+            kind=Kind.CONCERN,
+            key=f"concern:{concern.pk}",
+            by=by,
+        )
     return concern
 
 
@@ -358,9 +371,13 @@ def carer_account(address: str):
 INVITATION_DAYS = 7
 
 
-def invite_carer(*, resident: Resident, carer: Carer, by) -> str:
-    """A team member invites a carer linked to the resident. Returns the token for the link
-    (sent by email); only its hash is stored. Earlier unused invitations stop working."""
+def invite_carer(
+    *, resident: Resident, carer: Carer, by, send: Callable[[str], None] | None = None
+) -> str:
+    """A team member invites a carer linked to the resident. Returns the token for the link;
+    only its hash is stored. `send(token)` mails the link, outside any transaction (a slow mail
+    server holds no lock): if it raises, the new invitation is withdrawn and the earlier one
+    keeps working; once it is sent, earlier unused invitations stop working."""
     require_member(team=resident.team, user=by)
     if not resident.carer_links.active().filter(carer=carer).exists():
         raise ValidationError({"carer": _("Choose a carer linked to this resident.")})
@@ -369,14 +386,20 @@ def invite_carer(*, resident: Resident, carer: Carer, by) -> str:
     check_carer_address(carer)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
-    with transaction.atomic():
-        carer.invitations.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-        CarerInvitation.objects.create(
-            carer=carer,
-            token_hash=_hash(token),
-            invited_by=by,
-            expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
-        )
+    invitation = CarerInvitation.objects.create(
+        carer=carer,
+        token_hash=_hash(token),
+        invited_by=by,
+        expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
+    )
+    if send is not None:
+        try:
+            send(token)
+        except BaseException:
+            CarerInvitation.objects.filter(pk=invitation.pk).update(expires_at=now)
+            raise
+    earlier = carer.invitations.filter(used_at__isnull=True, expires_at__gt=now)
+    earlier.exclude(pk=invitation.pk).update(expires_at=now)
     return token
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from clients.models import Carer, Concern, Consent, Resident
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import Team
+from kernteam.models import Membership, Team
 from kernteam.policy import roles_on
 from kernteam.roles import Role
 
@@ -61,6 +62,39 @@ def can_see_resident(*, user, resident: Resident) -> bool:
         return bool(roles)  # (no need to look at the consent)
     consent = resident.active_consent()
     return may_see(roles=roles, disciplines=consent.disciplines if consent else None)
+
+
+def visible_pairs(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of (user id, resident id) pairs, those where the user may see the resident now (`may_see`
+    on their active memberships of her team and her consent in force): three queries, however
+    many pairs. For lists that name residents of several teams to several people (the digest,
+    the bell)."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    team_of = dict(
+        Resident.objects.filter(pk__in={r for _, r in pairs}).values_list("pk", "team_id")
+    )
+    held: dict[tuple[int, int], set[str]] = {}
+    memberships = Membership.objects.active().filter(
+        team_id__in=set(team_of.values()), user_id__in={u for u, _ in pairs}, user__is_active=True
+    )
+    for user_id, team_id, role in memberships.values_list("user_id", "team_id", "role"):
+        held.setdefault((user_id, team_id), set()).add(role)
+    scope = dict(
+        Consent.objects.filter(resident_id__in=team_of, withdrawn_at__isnull=True).values_list(
+            "resident_id", "disciplines"
+        )
+    )
+    return {
+        (user_id, resident_id)
+        for user_id, resident_id in pairs
+        if resident_id in team_of
+        and may_see(
+            roles=held.get((user_id, team_of[resident_id]), set()),
+            disciplines=scope.get(resident_id),
+        )
+    }
 
 
 def resident_for_member(*, user, pk: int) -> Resident:

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # recovery codes
+    "django_tasks",
+    "django_tasks_db",
     "kernteam",
     "clients",
     "steps",
@@ -248,9 +250,22 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds: a stuck server fails the try
 # The sender of invitations and enrolment links (a carer sees this name in their inbox).
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kernteam <noreply@kernteam.localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Links in mails (notifications, invitations sent by the worker) start with this address.
+KERNTEAM_BASE_URL = env("KERNTEAM_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Background work (sending mail): Django's Tasks framework with its database backend, on
+# SQLite as on PostgreSQL; `manage.py worker` runs it (and plans the digests and reminders).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The members' daily digest goes out from this hour (Europe/Amsterdam) on.
+KERNTEAM_DIGEST_HOUR = env.int("KERNTEAM_DIGEST_HOUR", default=7)
 
 # `seed_demo` creates accounts with a published password: by default only on the embedded
 # SQLite database (KERNTEAM_DEMO=1 allows it elsewhere, e.g. for benchmarks), never under

@@ -31,6 +31,7 @@ from demo.data import (
 )
 from demo.drafts import Draft, make_draft, new_resident, write
 from demo.helpers import weighted
+from demo.notices import seed_notices
 from demo.offers import seed_offers, seed_referrals
 from demo.people import People, plan_carers
 from demo.scenario import seed_scenario
@@ -71,6 +72,8 @@ def seed(options: SeedOptions, log: Log = print) -> SeedResult:
                 added += seed_scenario(seeder.ctx, people.user("thea"))
             seed_referrals(seeder.ctx)
             seeder.ctx.ensure_next_meeting(today=spec_.slug == SCENARIO_TEAM)
+            if spec_.slug == SCENARIO_TEAM:
+                seed_notices(seeder.ctx)
         log(f"  {team.name}: {team.residents.count()} residents (+{added})")
         result.teams.append(team)
     result.logins = demo_logins(specs)

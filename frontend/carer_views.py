@@ -6,6 +6,7 @@ resident panel."""
 
 from __future__ import annotations
 
+import smtplib
 from dataclasses import dataclass
 
 from django import forms
@@ -166,19 +167,16 @@ def invite(request: HttpRequest, pk: int, carer: int) -> HttpResponse:
     """From the resident panel: invite a linked carer by email."""
     subject = resident_for_request(request, pk=pk)
     the_carer = get_object_or_404(Carer, pk=carer)
-    try:
-        token = invite_carer(resident=subject, carer=the_carer, by=request.user)
-    except (ValidationError, Refused) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
+
+    def send(token: str) -> None:
         link = request.build_absolute_uri(reverse("carer_accept", args=[token]))
         send_mail(
             subject=_("Invitation: see what the kernteam agreed for %(name)s")
             % {"name": subject.display_name},
             message=_(
-                "Dear %(carer)s,\n\nThe kernteam of %(name)s invites you to see what was agreed "
-                "and what is expected of you. Set your password with this link (valid for 7 "
-                "days, once):\n\n%(link)s\n\nKind regards,\n%(sender)s"
+                "Dear %(carer)s,\n\nThe kernteam of %(name)s invites you to see what was "
+                "agreed and what is expected of you. Set your password with this link (valid "
+                "for 7 days, once):\n\n%(link)s\n\nKind regards,\n%(sender)s"
             )
             % {
                 "carer": the_carer.first_name,
@@ -189,6 +187,22 @@ def invite(request: HttpRequest, pk: int, carer: int) -> HttpResponse:
             from_email=None,
             recipient_list=[the_carer.email],
         )
+
+    try:
+        # A mail that fails withdraws the new invitation: an earlier one keeps working.
+        invite_carer(resident=subject, carer=the_carer, by=request.user, send=send)
+    except (ValidationError, Refused) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except (smtplib.SMTPException, OSError) as exc:
+        messages.error(
+            request,
+            _(
+                "The e-mail to %(email)s could not be sent (%(error)s), so no invitation was "
+                "sent. Try again later."
+            )
+            % {"email": the_carer.email, "error": exc.__class__.__name__},
+        )
+    else:
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": the_carer.email})
     return board_changed(panel_response(request, subject), target="#resident-panel")
 

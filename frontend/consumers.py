@@ -151,6 +151,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if message["type"] == "board.event":
             await self.board_event(message)
             return
+        if message["type"] == "user.notice":
+            await self.user_notice(message)
+            return
         await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
@@ -193,6 +196,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
             {"slug": self.slug, "event": {"type": "member.changed", "at": time.time()}},
         )
         await self._send(html)  # (the board re-fetches, with what the roles show now)
+
+    async def user_notice(self, message: dict) -> None:
+        """A notice for this board's member (`kernteam.notices.notify`): the page's bell fetches
+        its count (kernteam.js). Nothing read here: the bell asks for itself."""
+        html = render_to_string("frontend/notices/bell_signal.html", {"at": time.time()})
+        await self._send(html)
 
     async def user_signed_out(self, message: dict) -> None:
         if message.get("session") == session_tag(self.scope["session"].session_key):

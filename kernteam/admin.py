@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from kernteam import admin_accounts  # noqa: F401  (the user list: second-factor actions)
-from kernteam.admin_base import NoDeleteAdmin
+from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin
 from kernteam.models import Membership, Team
+from kernteam.notices import Notice
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,3 +27,27 @@ class MembershipAdmin(NoDeleteAdmin):
     list_filter = ["role", "team"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "team__name"]
     autocomplete_fields = ["user", "team"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    """Mails that failed or wait for another try (issue 19): who, what kind, which try, why.
+    Never the resident or the digest's lines (`key` names the event by number only)."""
+
+    list_display = ["created_at", "user", "kind", "delivery", "mail_status", "mail_attempts"]
+    list_filter = ["mail_status", "kind", "delivery"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "key"]
+    fields = [
+        "user",
+        "kind",
+        "key",
+        "delivery",
+        "created_at",
+        "read_at",
+        "mail_status",
+        "mail_attempts",
+        "mail_next_try",
+        "mailed_at",
+        "mail_error",
+    ]

@@ -410,3 +410,6 @@ class AccessLogEntry(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.what}"
+
+
+from kernteam.notices import DigestRun, Notice, NoticePreference  # noqa: E402,F401

@@ -29,7 +29,7 @@ from kernteam.models import (
 )
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
-from steps import rules
+from steps import notify_events, rules
 from steps.models import AgreedAction, Goal, Kind, StepChange, Trajectory
 from steps.moves import not_from_here, transition_method
 from steps.outcomes import EventKind, record_for_move
@@ -114,6 +114,7 @@ def move_resident(
                 event_place=event_place,
             )
             _announce(trajectory, change)
+            notify_events.urgent_step_up(trajectory=trajectory, change=change, by=by)
     except ConcurrentTransition as exc:  # only without row locks (never on PostgreSQL)
         # (after the rollback: the history row written before the state went with it)
         raise _conflict(Trajectory.objects.get(resident_id=resident.pk)) from exc
@@ -286,6 +287,7 @@ def agree_action(
         action.meeting = meeting or deciding_meeting(team_id=resident.team_id)
         action.save()
         send_resident_event_on_commit(resident=resident, event="resident.action_added")
+        notify_events.action_agreed(action=action, by=by)
     return action
 
 

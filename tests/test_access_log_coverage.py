@@ -256,6 +256,13 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     "carer_action_undo": W(user="carer", kwargs=lambda w: {"pk": w.records["action"].pk}),
     "carer_concern": W(user="carer", data=lambda w: {"text": "Ze eet slecht"}),
     "carer_accept": NoResidentData("the carer's own name and a password form"),
+    "carer_notice_stop": NoResidentData("a carer stops a kind of e-mail: no resident named"),
+    "notice_settings": NoResidentData("the member's own notification choices"),
+    "notice_all_read": NoResidentData("marks the member's own notices read"),
+    "notice_bell": NoResidentData("the member's notices: initials and age, as in a mail"),
+    "notice_open": NoResidentData(
+        "a notice or digest: initials and age, as in a mail; the panel it leads to logs"
+    ),
     "carer_invite": W(kwargs=lambda w: {"carer": w.carer.pk}),
     "carer_link": (
         Visit(),  # the empty form: a read of the resident it is for
@@ -494,6 +501,9 @@ ADMIN_MODELS: dict[str, AdminPages | NoResidentData] = {
     "axes.accessfailurelog": NoResidentData("failed sign-ins"),
     "otp_totp.totpdevice": NoResidentData("second-factor devices"),
     "otp_static.staticdevice": NoResidentData("recovery codes"),
+    "kernteam.notice": NoResidentData("notifications' mail status; never the resident or lines"),
+    "clients.carernotice": NoResidentData("carers' mails' status; never the resident"),
+    "django_tasks_database.dbtaskresult": NoResidentData("background tasks: ids of notices"),
 }
 
 

@@ -180,6 +180,33 @@ def test_the_poh_invites_thea_by_email_and_the_link_works_once(client, daalhof, 
     assert signed_in.status_code == 302  # from now on, with her email address
 
 
+def test_a_mail_server_that_is_away_fails_no_request_and_the_earlier_invitation_works(
+    client, daalhof, ramakers, monkeypatch
+):
+    carer = carer_for(ramakers)
+    carer.email = "thea@example.nl"
+    carer.save()
+    client.force_login(daalhof.poh)
+    url = reverse("carer_invite", args=[ramakers.pk, carer.pk])
+    client.post(url, HTTP_HX_REQUEST="true")
+    [earlier] = mail.outbox
+
+    def away(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr("frontend.carer_views.send_mail", away)
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert (
+        "De e-mail aan thea@example.nl kon niet worden verstuurd (ConnectionRefusedError), "
+        "dus er is geen uitnodiging verstuurd. Probeer het later opnieuw."
+    ) in response.content.decode()
+    assert [i.usable for i in CarerInvitation.objects.order_by("pk")] == [True, False]
+    link = re.search(r"http://testserver(/mantelzorg/uitnodiging/\S+/)", earlier.body)[1]
+    client.logout()
+    assert client.get(link).status_code == 200  # the earlier link still works
+
+
 def test_an_invitation_expires_after_a_week(client, daalhof, ramakers):
     carer = carer_for(ramakers)
     carer.email = "thea@example.nl"

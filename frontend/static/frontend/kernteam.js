@@ -112,7 +112,8 @@ function typing() {
   return document.querySelector("#panel form.move-form, #panel .htmx-request") !== null;
 }
 
-document.addEventListener("htmx:wsAfterMessage", () => {
+document.addEventListener("htmx:wsAfterMessage", (event) => {
+  if (heardNotice(event.detail.message)) return; // for the bell, not the board
   const signal = document.getElementById("live-signal");
   if (!signal) return;
   // A member presents a resident (or one this member may not see: "focus_hidden"). A screen
@@ -438,4 +439,36 @@ window.addEventListener("offline", () => setLiveStatus("offline"));
 window.addEventListener("online", () => {
   // An open socket may have kept quiet meanwhile: a fresh one gets a status at once.
   if (liveSocket && currentSocket && currentSocket.readyState === WebSocket.OPEN) liveSocket.reconnect();
+});
+
+// --- The bell (issue 19) ------------------------------------------------------------------------
+// Its list is fetched each time it opens; its count at page load (hx-trigger="load") and when the
+// board's socket hears of a new notice for this member (consumers.py: user_notice).
+function refreshBell() {
+  const bell = document.getElementById("bell");
+  if (!bell || !window.htmx) return;
+  if (bell.open) {
+    htmx.ajax("GET", bell.dataset.list, { target: "#bell-list", swap: "innerHTML" });
+  } else {
+    htmx.ajax("GET", `${bell.dataset.list}?part=count`, { target: "#bell-summary", swap: "outerHTML" });
+  }
+}
+function heardNotice(message) {
+  if (typeof message !== "string" || !message.includes('id="bell-signal"')) return false;
+  refreshBell();
+  return true;
+}
+document.addEventListener("toggle", (event) => {
+  if (event.target.id === "bell" && event.target.open) refreshBell();
+}, true);
+// Closed again by a click elsewhere, or Escape (back on its button).
+document.addEventListener("click", (event) => {
+  const bell = document.getElementById("bell");
+  if (bell && bell.open && !bell.contains(event.target)) bell.open = false;
+});
+document.addEventListener("keydown", (event) => {
+  const bell = document.getElementById("bell");
+  if (event.key !== "Escape" || !bell || !bell.open) return;
+  bell.open = false;
+  bell.querySelector("summary").focus();
 });
