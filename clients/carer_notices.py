@@ -34,9 +34,12 @@ REVIEW_REMINDER_DAYS = 3
 
 
 class CarerKind(models.TextChoices):
-    ACTION = "action", gettext_lazy("A new task for me")
-    COORDINATOR = "coordinator", gettext_lazy("A new care coordinator")
-    REVIEW_SOON = "review_soon", gettext_lazy("Three days before the team looks again")
+    ACTION = "action", gettext_lazy("new tasks for you")
+    COORDINATOR = "coordinator", gettext_lazy("a new care coordinator")
+    REVIEW_SOON = (
+        "review_soon",
+        gettext_lazy("a reminder before the team looks at your family member again"),
+    )
 
 
 class CarerNotice(Outbox):

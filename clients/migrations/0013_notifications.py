@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('mail_next_try', models.DateTimeField(blank=True, null=True)),
                 ('mailed_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
                 ('mail_error', models.CharField(blank=True, max_length=300, verbose_name='why it failed')),
-                ('kind', models.CharField(choices=[('action', 'A new task for me'), ('coordinator', 'A new care coordinator'), ('review_soon', 'Three days before the team looks again')], max_length=16)),
+                ('kind', models.CharField(choices=[('action', 'new tasks for you'), ('coordinator', 'a new care coordinator'), ('review_soon', 'a reminder before the team looks at your family member again')], max_length=16)),
                 ('key', models.CharField(max_length=80)),
                 ('on', models.DateField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             name='CarerNoticeStop',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('action', 'A new task for me'), ('coordinator', 'A new care coordinator'), ('review_soon', 'Three days before the team looks again')], max_length=16)),
+                ('kind', models.CharField(choices=[('action', 'new tasks for you'), ('coordinator', 'a new care coordinator'), ('review_soon', 'a reminder before the team looks at your family member again')], max_length=16)),
                 ('stopped_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('carer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notice_stops', to='clients.carer')),
             ],

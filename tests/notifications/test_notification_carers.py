@@ -105,7 +105,7 @@ def test_a_new_task_for_the_carer_is_mailed_without_what_it_is(daalhof, family):
     assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert (
-        "Wilt u deze e-mails niet meer krijgen (Een nieuwe taak voor mij)? Klik hier:"
+        "Wilt u deze e-mails niet meer krijgen (nieuwe taken voor u)? Klik hier:"
     ) in message.body
     assert resolve(urlsplit(link).path).url_name == "carer_notice_stop"
     token = link.rstrip("/").rsplit("/", 1)[1]
@@ -128,7 +128,7 @@ def test_a_new_care_coordinator_is_mailed(daalhof, family):
         f"en hoe u die bereikt:\n{PORTAL}\n"
     ) in message.body
     assert_plain_and_private(message, resident, daalhof.poh.last_name)
-    assert "(Een nieuwe zorgcoördinator)? Klik hier:" in message.body
+    assert "(een nieuwe zorgcoördinator)? Klik hier:" in message.body
 
 
 def test_three_days_before_the_review_the_carer_is_invited_to_send_a_concern(
@@ -157,7 +157,9 @@ def test_three_days_before_the_review_the_carer_is_invited_to_send_a_concern(
         f"weten? Stuur het vóór die dag:\n{concern}\n"
     ) in message.body
     assert_plain_and_private(message, resident)
-    assert "(Drie dagen voordat het team weer kijkt)? Klik hier:" in message.body
+    assert (
+        "(een herinnering voordat het team weer naar uw naaste kijkt)? Klik hier:" in message.body
+    )
 
 
 def test_nothing_while_the_consent_does_not_share_with_carers(daalhof, family):
