@@ -84,6 +84,9 @@ def test_the_nurse_sets_up_her_authenticator_app_with_her_link(browser, server, 
     screenshot(page, "two-factor-recovery-codes-phone")
     page.get_by_role("link", name="Ik heb ze bewaard: verder").click()
     page.get_by_role("heading", name="Mijn kernteams").wait_for()
+    # (the bell fetches its count as the page loads; the answer renews the session's cookie,
+    # so it must be in before the cookies go, or "another day" would still be signed in)
+    page.locator("#bell-summary[data-unread]").wait_for(state="attached")
 
     # another day, without her phone
     page.context.clear_cookies()
