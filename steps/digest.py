@@ -40,7 +40,7 @@ def digest_key(day: datetime.date) -> str:
 
 
 def due_lines(*, team: Team, day: datetime.date) -> dict[int, list[dict]]:
-    """{user id: lines} for the members of one team: what is due on `day`. Six queries."""
+    """{user id: lines} for the members of one team: what is due on `day`. Seven queries."""
     roles: dict[int, set[str]] = defaultdict(set)
     for user_id, role in (
         Membership.objects.active().filter(team=team).values_list("user_id", "role")
