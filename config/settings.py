@@ -261,6 +261,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kernteam <noreply@kernte
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Links in mails (notifications, invitations sent by the worker) start with this address.
 KERNTEAM_BASE_URL = env("KERNTEAM_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The FHIR base: resource ids (fullUrl), the canonical URLs of Kernteam's own code systems and
+# extensions, and the read-only FHIR addresses this server answers (`<base><Type>/<id>`).
+# Stable: an integrator's server stores these addresses.
+KERNTEAM_FHIR_BASE = (
+    env("KERNTEAM_FHIR_BASE", default=f"{KERNTEAM_BASE_URL}/fhir").rstrip("/") + "/"
+)
 # Background work (sending mail): Django's Tasks framework with its database backend, on
 # SQLite as on PostgreSQL; `manage.py worker` runs it (and plans the digests and reminders).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -33,7 +33,7 @@ from tests.factories import carer_for, open_meeting, score
 
 pytestmark = pytest.mark.django_db
 
-BASE = "https://kernteam.example/api/v1/"
+BASE = "http://127.0.0.1:8000/fhir/"  # settings.KERNTEAM_FHIR_BASE (default)
 # One query for the residents (with trajectory, team and coordinator), one per prefetched
 # relation: history, memberships, carer links, goals, actions, assessments, consents.
 QUERIES = 8
@@ -76,7 +76,7 @@ REQUIRED_CODES = {
 def export(residents=None) -> dict:
     if residents is None:
         residents = Resident.objects.all()
-    return export_bundle(residents=residents, base_url=BASE)
+    return export_bundle(residents=residents)
 
 
 def of_type(bundle: dict, resource_type: str) -> list[dict]:
@@ -297,11 +297,11 @@ def test_every_reference_resolves_to_an_entry(rich, resident_in):
     assert len(full_urls) == len(set(full_urls))
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        assert entry["fullUrl"] == f"{BASE}fhir/{resource['resourceType']}/{resource['id']}"
+        assert entry["fullUrl"] == f"{BASE}{resource['resourceType']}/{resource['id']}"
     found = references(bundle)
     assert len(found) > 50
     for reference in found:
-        assert f"{BASE}fhir/{reference}" in full_urls, reference
+        assert f"{BASE}{reference}" in full_urls, reference
 
 
 # --- round trip -------------------------------------------------------------------------------

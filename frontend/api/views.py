@@ -524,7 +524,7 @@ def resident_fhir(request, pk: int):
 
     subject = api_resident(request, pk, action=AccessLogEntry.Action.EXPORT)
     bundle = export_bundle(
-        residents=Resident.objects.filter(pk=subject.pk), base_url=_base_url(request)
+        residents=Resident.objects.filter(pk=subject.pk), bundle_type=_bundle_type(request)
     )
     return Response(bundle, content_type="application/fhir+json")
 
@@ -547,15 +547,21 @@ def team_fhir(request, slug: str):
         [(found, pk) for pk in chosen.values_list("pk", flat=True)],
         action=AccessLogEntry.Action.EXPORT,
     )
-    bundle = export_bundle(residents=chosen, base_url=_base_url(request))
+    bundle = export_bundle(residents=chosen, bundle_type=_bundle_type(request))
     return Response(bundle, content_type="application/fhir+json")
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/api/v1/")
+def _bundle_type(request) -> str:
+    """`?type=transaction` (PUT per entry, for loading into a FHIR server); else a collection."""
+    from steps.fhir.bundle import BUNDLE_TYPES
+
+    chosen = request.query_params.get("type", "collection")
+    if chosen not in BUNDLE_TYPES:
+        raise serializers.ValidationError({"type": [str(_("Choose collection or transaction."))]})
+    return chosen
 
 
 def _member_of(user_id: int | None):

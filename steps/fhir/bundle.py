@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 
 from clients.models import Assessment, CarerLink, Consent, Resident
 from kernteam.models import Membership
-from steps.fhir import episode, people, plan, records
-from steps.fhir.context import Resource, Shared
+from steps.fhir import care, episode, people, plan, records
+from steps.fhir.context import Resource, Shared, fhir_base
 from steps.models import AgreedAction, Goal, StepChange
 
+BundleType = Literal["collection", "transaction"]
+BUNDLE_TYPES: tuple[str, ...] = ("collection", "transaction")
 
-def export_bundle(*, residents: QuerySet[Resident], base_url: str) -> dict:
-    """A FHIR R4 Bundle (type 'collection') with, for every resident in `residents`, the
-    Patient, EpisodeOfCare, CareTeam, CarePlan, Goals, Tasks, Observations and Consents, and
-    once each the Practitioners and RelatedPersons they refer to, as JSON-ready dicts.
+
+def export_bundle(*, residents: QuerySet[Resident], bundle_type: BundleType = "collection") -> dict:
+    """A FHIR R4 Bundle with, for every resident in `residents`, the Patient, EpisodeOfCare,
+    CareTeam, CarePlan, Goals, Tasks, Observations, Consents and the care records around the
+    steps (`care`), and once each the Practitioners, RelatedPersons and offers they refer to,
+    as JSON-ready dicts. Every entry's fullUrl is `<KERNTEAM_FHIR_BASE><Type>/<id>`.
+
+    `bundle_type="transaction"`: every entry carries `request: PUT <Type>/<id>`, so a FHIR
+    server can load the bundle, and load it again, without duplicates.
 
     Runs a constant number of SQL queries whatever the number of residents. The caller filters
     `residents` by the access policy and writes the access log."""
-    base = base_url if base_url.endswith("/") else base_url + "/"
+    base = fhir_base()
     shared = Shared()
     resources: list[Resource] = []
     with translation.override(None):  # displays are the canonical (English) labels
@@ -27,15 +36,21 @@ def export_bundle(*, residents: QuerySet[Resident], base_url: str) -> dict:
             resources += resident_resources(resident=resident, shared=shared)
         resources += [people.practitioner(user=user) for user in shared.practitioners.values()]
         resources += [people.related_person(related=r) for r in shared.related.values()]
+        resources += care.shared_resources(shared=shared)
     return {
         "resourceType": "Bundle",
-        "type": "collection",
+        "type": bundle_type,
         "timestamp": timezone.localtime().isoformat(),
-        "entry": [
-            {"fullUrl": f"{base}fhir/{r['resourceType']}/{r['id']}", "resource": r}
-            for r in resources
-        ],
+        "entry": [entry(resource=r, base=base, bundle_type=bundle_type) for r in resources],
     }
+
+
+def entry(*, resource: Resource, base: str, bundle_type: BundleType) -> dict:
+    url = f"{resource['resourceType']}/{resource['id']}"
+    result: dict[str, object] = {"fullUrl": base + url, "resource": resource}
+    if bundle_type == "transaction":
+        result["request"] = {"method": "PUT", "url": url}
+    return result
 
 
 def with_related(residents: QuerySet[Resident]) -> QuerySet[Resident]:
@@ -71,6 +86,7 @@ def with_related(residents: QuerySet[Resident]) -> QuerySet[Resident]:
             ),
         ),
         Prefetch("consents", queryset=Consent.objects.order_by("given_on", "pk")),
+        *care.prefetches(),
     )
 
 
@@ -99,4 +115,5 @@ def resident_resources(*, resident: Resident, shared: Shared) -> list[Resource]:
     resources += [
         records.consent(consent=consent, resident=resident) for consent in resident.consents.all()
     ]
+    resources += care.resident_resources(resident=resident, shared=shared)
     return resources

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from clients.models import Carer, CarerLink, Resident
@@ -13,6 +14,11 @@ from steps.fhir.codes import EXT_GIVEN_QUALIFIER
 
 Resource = dict[str, object]
 Reference = dict[str, str]
+
+
+def fhir_base() -> str:
+    """settings.KERNTEAM_FHIR_BASE, ending in '/': fullUrl = base + 'Patient/resident-12'."""
+    return settings.KERNTEAM_FHIR_BASE.rstrip("/") + "/"
 
 
 def reference(resource_type: str, resource_id: str) -> Reference:
@@ -92,6 +98,7 @@ class Shared:
 
     practitioners: dict[int, object] = field(default_factory=dict)  # user pk -> user
     related: dict[tuple[int, int], RelatedCarer] = field(default_factory=dict)
+    offers: dict[int, object] = field(default_factory=dict)  # offer pk -> offer (see `care`)
 
     def practitioner(self, user) -> Reference:
         self.practitioners.setdefault(user.pk, user)
