@@ -30,6 +30,7 @@ handler404 = "frontend.api.errors.not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("fhir/", include("frontend.api.fhir_urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("teams/<slug:slug>/board/", views.board, name="board"),

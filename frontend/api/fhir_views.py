@@ -1,0 +1,1 @@
+"""Read-only FHIR addresses (issue 20)."""

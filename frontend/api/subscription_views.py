@@ -1,0 +1,1 @@
+"""FHIR R4 Subscriptions for integrators (issue 20)."""
