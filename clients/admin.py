@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients.carer_notices import CarerNotice
@@ -13,6 +15,7 @@ from clients.models import (
     MedicationReview,
     Resident,
 )
+from clients.subscriptions import Subscription, SubscriptionDelivery
 from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
 
 
@@ -176,4 +179,75 @@ class CarerNoticeAdmin(ReadOnlyAdmin):
         "mail_next_try",
         "mailed_at",
         "mail_error",
+    ]
+
+
+# --- integrators' subscriptions (issue 20): the delivery log, never the secret or a resident
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    """An integrator's subscription (made, read and stopped through the FHIR API) and a link to
+    its delivery log. The secret is never shown; nor are the residents of the deliveries."""
+
+    list_display = ["pk", "team", "owner", "endpoint", "status", "created_at", "ended_at"]
+    list_filter = ["status", "team"]
+    list_select_related = ["team", "owner"]
+    fields = [
+        "team",
+        "owner",
+        "endpoint",
+        "criteria",
+        "reason",
+        "status",
+        "error",
+        "created_at",
+        "ended_at",
+        "delivery_log",
+    ]
+    readonly_fields = ["delivery_log"]
+
+    @admin.display(description=_("delivery log"))
+    def delivery_log(self, obj: Subscription) -> str:
+        url = reverse("admin:clients_subscriptiondelivery_changelist")
+        counts = {
+            status: obj.deliveries.filter(status=status).count()
+            for status in ("sent", "pending", "failed")
+        }
+        return format_html(
+            '<a href="{}?subscription__id__exact={}">{}</a>',
+            url,
+            obj.pk,
+            _("%(sent)s sent, %(pending)s waiting, %(failed)s failed") % counts,
+        )
+
+
+@admin.register(SubscriptionDelivery)
+class SubscriptionDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: per notification its status, times, tries and the last HTTP status."""
+
+    list_display = [
+        "created_at",
+        "subscription",
+        "event",
+        "status",
+        "attempts",
+        "first_try_at",
+        "sent_at",
+        "last_status_code",
+        "error",
+    ]
+    list_filter = ["status", "subscription"]
+    list_select_related = ["subscription__team"]
+    fields = [
+        "subscription",
+        "event",
+        "status",
+        "attempts",
+        "created_at",
+        "first_try_at",
+        "next_try",
+        "sent_at",
+        "last_status_code",
+        "error",
     ]

@@ -66,6 +66,13 @@ def reads_care_planning(*, user, resident: Resident) -> bool:
     return _covered(roles_on(team=resident.team, user=user) & READERS, resident)
 
 
+def reads_with(*, roles: set[str] | frozenset[str], disciplines: list[str] | None) -> bool:
+    """The reading rule without a query: `roles` on her team, `disciplines` the consent in
+    force names (None: no consent in force). For a caller that has both already (the FHIR
+    export, over many residents)."""
+    return may_see(roles=set(roles) & READERS, disciplines=disciplines)
+
+
 def _covered(roles: set[str], resident: Resident) -> bool:
     """Some of these roles may see the resident (`clients.visibility.may_see`)."""
     if not roles:

@@ -570,3 +570,4 @@ from clients.care_planning import CarePlanning  # noqa: E402,F401
 from clients.carer_notices import CarerNotice, CarerNoticeStop  # noqa: E402,F401
 from clients.casefinding import Candidate, CasefindingRound  # noqa: E402,F401
 from clients.medication import MedicationReview  # noqa: E402,F401
+from clients.subscriptions import Subscription, SubscriptionDelivery  # noqa: E402,F401

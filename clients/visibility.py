@@ -48,7 +48,12 @@ def send_resident_event_on_commit(*, resident: Resident, event: str, **extra) ->
     """A live event about a resident (`event`, e.g. "resident.moved") to their team's boards,
     after commit.
     It carries the consent's scope at that moment, so each board names the resident only to
-    members who may see them (`may_see`)."""
+    members who may see them (`may_see`).
+    Also the hook of the integrators' subscriptions: inside the caller's transaction, a
+    delivery for each subscription that may hear of her (`note_resident_changed`)."""
+    from clients.subscription_delivery import note_resident_changed  # (it imports this module)
+
+    note_resident_changed(resident=resident, event=event)
     send_team_event_on_commit(
         team_id=resident.team_id,
         event={"type": event, "resident": resident.pk, **extra},

@@ -267,6 +267,12 @@ KERNTEAM_BASE_URL = env("KERNTEAM_BASE_URL", default="http://127.0.0.1:8000").rs
 KERNTEAM_FHIR_BASE = (
     env("KERNTEAM_FHIR_BASE", default=f"{KERNTEAM_BASE_URL}/fhir").rstrip("/") + "/"
 )
+# Subscriptions (change notifications) post to https endpoints only; this allows
+# http://127.0.0.1 / localhost as well (a receiver on the same machine, the tests'), never
+# another host.
+KERNTEAM_WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool(
+    "KERNTEAM_WEBHOOK_ALLOW_HTTP_LOCALHOST", default=False
+)
 # Background work (sending mail): Django's Tasks framework with its database backend, on
 # SQLite as on PostgreSQL; `manage.py worker` runs it (and plans the digests and reminders).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

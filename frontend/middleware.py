@@ -32,7 +32,7 @@ class SecondFactorMiddleware:
     password only reaches the page that asks for the code (or sets up the app) and sign-out."""
 
     # The API answers for itself: a session owing its second factor is not signed in there.
-    OPEN = ("/accounts/", "/static/", "/i18n/", "/healthz/", "/api/")
+    OPEN = ("/accounts/", "/static/", "/i18n/", "/healthz/", "/api/", "/fhir/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -5,12 +5,25 @@ from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin
 from kernteam.models import Membership, Team
 from kernteam.notices import Notice
 
+MEMBERSHIP_FIELDS = [
+    "team",
+    "user",
+    "role",
+    "organisation",
+    "phone",
+    "agb_code",
+    "uzi_number",
+    "started_on",
+    "ended_on",
+]
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     can_delete = False
     autocomplete_fields = ["user"]
+    fields = [name for name in MEMBERSHIP_FIELDS if name != "team"]
 
 
 @admin.register(Team)
@@ -25,8 +38,17 @@ class TeamAdmin(NoDeleteAdmin):
 class MembershipAdmin(NoDeleteAdmin):
     list_display = ["user", "team", "role", "organisation", "started_on", "ended_on"]
     list_filter = ["role", "team"]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "team__name"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "team__name",
+        "agb_code",
+        "uzi_number",
+    ]
     autocomplete_fields = ["user", "team"]
+    # the AGB code and UZI number: the person's identifiers on the FHIR Practitioner
+    fields = MEMBERSHIP_FIELDS
 
 
 @admin.register(Notice)

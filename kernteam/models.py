@@ -6,14 +6,14 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from kernteam.events import send_user_event_on_commit
-from kernteam.roles import ROLE_PRECEDENCE, Role
+from kernteam.roles import INTEGRATIONS, ROLE_PRECEDENCE, Role
 from kernteam.undeletable import AppendOnly, Undeletable, UndeletableQuerySet
 
 
@@ -124,9 +124,23 @@ class MembershipQuerySet(UndeletableQuerySet):
     def active(self) -> MembershipQuerySet:
         return self.filter(ended_on__isnull=True)
 
+    def of_people(self) -> MembershipQuerySet:
+        """Not the memberships of integration accounts (a system's account, not a person on
+        the team: `kernteam.roles.INTEGRATIONS`)."""
+        return self.exclude(user__groups__name=INTEGRATIONS)
+
+
+# A health professional's identifiers, exported on the FHIR Practitioner when known: the AGB
+# code (Vektis, 8 digits) and the UZI number of the person's UZI card (CIBG, 9 digits).
+AGB_CODE = RegexValidator(r"^[0-9]{8}\Z", _("An AGB code consists of 8 digits."), "agb_code")
+UZI_NUMBER = RegexValidator(r"^[0-9]{9}\Z", _("A UZI number consists of 9 digits."), "uzi_number")
+
 
 class Membership(Undeletable, models.Model):
-    """A person holding a role on a team. Leaving a team ends the membership; it is kept."""
+    """A person holding a role on a team. Leaving a team ends the membership; it is kept.
+
+    The AGB code and UZI number belong to the person, not to the role: optional, and the same
+    on all of one person's memberships (`clean`)."""
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
     user = models.ForeignKey(
@@ -137,6 +151,20 @@ class Membership(Undeletable, models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     started_on = models.DateField(_("started on"), default=timezone.localdate)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    agb_code = models.CharField(
+        _("AGB code"),
+        max_length=8,
+        blank=True,
+        validators=[AGB_CODE],
+        help_text=_("The person's AGB code (8 digits), if known."),
+    )
+    uzi_number = models.CharField(
+        _("UZI number"),
+        max_length=9,
+        blank=True,
+        validators=[UZI_NUMBER],
+        help_text=_("The number on the person's UZI card (9 digits), if known."),
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -164,13 +192,51 @@ class Membership(Undeletable, models.Model):
         )
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
-            raise ValidationError(
-                {
-                    "ended_on": _("The membership cannot end before it began (%(since)s).")
-                    % {"since": shown_date(self.started_on)}
+            errors["ended_on"] = _("The membership cannot end before it began (%(since)s).") % {
+                "since": shown_date(self.started_on)
+            }
+        errors |= self.identifier_problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def identifier_problems(self) -> dict[str, str]:
+        """An AGB code or UZI number is the person's: the same on all her memberships, and no
+        other person's (her FHIR Practitioner carries it; a server finds her by it)."""
+        problems: dict[str, str] = {}
+        if not self.user_id:
+            return problems
+        others = Membership.objects.exclude(pk=self.pk).select_related("team", "user")
+        messages = {
+            "agb_code": (
+                _(
+                    "This person has AGB code %(value)s on %(membership)s: an AGB code belongs "
+                    "to the person, not to the role."
+                ),
+                _("This AGB code is recorded for another person (%(person)s)."),
+            ),
+            "uzi_number": (
+                _(
+                    "This person has UZI number %(value)s on %(membership)s: a UZI number "
+                    "belongs to the person, not to the role."
+                ),
+                _("This UZI number is recorded for another person (%(person)s)."),
+            ),
+        }
+        for field, (differs, taken) in messages.items():
+            value = getattr(self, field)
+            if not value:
+                continue
+            own = others.filter(user_id=self.user_id).exclude(**{field: ""})
+            if other := own.exclude(**{field: value}).first():
+                problems[field] = differs % {
+                    "value": getattr(other, field),
+                    "membership": f"{other.team} ({other.get_role_display()})",
                 }
-            )
+            elif other := others.filter(**{field: value}).exclude(user_id=self.user_id).first():
+                problems[field] = taken % {"person": person_name(other.user)}
+        return problems
 
 
 def person_name(user) -> str:

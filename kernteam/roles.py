@@ -46,3 +46,9 @@ LOG_OFFICERS = "log officers"
 # team and of the region as a whole. Membership of this Django group grants it; aggregates
 # only, never a resident's data.
 PROGRAMME_OFFICE = "programme office"
+
+# Not a team role either: an integration account (a GP information system's connector, the
+# regional data platform) is a member account of a team that is also in this Django group. It
+# may subscribe to changes of its team's residents (FHIR Subscriptions, issue 20); what it may
+# see is its role's, like any member's.
+INTEGRATIONS = "integrations"

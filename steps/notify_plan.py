@@ -2,7 +2,8 @@
 digests (once a day: `DigestRun`), the coordinators' meeting reminders (7 days and 1 day
 before) and the carers' reminders (3 days before the team looks at their family member again;
 each reminder also later within its window, should the worker have been down on the day);
-and, at any hour, the mails whose task got lost or whose worker died (`kernteam.outbox.recover`).
+and, at any hour, the mails whose task got lost or whose worker died (`kernteam.outbox.recover`),
+and the same for the integrators' notifications (`clients.subscription_delivery.recover`).
 
 Every step is idempotent (a unique row per person, kind and event): two workers, or a restart,
 plan the same morning once."""
@@ -16,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from clients import subscription_delivery
 from clients.carer_notices import (
     REVIEW_REMINDER_DAYS,
     CarerKind,
@@ -60,7 +62,7 @@ def plan(*, now: datetime.datetime | None = None) -> dict[str, int]:
 def _recover() -> int:
     members = recover(model=Notice, requeue=lambda pk, when: enqueue_mail(pk))
     carers = recover(model=CarerNotice, requeue=lambda pk, when: enqueue_carer_mail(pk))
-    return members + carers
+    return members + carers + subscription_delivery.recover()
 
 
 def draft_agenda_size(meeting: Meeting) -> int:

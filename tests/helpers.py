@@ -157,3 +157,37 @@ def build_team(neighbourhood: str, with_roles=tuple(Role.values)) -> Team:
         else:
             members[role] = None
     return Team(team=team, **members)
+
+
+def export_reader(residents):
+    """Whom a test's FHIR bundle is for: a GP of the first resident's team, who reads all the
+    export holds (her roles read now, so the export asks no query for them); anonymous when the
+    team has no GP (she then reads no PZP)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from kernteam.models import Membership
+    from kernteam.policy import member_roles
+
+    first = residents.order_by("pk").first()
+    gp = (
+        Membership.objects.active()
+        .filter(team_id=first.team_id, role=Role.GP)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+        if first is not None
+        else None
+    )
+    if gp is None:
+        return AnonymousUser()
+    member_roles(gp.user)
+    return gp.user
+
+
+def fhir_export(residents, *, bundle_type: str = "collection") -> dict:
+    """`export_bundle` for these residents, read by a GP of their team (`export_reader`)."""
+    from steps.fhir import export_bundle
+
+    return export_bundle(
+        residents=residents, reader=export_reader(residents), bundle_type=bundle_type
+    )

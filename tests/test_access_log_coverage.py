@@ -396,6 +396,27 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
         ),
     ),
     "api-team-offers": NoResidentData("the catalogue of local offers: providers, not residents"),
+    # the FHIR read addresses (issue 20 §1): one resource of the export (an export of its
+    # resident, as the bundles), $everything, and the published code systems and extensions
+    "fhir-read": Visit(
+        action="export",
+        kwargs=lambda w: {
+            "resource_type": "Task",
+            "resource_id": f"action-{w.records['action'].pk}",
+        },
+        **API,
+    ),
+    "fhir-everything": Visit(
+        action="export", kwargs=lambda w: {"resource_id": f"resident-{w.janssen.pk}"}, **API
+    ),
+    "fhir-code-system": NoResidentData("a published code system: codes and their labels"),
+    "fhir-structure-definition": NoResidentData("a published extension's definition"),
+    "fhir-unknown": NoResidentData("answers 404 for an address nothing answers"),
+    # integrators' subscriptions (issue 20 §2): an endpoint, criteria and a status per
+    # subscription; the deliveries name residents only to the receiver, which fetches them
+    # with its own token (logged as any read)
+    "fhir-subscriptions": NoResidentData("an integrator's subscriptions: no resident data"),
+    "fhir-subscription": NoResidentData("an integrator's subscription: no resident data"),
     "api-referrals": ProvenBy(
         ("tests.test_api_referrals::test_reads_and_writes_of_referrals_are_in_the_access_log",)
     ),
@@ -503,6 +524,10 @@ ADMIN_MODELS: dict[str, AdminPages | NoResidentData] = {
     "otp_static.staticdevice": NoResidentData("recovery codes"),
     "kernteam.notice": NoResidentData("notifications' mail status; never the resident or lines"),
     "clients.carernotice": NoResidentData("carers' mails' status; never the resident"),
+    "clients.subscription": NoResidentData("integrators' subscriptions; never the secret"),
+    "clients.subscriptiondelivery": NoResidentData(
+        "the delivery log: status, times, tries, HTTP status; never the resident"
+    ),
     "django_tasks_database.dbtaskresult": NoResidentData("background tasks: ids of notices"),
 }
 

@@ -133,7 +133,8 @@ def test_a_move_asks_the_database_each_thing_once(daalhof, resident_in):
     sweep, the user's other tokens, to delete expired ones), the caller's memberships (who may
     use the API, see the resident and take the transition), the resident; then in one
     transaction the lock with the meeting that takes decisions now (a subquery of it), the
-    history row and the new state; then the access-log entry. (Inside the test's transaction
+    history row and the new state, and the subscriptions to notify of the change; then the
+    access-log entry. (Inside the test's transaction
     BEGIN/COMMIT are a savepoint.)"""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -145,12 +146,13 @@ def test_a_move_asks_the_database_each_thing_once(daalhof, resident_in):
     sql = [q["sql"] for q in queries.captured_queries]
     reads = {"knox_authtoken": 2, "kernteam_membership": 1, "clients_resident": 1}
     reads["kernteam_meeting"] = 1
+    reads["clients_subscription"] = 1  # (whom to notify of the change: issue 20)
     for table, times in reads.items():
         assert sum(f'FROM "{table}"' in q for q in sql) == times, (table, sql)
     assert sum(q.startswith("SAVEPOINT") for q in sql) == 1, sql
     locking = [q for q in sql if 'FROM "steps_trajectory"' in q]
     assert len(locking) == 1 and 'FROM "kernteam_meeting"' in locking[0], sql
-    assert len(sql) == 10, sql
+    assert len(sql) == 11, sql
 
 
 @pytest.mark.parametrize(

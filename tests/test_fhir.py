@@ -19,7 +19,14 @@ from clients.services import raise_concern, record_assessment, record_consent
 from demo import region as demo
 from steps import meetings
 from steps.fhir import export_bundle
-from steps.fhir.codes import EXT_STEP_CHANGE, naming_system
+from steps.fhir.codes import (
+    CS_INSTRUMENT,
+    CS_STATE,
+    CS_TEAM_ROLE,
+    EXT_STEP_CHANGE,
+    KERNTEAM,
+    naming_system,
+)
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
 from steps.services import (
     add_goal,
@@ -30,13 +37,17 @@ from steps.services import (
     signal_resident,
 )
 from tests.factories import carer_for, open_meeting, score
+from tests.helpers import export_reader
 
 pytestmark = pytest.mark.django_db
 
 BASE = "http://127.0.0.1:8000/fhir/"  # settings.KERNTEAM_FHIR_BASE (default)
 # One query for the residents (with trajectory, team and coordinator), one per prefetched
-# relation: history, memberships, carer links, goals, actions, assessments, consents.
-QUERIES = 8
+# relation: history (with each move's outcome event), memberships, carer links, goals, actions,
+# assessments, consents; one for the practitioners' identifiers (AGB, UZI); one each for the
+# care records (`steps.fhir.care`): PZP versions, medication reviews, outcome events, referrals
+# with their offer, own-goal versions. The reader's roles are known (as in an API request).
+QUERIES = 14
 
 # Codes from required bindings, which fhir.resources does not check.
 REQUIRED_CODES = {
@@ -73,10 +84,10 @@ REQUIRED_CODES = {
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def export(residents=None) -> dict:
+def export(residents=None, *, reader=None) -> dict:
     if residents is None:
         residents = Resident.objects.all()
-    return export_bundle(residents=residents)
+    return export_bundle(residents=residents, reader=reader or export_reader(residents))
 
 
 def of_type(bundle: dict, resource_type: str) -> list[dict]:
@@ -87,6 +98,10 @@ def of_type(bundle: dict, resource_type: str) -> list[dict]:
 
 def by_id(bundle: dict, resource_type: str) -> dict[str, dict]:
     return {r["id"]: r for r in of_type(bundle, resource_type)}
+
+
+def by_prefix(bundle: dict, resource_type: str, prefix: str) -> dict[str, dict]:
+    return {key: r for key, r in by_id(bundle, resource_type).items() if key.startswith(prefix)}
 
 
 def references(node) -> list[str]:
@@ -238,6 +253,7 @@ def test_the_bundle_and_every_resource_validate_with_fhir_resources(rich, reside
     assert types == {
         "Patient", "EpisodeOfCare", "CareTeam", "CarePlan", "Goal", "Task", "Observation",
         "Consent", "Practitioner", "RelatedPerson",
+        "Encounter",  # (her admission's outcome event: `steps.fhir.care`)
     }  # fmt: skip
 
 
@@ -402,7 +418,7 @@ def test_goals_actions_scores_and_consents_survive_the_round_trip(rich, daalhof)
         flag = observation["interpretation"][0]["coding"][0]["code"]
         assert flag == ("H" if assessment.above_cutoff else "N")
         codes = {(c["system"], c["code"]) for c in observation["code"]["coding"]}
-        assert ("https://kernteam.nl/fhir/CodeSystem/instrument", assessment.instrument) in codes
+        assert (CS_INSTRUMENT, assessment.instrument) in codes
         performer = ref("Practitioner", f"practitioner-{assessment.assessed_by_id}")
         assert observation["performer"] == [performer]
     half = next(o for o in observations.values() if o["code"]["text"] == "ISAR-PC")
@@ -416,6 +432,7 @@ def test_goals_actions_scores_and_consents_survive_the_round_trip(rich, daalhof)
     for record in rich.consents.all():
         exported = consents[f"consent-{record.pk}"]
         assert exported["status"] == ("inactive" if record.withdrawn_at else "active")
+        assert exported["provision"]["type"] == "deny"
         rules = exported["provision"]["provision"]
         permitted = [
             coding["code"]
@@ -445,7 +462,8 @@ def test_the_care_team_holds_the_active_members_and_linked_carers(rich, daalhof)
     codes = [(c["system"], c["code"]) for c in gp_role["coding"]]
     assert codes == [
         ("http://snomed.info/sct", "62247001"),
-        ("https://kernteam.nl/fhir/CodeSystem/team-role", "gp"),
+        ("http://fhir.nl/fhir/NamingSystem/uzi-rolcode", "01.015"),
+        (CS_TEAM_ROLE, "gp"),
     ]
 
     related = by_id(bundle, "RelatedPerson")
@@ -455,6 +473,7 @@ def test_the_care_team_holds_the_active_members_and_linked_carers(rich, daalhof)
         ("http://terminology.hl7.org/CodeSystem/v3-RoleCode", "NBOR"),
         ("urn:oid:2.16.840.1.113883.2.4.3.11.22.472", "19"),
         ("http://snomed.info/sct", "407542009"),
+        ("urn:oid:2.16.840.1.113883.2.4.3.11.60.40.4.23.1", "100001"),
     }
     assert neighbour["telecom"] == [
         {"system": "phone", "value": "043 123 4567"},
@@ -471,8 +490,9 @@ def test_a_demo_team_survives_the_round_trip(demo_team):
     bundle = export(demo_team)
     Bundle.model_validate(bundle)
     episodes = {e["patient"]["reference"]: e for e in of_type(bundle, "EpisodeOfCare")}
-    tasks, goals = by_id(bundle, "Task"), by_id(bundle, "Goal")
-    observations = by_id(bundle, "Observation")
+    # (the team's goals and scores; the own goal and outcome events map to these types too)
+    tasks, goals = by_id(bundle, "Task"), by_prefix(bundle, "Goal", "goal-")
+    observations = by_prefix(bundle, "Observation", "assessment-")
     counted = {"moves": 0, "goals": 0, "actions": 0, "scores": 0}
     for resident in residents:
         trajectory = Trajectory.objects.get(resident=resident)
@@ -516,13 +536,15 @@ def test_shared_people_appear_once(rich, resident_in):
     practitioners = [r["id"] for r in of_type(bundle, "Practitioner")]
     assert len(practitioners) == len(set(practitioners)) == 7
     related = [
-        r
-        for r in of_type(bundle, "RelatedPerson")
-        if r["identifier"][0]["value"] == str(daughter.pk)
+        r for r in of_type(bundle, "RelatedPerson") if r["id"].startswith(f"carer-{daughter.pk}-")
     ]
     assert sorted(r["patient"]["reference"] for r in related) == sorted(
         [f"Patient/resident-{rich.pk}", f"Patient/resident-{other.pk}"]
     )
+    # two RelatedPersons, each with an identifier of its own (a server matching by identifier)
+    assert [r["identifier"] for r in related] == [
+        [{"system": naming_system("related-person-id"), "value": r["id"]}] for r in related
+    ]
     codes = {r["patient"]["reference"]: r["relationship"][0]["coding"][0]["code"] for r in related}
     assert codes[f"Patient/resident-{other.pk}"] == "GRNDCHILD"
 
@@ -550,7 +572,7 @@ def test_the_patient_is_minimal_and_concerns_stay_out(rich):
     assert "GEHEIM-7731" not in text
     assert "bsn" not in text.lower()
     for practitioner in of_type(bundle, "Practitioner"):
-        assert set(practitioner) <= {"resourceType", "id", "meta", "name"}
+        assert set(practitioner) <= {"resourceType", "id", "meta", "identifier", "name"}
 
 
 def test_nl_core_profiles_are_claimed_only_where_they_fit(rich):
@@ -570,6 +592,7 @@ def test_nl_core_profiles_are_claimed_only_where_they_fit(rich):
         "Task": None,
         "Observation": None,
         "Consent": None,
+        "Encounter": None,
     }
 
 
@@ -592,7 +615,7 @@ def test_states_map_to_statuses(resident_in, state, episode_status, plan_status)
     (team,) = of_type(bundle, "CareTeam")
     assert episode["status"] == episode_status
     state_coding = episode["type"][0]["coding"][0]
-    assert state_coding["system"] == "https://kernteam.nl/fhir/CodeSystem/stepped-care-state"
+    assert state_coding["system"] == CS_STATE == f"{KERNTEAM}CodeSystem/stepped-care-state"
     assert state_coding["code"] == state
     assert plan["status"] == plan_status
     assert team["status"] == ("inactive" if state == "closed" else "active")
@@ -617,8 +640,9 @@ def test_a_fixed_number_of_queries_for_one_resident_or_many(
     one = Resident.objects.filter(pk=rich.pk)
     many = Resident.objects.filter(pk__in=[rich.pk, *demo_team.values_list("pk", flat=True)])
     assert many.count() >= 11
+    reader = export_reader(one)
     with django_assert_num_queries(QUERIES):
-        single = export(one)
+        single = export(one, reader=reader)
     with django_assert_num_queries(QUERIES):
-        several = export(many)
+        several = export(many, reader=reader)
     assert len(several["entry"]) > 5 * len(single["entry"])

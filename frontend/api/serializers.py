@@ -394,14 +394,22 @@ class ActionSerializer(serializers.ModelSerializer):
         return action.is_overdue()
 
 
+USER_ID = {"min_value": 1, "max_value": 2**31 - 1}  # (a user's id: a 32-bit key)
+ROW_ID = {"min_value": 1, "max_value": 2**63 - 1}  # (our rows' ids: 64-bit keys)
+
+
 class ActionInputSerializer(serializers.Serializer):
     description = Text(AgreedAction, "description")
     due_on = serializers.DateField()
     owner_member = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="A team member's user id."
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A team member's user id.",
+        **USER_ID,
     )
     owner_carer = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="A linked carer's id."
+        required=False, allow_null=True, default=None, help_text="A linked carer's id.", **ROW_ID
     )
     shared_with_carers = serializers.BooleanField(required=False, default=False)
     supports_carer = serializers.BooleanField(
@@ -410,7 +418,7 @@ class ActionInputSerializer(serializers.Serializer):
         help_text="Support for an informal carer (respite care, carer support): counted by the "
         "outcome KPI on carers with a high burden.",
     )
-    goal = serializers.IntegerField(required=False, allow_null=True, default=None)
+    goal = serializers.IntegerField(required=False, allow_null=True, default=None, **ROW_ID)
 
 
 class ConcernSerializer(serializers.ModelSerializer):
@@ -425,7 +433,9 @@ class ConcernSerializer(serializers.ModelSerializer):
 
 class ConcernInputSerializer(serializers.Serializer):
     text = Text(Concern, "text")
-    carer = serializers.IntegerField(help_text="The linked carer who raised it (their id).")
+    carer = serializers.IntegerField(
+        help_text="The linked carer who raised it (their id).", **ROW_ID
+    )
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -512,8 +522,6 @@ class TokenSerializer(serializers.Serializer):
 
 
 # --- the care coordinator, reviews, carers ------------------------------------------------------
-
-USER_ID = {"min_value": 1, "max_value": 2**31 - 1}  # (a user's id: a 32-bit key)
 
 
 class CoordinatorInputSerializer(serializers.Serializer):

@@ -524,7 +524,9 @@ def resident_fhir(request, pk: int):
 
     subject = api_resident(request, pk, action=AccessLogEntry.Action.EXPORT)
     bundle = export_bundle(
-        residents=Resident.objects.filter(pk=subject.pk), bundle_type=_bundle_type(request)
+        residents=Resident.objects.filter(pk=subject.pk),
+        reader=request.user,
+        bundle_type=bundle_type_of(request),
     )
     return Response(bundle, content_type="application/fhir+json")
 
@@ -547,15 +549,18 @@ def team_fhir(request, slug: str):
         [(found, pk) for pk in chosen.values_list("pk", flat=True)],
         action=AccessLogEntry.Action.EXPORT,
     )
-    bundle = export_bundle(residents=chosen, bundle_type=_bundle_type(request))
+    bundle = export_bundle(
+        residents=chosen, reader=request.user, bundle_type=bundle_type_of(request)
+    )
     return Response(bundle, content_type="application/fhir+json")
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _bundle_type(request) -> str:
-    """`?type=transaction` (PUT per entry, for loading into a FHIR server); else a collection."""
+def bundle_type_of(request) -> str:
+    """`?type=transaction` (PUT per entry, for loading into a FHIR server); else a collection.
+    Anything else is a field error on `type`."""
     from steps.fhir.bundle import BUNDLE_TYPES
 
     chosen = request.query_params.get("type", "collection")

@@ -9,7 +9,8 @@ from django.utils import timezone, translation
 
 from clients.models import Assessment, CarerLink, Consent, Resident
 from kernteam.models import Membership
-from steps.fhir import care, episode, people, plan, records
+from kernteam.policy import member_roles
+from steps.fhir import care, episode, people, plan, pzp, records
 from steps.fhir.context import Resource, Shared, fhir_base
 from steps.models import AgreedAction, Goal, StepChange
 
@@ -17,7 +18,9 @@ BundleType = Literal["collection", "transaction"]
 BUNDLE_TYPES: tuple[str, ...] = ("collection", "transaction")
 
 
-def export_bundle(*, residents: QuerySet[Resident], bundle_type: BundleType = "collection") -> dict:
+def export_bundle(
+    *, residents: QuerySet[Resident], reader, bundle_type: BundleType = "collection"
+) -> dict:
     """A FHIR R4 Bundle with, for every resident in `residents`, the Patient, EpisodeOfCare,
     CareTeam, CarePlan, Goals, Tasks, Observations, Consents and the care records around the
     steps (`care`), and once each the Practitioners, RelatedPersons and offers they refer to,
@@ -26,15 +29,26 @@ def export_bundle(*, residents: QuerySet[Resident], bundle_type: BundleType = "c
     `bundle_type="transaction"`: every entry carries `request: PUT <Type>/<id>`, so a FHIR
     server can load the bundle, and load it again, without duplicates.
 
+    `reader` is the user the bundle is for: records fewer people read than see the resident
+    (her PZP: `pzp.readable`) are left out for a reader who may not read them.
+
     Runs a constant number of SQL queries whatever the number of residents. The caller filters
     `residents` by the access policy and writes the access log."""
     base = fhir_base()
+    roles = member_roles(reader)  # per team (one query, none if known for this request)
     shared = Shared()
     resources: list[Resource] = []
     with translation.override(None):  # displays are the canonical (English) labels
         for resident in with_related(residents):
-            resources += resident_resources(resident=resident, shared=shared)
-        resources += [people.practitioner(user=user) for user in shared.practitioners.values()]
+            reads_pzp = pzp.readable(
+                roles=roles.get(resident.team_id, frozenset()), resident=resident
+            )
+            resources += resident_resources(resident=resident, shared=shared, reads_pzp=reads_pzp)
+        identifiers = people.practitioner_identifiers(user_ids=shared.practitioners)
+        resources += [
+            people.practitioner(user=user, identifiers=identifiers.get(pk, ()))
+            for pk, user in shared.practitioners.items()
+        ]
         resources += [people.related_person(related=r) for r in shared.related.values()]
         resources += care.shared_resources(shared=shared)
     return {
@@ -58,11 +72,16 @@ def with_related(residents: QuerySet[Resident]) -> QuerySet[Resident]:
     return residents.select_related("trajectory", "team", "coordinator").prefetch_related(
         Prefetch(
             "trajectory__history",
-            queryset=StepChange.objects.select_related("actor", "meeting").order_by("at", "pk"),
+            queryset=StepChange.objects.select_related(
+                "actor", "meeting", "outcome_event"
+            ).order_by("at", "pk"),
         ),
         Prefetch(
             "team__memberships",
-            queryset=Membership.objects.active().select_related("user").order_by("role", "pk"),
+            queryset=Membership.objects.active()
+            .of_people()
+            .select_related("user")
+            .order_by("role", "pk"),
             to_attr="fhir_memberships",
         ),
         Prefetch(
@@ -90,7 +109,7 @@ def with_related(residents: QuerySet[Resident]) -> QuerySet[Resident]:
     )
 
 
-def resident_resources(*, resident: Resident, shared: Shared) -> list[Resource]:
+def resident_resources(*, resident: Resident, shared: Shared, reads_pzp: bool) -> list[Resource]:
     trajectory = getattr(resident, "trajectory", None)
     is_open = trajectory is None or not trajectory.is_closed
     resources = [people.patient(resident=resident)]
@@ -115,5 +134,7 @@ def resident_resources(*, resident: Resident, shared: Shared) -> list[Resource]:
     resources += [
         records.consent(consent=consent, resident=resident) for consent in resident.consents.all()
     ]
-    resources += care.resident_resources(resident=resident, shared=shared)
+    resources += care.resident_resources(
+        resident=resident, shared=shared, with_care_planning=reads_pzp
+    )
     return resources

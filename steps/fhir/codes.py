@@ -6,6 +6,8 @@ Kernteam CodeSystem is used (always present as well, so a receiver can map back 
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from clients.instruments import Instrument
 from clients.models import CarerLink
 from kernteam.roles import Role
@@ -27,8 +29,15 @@ CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 # zib ContactPerson role list (COD472-VEKT "Soort relatie cliënt"), bound in nl-core-ContactPerson.
 ZIB_CONTACT_ROLE = "urn:oid:2.16.840.1.113883.2.4.3.11.22.472"
-# UZI role codes (natural persons), the Dutch list of health-professional qualifications.
-UZI_ROLE = "urn:oid:2.16.840.1.113883.2.4.15.111"
+# The zib ContactPerson role list's own code system (beside COD472): 100001 Mantelzorger.
+ZIB_CARER_ROLE = "urn:oid:2.16.840.1.113883.2.4.3.11.60.40.4.23.1"
+# UZI role codes (natural persons), the Dutch list of health-professional qualifications, by
+# the system URI the Dutch FHIR profiles use (fhir.nl), not by its OID.
+UZI_ROLE = "http://fhir.nl/fhir/NamingSystem/uzi-rolcode"
+# Identifiers of health professionals (nl-core-HealthProfessional-Practitioner): the AGB code
+# (8 digits) and the UZI number of a natural person (9 digits).
+AGB = "http://fhir.nl/fhir/NamingSystem/agb-z"
+UZI_PERSON = "http://fhir.nl/fhir/NamingSystem/uzi-nr-pers"
 
 NL_CORE = "http://nictiz.nl/fhir/StructureDefinition/"
 PROFILE_PATIENT = NL_CORE + "nl-core-Patient"
@@ -36,7 +45,19 @@ PROFILE_PRACTITIONER = NL_CORE + "nl-core-HealthProfessional-Practitioner"
 PROFILE_CONTACT_PERSON = NL_CORE + "nl-core-ContactPerson"
 
 # --- Kernteam systems -----------------------------------------------------------------------
-KERNTEAM = "https://kernteam.nl/fhir/"
+
+
+def fhir_base() -> str:
+    """settings.KERNTEAM_FHIR_BASE, ending in '/': fullUrl = base + 'Patient/resident-12'."""
+    return settings.KERNTEAM_FHIR_BASE.rstrip("/") + "/"
+
+
+# The canonical base of Kernteam's own code systems, extensions and naming systems: the
+# configured FHIR base, where this server publishes them (CodeSystem/StructureDefinition reads).
+# Deploy-time configuration, read once when this module is imported: a change of
+# KERNTEAM_FHIR_BASE takes effect at the next start (fullUrl reads it per bundle). Change it
+# only with the integrators: their servers store these URLs.
+KERNTEAM = fhir_base()
 CS_STATE = KERNTEAM + "CodeSystem/stepped-care-state"
 CS_MOVE_KIND = KERNTEAM + "CodeSystem/step-change-kind"
 CS_CLOSURE_REASON = KERNTEAM + "CodeSystem/closure-reason"
@@ -49,6 +70,8 @@ EXT_STEP_CHANGE = KERNTEAM + "StructureDefinition/step-change"
 EXT_REVIEW_DUE = KERNTEAM + "StructureDefinition/review-due"
 EXT_SHARED_WITH_CARERS = KERNTEAM + "StructureDefinition/shared-with-carers"
 EXT_GIVEN_QUALIFIER = "http://hl7.org/fhir/StructureDefinition/iso21090-EN-qualifier"
+EXT_OWN_PREFIX = "http://hl7.org/fhir/StructureDefinition/humanname-own-prefix"
+EXT_OWN_NAME = "http://hl7.org/fhir/StructureDefinition/humanname-own-name"
 
 
 def naming_system(kind: str) -> str:
@@ -87,9 +110,16 @@ def state_coding(state: str) -> Coding:
     return coding(CS_STATE, state, State(state).label)
 
 
-# --- team roles: SNOMED CT occupations where one fits, UZI for the elderly-care physician -----
+# A close whose reason was never recorded (see `episode`): said so, not left out.
+UNKNOWN_CLOSURE_REASON = coding(V3_NULL_FLAVOR, "UNK", "unknown")
+
+
+# --- team roles: SNOMED CT occupations where one fits, UZI for the two physicians -------------
 ROLE_CODINGS: dict[str, tuple[Coding, ...]] = {
-    Role.GP: (coding(SNOMED, "62247001", "General practitioner"),),
+    Role.GP: (
+        coding(SNOMED, "62247001", "General practitioner"),
+        coding(UZI_ROLE, "01.015", "Huisarts"),
+    ),
     Role.POH: (coding(SNOMED, "159002008", "Practice nurse"),),
     Role.DISTRICT_NURSE: (coding(SNOMED, "158997000", "District nurse"),),
     Role.WELFARE: (coding(SNOMED, "106328005", "Social worker"),),
@@ -106,6 +136,14 @@ def role_concept(role: str) -> Concept:
 
 # --- informal carers ------------------------------------------------------------------------
 INFORMAL_CARER = coding(SNOMED, "407542009", "Informal carer")
+ZIB_MANTELZORGER = coding(ZIB_CARER_ROLE, "100001", "Mantelzorger")
+
+
+def carer_concept() -> Concept:
+    """A carer's role (mantelzorger): SNOMED CT and the zib ContactPerson role code. The
+    CareTeam participant, the RelatedPerson's relationship and the Consent's actor."""
+    return concept(INFORMAL_CARER, ZIB_MANTELZORGER, text="mantelzorger")
+
 
 _R = CarerLink.Relationship
 RELATIONSHIP_CODINGS: dict[str, Coding] = {

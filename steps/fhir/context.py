@@ -6,19 +6,14 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
 from clients.models import Carer, CarerLink, Resident
-from steps.fhir.codes import EXT_GIVEN_QUALIFIER
+from steps.fhir.codes import EXT_GIVEN_QUALIFIER, EXT_OWN_NAME, EXT_OWN_PREFIX
+from steps.fhir.codes import fhir_base as fhir_base  # (the base: one rule, in `codes`)
 
 Resource = dict[str, object]
 Reference = dict[str, str]
-
-
-def fhir_base() -> str:
-    """settings.KERNTEAM_FHIR_BASE, ending in '/': fullUrl = base + 'Patient/resident-12'."""
-    return settings.KERNTEAM_FHIR_BASE.rstrip("/") + "/"
 
 
 def reference(resource_type: str, resource_id: str) -> Reference:
@@ -68,14 +63,59 @@ def number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+# Dutch last-name prefixes (voorvoegsels: the common ones of the civil registry's table), as
+# lowercase words. `split_last_name` tries the longest first: "van der Berg" is "van der" +
+# "Berg", not "van" + "der Berg".
+DUTCH_PREFIXES = (
+    "van", "de", "der", "den", "het", "'t", "te", "ten", "ter", "in", "op", "aan", "bij", "uit",
+    "onder", "over", "voor", "tot", "d'", "l'", "la", "le", "du", "des", "da", "di", "del",
+    "della", "dos", "das", "von", "vom", "zu",
+    "van de", "van den", "van der", "van het", "van 't", "van de l'", "in de", "in den",
+    "in der", "in het", "in 't", "op de", "op den", "op het", "op 't", "aan de", "aan den",
+    "aan het", "aan 't", "bij de", "bij den", "bij het", "bij 't", "uit de", "uit den",
+    "uit het", "uit 't", "onder de", "onder den", "onder het", "over de", "over den",
+    "over het", "voor de", "voor den", "voor 't", "voor in 't", "de la", "de le", "von der",
+    "von dem",
+)  # fmt: skip
+NAME_PREFIXES: tuple[str, ...] = tuple(sorted(DUTCH_PREFIXES, key=lambda p: -len(p.split())))
+PREFIX_WORDS = frozenset(word for prefix in NAME_PREFIXES for word in prefix.split())
+
+
+def split_last_name(last_name: str) -> tuple[str, str]:
+    """(prefix, own name) of a Dutch last name as typed: ("van der", "Berg") for "van der
+    Berg", ("", "Jansen") for "Jansen". The longest prefix in NAME_PREFIXES whose words open
+    the name, compared in lowercase (typographic apostrophes as '). A last name of prefix
+    words only ("De", "van der") is not split: there is no own name to give."""
+    words = last_name.split()
+    lowered = [word.lower().replace("\u2019", "'").replace("\u2018", "'") for word in words]
+    if all(word in PREFIX_WORDS for word in lowered):
+        return "", last_name.strip()
+    for prefix in NAME_PREFIXES:
+        size = len(prefix.split())
+        if lowered[:size] == prefix.split():
+            return " ".join(words[:size]), " ".join(words[size:])
+    return "", last_name.strip()
+
+
 def human_name(*, first_name: str, last_name: str) -> list[dict[str, object]]:
-    """One official name. Dutch prefixes ('van', 'de') stay in the family name as typed; the
-    given name carries the nl-core qualifier BR (a full name, not an initial)."""
+    """One official name. `family` is the last name as typed, prefixes included; as in
+    nl-core-NameInformation, a last name with a prefix (`split_last_name`) also carries its
+    parts in `_family`: the extensions humanname-own-prefix ("van der") and humanname-own-name
+    ("Berg"). The given name carries the nl-core qualifier BR (a full name, not an initial)."""
+    first_name, last_name = first_name.strip(), last_name.strip()
     if not (first_name or last_name):
         return []
     name: dict[str, object] = {"use": "official", "text": f"{first_name} {last_name}".strip()}
     if last_name:
         name["family"] = last_name
+        prefix, own_name = split_last_name(last_name)
+        if prefix:
+            name["_family"] = {
+                "extension": [
+                    {"url": EXT_OWN_PREFIX, "valueString": prefix},
+                    {"url": EXT_OWN_NAME, "valueString": own_name},
+                ]
+            }
     if first_name:
         name["given"] = [first_name]
         name["_given"] = [{"extension": [{"url": EXT_GIVEN_QUALIFIER, "valueCode": "BR"}]}]
@@ -89,6 +129,17 @@ class RelatedCarer:
     carer: Carer
     resident: Resident
     link: CarerLink | None
+
+    @property
+    def is_linked(self) -> bool:
+        """Linked to the resident now: the RelatedPerson is active only then."""
+        return self.link is not None and self.link.ended_on is None
+
+    def unlinked_display(self) -> str:
+        name = f"{self.carer.first_name} {self.carer.last_name}".strip()
+        if self.link is None:
+            return f"{name} (not linked)"
+        return f"{name} (link ended {self.link.ended_on.isoformat()})"
 
 
 @dataclass
@@ -104,15 +155,24 @@ class Shared:
         self.practitioners.setdefault(user.pk, user)
         return reference("Practitioner", f"practitioner-{user.pk}")
 
-    def related_person(self, *, carer: Carer, resident: Resident) -> Reference:
+    def related_person(
+        self, *, carer: Carer, resident: Resident, say_if_unlinked: bool = False
+    ) -> Reference:
         """A RelatedPerson is about one patient (FHIR: RelatedPerson.patient 1..1), so the
-        same carer linked to two residents is two RelatedPersons, both with the carer's id."""
+        same carer linked to two residents is two RelatedPersons, each with its own id and
+        identifier (both naming the carer's id: `carer-<carer>-resident-<resident>`).
+        `say_if_unlinked`: a carer no longer linked to the resident is named so in the
+        reference's display (a task's owner: "Thea Ramakers (link ended 2026-09-30)")."""
         key = (carer.pk, resident.pk)
         if key not in self.related:
             self.related[key] = RelatedCarer(
                 carer=carer, resident=resident, link=_best_link(resident, carer.pk)
             )
-        return reference("RelatedPerson", f"carer-{carer.pk}-resident-{resident.pk}")
+        result = reference("RelatedPerson", f"carer-{carer.pk}-resident-{resident.pk}")
+        related = self.related[key]
+        if say_if_unlinked and not related.is_linked:
+            result["display"] = related.unlinked_display()
+        return result
 
 
 def _best_link(resident: Resident, carer_id: int) -> CarerLink | None:

@@ -14,7 +14,12 @@ row, in order, with these sub-extensions (absent when the row has no value):
     reason         valueString      why, as recorded
     meeting        valueReference   logical reference (identifier meeting-id) to the MDO
     confirms       valueIdentifier  for a confirmation: the urgent step-up it confirms
-    closureReason  valueCoding      CodeSystem closure-reason
+    closureReason  valueCoding      CodeSystem closure-reason; on every close (see below)
+
+A closed episode always carries its closure reason, on its close move. A close row without
+one (rows written before StepChange.closure_reason existed, or by the demo seeder before issue
+15; the history is append-only, so they are not rewritten) takes the trajectory's own closure
+reason when it is the close in force, and else says it is not known: v3-NullFlavor UNK.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from steps.fhir.codes import (
     EPISODE_STATUS,
     EXT_REVIEW_DUE,
     EXT_STEP_CHANGE,
+    UNKNOWN_CLOSURE_REASON,
+    Coding,
     coding,
     concept,
     naming_system,
@@ -41,7 +48,14 @@ from steps.states import ClosureReason, State
 
 def episode_of_care(*, trajectory: Trajectory, resident: Resident, shared: Shared) -> Resource:
     moves = list(trajectory.history.all())
-    extensions = [move_extension(change=change, shared=shared) for change in moves]
+    extensions = [
+        move_extension(
+            change=change,
+            shared=shared,
+            closure=closure_reason(change=change, trajectory=trajectory, last=change is moves[-1]),
+        )
+        for change in moves
+    ]
     if trajectory.review_due:
         extensions.append({"url": EXT_REVIEW_DUE, "valueDate": trajectory.review_due.isoformat()})
     resource: Resource = {
@@ -81,7 +95,20 @@ def status_history(moves: list[StepChange]) -> list[dict[str, object]]:
     return history
 
 
-def move_extension(*, change: StepChange, shared: Shared) -> dict[str, object]:
+def closure_reason(*, change: StepChange, trajectory: Trajectory, last: bool) -> Coding | None:
+    """The closure reason of a move: its own; for a close without one, the trajectory's when
+    this close is the one in force (`last`), else UNK; None for other moves."""
+    reason = change.closure_reason
+    if not reason and change.kind == Kind.CLOSE and last and trajectory.is_closed:
+        reason = trajectory.closure_reason
+    if reason:
+        return coding(CS_CLOSURE_REASON, reason, ClosureReason(reason).label)
+    return UNKNOWN_CLOSURE_REASON if change.kind == Kind.CLOSE else None
+
+
+def move_extension(
+    *, change: StepChange, shared: Shared, closure: Coding | None = None
+) -> dict[str, object]:
     parts: list[dict[str, object]] = [
         {"url": "identifier", "valueIdentifier": _id("step-change-id", change.pk)},
         {"url": "kind", "valueCoding": coding(CS_MOVE_KIND, change.kind, Kind(change.kind).label)},
@@ -103,9 +130,7 @@ def move_extension(*, change: StepChange, shared: Shared) -> dict[str, object]:
     if change.confirms_id:
         confirms = _id("step-change-id", change.confirms_id)
         parts.append({"url": "confirms", "valueIdentifier": confirms})
-    if change.closure_reason:
-        reason = change.closure_reason
-        closure = coding(CS_CLOSURE_REASON, reason, ClosureReason(reason).label)
+    if closure:
         parts.append({"url": "closureReason", "valueCoding": closure})
     return {"url": EXT_STEP_CHANGE, "extension": parts}
 

@@ -8,7 +8,7 @@ from steps.fhir.codes import (
     CS_DOMAIN,
     EXT_SHARED_WITH_CARERS,
     GOAL_ACHIEVEMENT,
-    INFORMAL_CARER,
+    carer_concept,
     coding,
     concept,
     naming_system,
@@ -43,7 +43,9 @@ TASK_STATUS = {
 
 def care_team(*, resident: Resident, is_open: bool, shared: Shared) -> Resource:
     """The kernteam around the resident: one participant per active membership (a person with
-    two roles appears twice), and the carers linked now."""
+    two roles appears twice), and the carers linked now. One CareTeam per resident, so its
+    identifier is the resident's (NamingSystem care-team-id, value `resident-<id>`), never the
+    team's: a server that matches by identifier finds exactly this one."""
     team = resident.team
     participants = [
         {
@@ -57,7 +59,7 @@ def care_team(*, resident: Resident, is_open: bool, shared: Shared) -> Resource:
         if link.ended_on is None:
             participants.append(
                 {
-                    "role": [concept(INFORMAL_CARER, text="mantelzorger")],
+                    "role": [carer_concept()],
                     "member": shared.related_person(carer=link.carer, resident=resident),
                     "period": {"start": link.since.isoformat()},
                 }
@@ -65,7 +67,9 @@ def care_team(*, resident: Resident, is_open: bool, shared: Shared) -> Resource:
     resource: Resource = {
         "resourceType": "CareTeam",
         "id": care_team_id(resident),
-        "identifier": [{"system": naming_system("team"), "value": team.slug}],
+        "identifier": [
+            {"system": naming_system("care-team-id"), "value": f"resident-{resident.pk}"}
+        ],
         "status": "active" if is_open else "inactive",
         "name": team.name,
         "subject": patient_ref(resident),
@@ -112,12 +116,16 @@ def goal(*, goal: Goal, resident: Resident, shared: Shared) -> Resource:
 
 
 def task(*, action: AgreedAction, resident: Resident, shared: Shared) -> Resource:
-    """An agreed action (afspraak). The owner is a Practitioner or the carer's RelatedPerson;
-    the due date is the restriction's end; done_at ends the execution period."""
+    """An agreed action (afspraak). The owner is a Practitioner or the carer's RelatedPerson
+    (whose display says so when the carer is no longer linked to the resident: that
+    RelatedPerson is inactive, with the link's end); the due date is the restriction's end;
+    done_at ends the execution period."""
     if action.owner_member_id:
         owner = shared.practitioner(action.owner_member)
     else:
-        owner = shared.related_person(carer=action.owner_carer, resident=resident)
+        owner = shared.related_person(
+            carer=action.owner_carer, resident=resident, say_if_unlinked=True
+        )
     resource: Resource = {
         "resourceType": "Task",
         "id": f"action-{action.pk}",

@@ -6,12 +6,12 @@ from clients.instruments import Purpose, spec
 from clients.models import Assessment, Consent, Resident
 from steps.fhir.codes import (
     CONSENT_SCOPE,
-    INFORMAL_CARER,
     LOINC,
     OBSERVATION_CATEGORY,
     UCUM,
     V3_ACT_CODE,
     V3_INTERPRETATION,
+    carer_concept,
     coding,
     concept,
     instrument_concept,
@@ -62,10 +62,10 @@ def observation(*, assessment: Assessment, resident: Resident, shared: Shared) -
 
 
 def consent(*, consent: Consent, resident: Resident) -> Resource:
-    """A privacy consent (opt-in): nothing is shared unless a nested rule permits it. Each
-    discipline the resident agreed to is a `permit` for that role on the resident's CareTeam;
-    informal carers get a `permit` or a `deny` for the data marked as shared with carers. The
-    root rule's period ends when the consent was withdrawn."""
+    """A privacy consent (opt-in): the root rule is `deny` (nothing is shared) with the
+    exceptions nested in it. Each discipline the resident agreed to is a `permit` for that role
+    on the resident's CareTeam; informal carers get a `permit` or a `deny` for the data marked
+    as shared with carers. The root rule's period ends when the consent was withdrawn."""
     team = care_team_ref(resident)
     rules = [
         {"type": "permit", "actor": [{"role": role_concept(role), "reference": team}]}
@@ -74,7 +74,7 @@ def consent(*, consent: Consent, resident: Resident) -> Resource:
     rules.append(
         {
             "type": "permit" if consent.share_with_carers else "deny",
-            "actor": [{"role": concept(INFORMAL_CARER, text="mantelzorger"), "reference": team}],
+            "actor": [{"role": carer_concept(), "reference": team}],
         }
     )
     period = {"start": consent.given_on.isoformat()}
@@ -91,5 +91,5 @@ def consent(*, consent: Consent, resident: Resident) -> Resource:
         "dateTime": consent.given_on.isoformat(),
         "performer": [patient_ref(resident)],
         "policyRule": concept(coding(V3_ACT_CODE, "OPTIN", "opt-in")),
-        "provision": {"period": period, "provision": rules},
+        "provision": {"type": "deny", "period": period, "provision": rules},
     }
