@@ -14,7 +14,16 @@ import time
 
 from bench.common import heading, machine, setup
 
-BENCHMARKS = ["board", "kpi", "transitions", "fanout", "reconnect", "casefinding", "notifications"]
+BENCHMARKS = [
+    "board",
+    "kpi",
+    "transitions",
+    "fanout",
+    "reconnect",
+    "casefinding",
+    "notifications",
+    "fhir",
+]
 
 
 def main() -> None:

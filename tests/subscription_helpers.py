@@ -88,41 +88,11 @@ def deliveries(**filters) -> list[tuple]:
 
 # --- the README's verification code --------------------------------------------------------
 
-# The code the README shows a receiver, word for word (the test runs the README's own copy once
-# it is there: `verifier`).
-VERIFY = '''
-import base64
-import hashlib
-import hmac
-import time
-
-
-def verify_webhook(*, secret: str, headers, body: bytes, tolerance: int = 300) -> bool:
-    """True when `body` came from Kernteam: signed with the subscription's secret
-    ("whsec_…") at most `tolerance` seconds ago. `headers`: the request's headers."""
-    message_id = headers["webhook-id"]
-    timestamp = headers["webhook-timestamp"]
-    if abs(time.time() - int(timestamp)) > tolerance:
-        return False  # too old (or from the future): a replay
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    return any(
-        hmac.compare_digest(expected, signature.removeprefix("v1,"))
-        for signature in headers["webhook-signature"].split()
-        if signature.startswith("v1,")
-    )
-'''
-
 
 def verifier():
-    """`verify_webhook` from the README's code block, or this module's copy until the README
-    has it."""
-    text = README.read_text() if README.exists() else ""
-    code = VERIFY
-    if "def verify_webhook(" in text:
-        blocks = text.split("```python\n")[1:]
-        code = next(b.split("```", 1)[0] for b in blocks if "def verify_webhook(" in b)
+    """`verify_webhook` from the README's own code block (the code a receiver copies)."""
+    blocks = README.read_text().split("```python\n")[1:]
+    code = next(b.split("```", 1)[0] for b in blocks if "def verify_webhook(" in b)
     scope: dict = {}
     exec(compile(code, "README.md", "exec"), scope)
     return scope["verify_webhook"]
