@@ -1,4 +1,10 @@
+"""The clients app in the admin. A resident's data changed here is announced as any change is
+(`kernteam.admin_base.residents_changed`, heard below): her boards and the integrators'
+subscriptions hear of it."""
+
 from django.contrib import admin
+from django.db import transaction
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +22,21 @@ from clients.models import (
     Resident,
 )
 from clients.subscriptions import Subscription, SubscriptionDelivery
-from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, ResidentDataAdmin
+from clients.visibility import send_resident_event_on_commit
+from kernteam.admin_base import (
+    NoDeleteAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ResidentDataAdmin,
+    residents_changed,
+)
+
+
+@receiver(residents_changed, dispatch_uid="clients.admin.announce_residents_changed")
+def announce_residents_changed(sender, *, resident_ids, event: str, **kwargs) -> None:
+    """An admin page or action changed these residents' data (inside its transaction)."""
+    for resident in Resident.objects.filter(pk__in=resident_ids).order_by("pk"):
+        send_resident_event_on_commit(resident=resident, event=event)
 
 
 class CarerLinkInline(admin.TabularInline):
@@ -44,6 +64,7 @@ class ResidentAdmin(ResidentDataAdmin):
 
     list_display = ["display_name", "team", "date_of_birth", "coordinator", "state"]
     listed_residents = ("",)  # the record is the resident
+    announced_residents = ("",)
 
     list_filter = ["team", "trajectory__state"]
     search_fields = ["first_name", "last_name"]
@@ -72,6 +93,7 @@ class CarerAdmin(NoDeleteAdmin):
     search_fields = ["first_name", "last_name", "email"]
     inlines = [CarerLinkInline]
     shown_residents = ("links__resident",)  # the carer's page lists their residents
+    announced_residents = ("links__resident",)  # her details are in each resident's data
 
 
 @admin.register(CarerLink)
@@ -89,6 +111,7 @@ class ConsentAdmin(ResidentDataAdmin):
     readonly_fields = ["recorded_by", "recorded_at", "withdrawn_at", "withdrawn_by"]
     autocomplete_fields = ["resident"]
     actions = ["withdraw"]
+    announced_event = "resident.consent_changed"  # (as `record_consent` says it)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
@@ -102,8 +125,12 @@ class ConsentAdmin(ResidentDataAdmin):
 
     @admin.action(description=_("Withdraw consent"))
     def withdraw(self, request, queryset):
-        for consent in queryset.filter(withdrawn_at__isnull=True):
-            consent.withdraw(by=request.user)
+        with transaction.atomic():
+            withdrawn = []
+            for consent in queryset.filter(withdrawn_at__isnull=True):
+                consent.withdraw(by=request.user)
+                withdrawn.append(consent.pk)
+            self.announce(withdrawn)
 
 
 @admin.register(Assessment)

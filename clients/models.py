@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -92,7 +93,7 @@ class Resident(RemembersLoaded, Undeletable, models.Model):
     def clean(self) -> None:
         if problems := self.typed_problems():
             raise ValidationError(problems)
-        if self.coordinator_id and self.team_id and not self.team.roles_of(self.coordinator):
+        if self.coordinator_id and self.team_id and not self.team.has_person(self.coordinator):
             raise ValidationError(
                 {"coordinator": _("The care coordinator must be a member of the resident's team.")}
             )
@@ -109,7 +110,7 @@ class Resident(RemembersLoaded, Undeletable, models.Model):
             raise ValidationError(_("This record is closed and can no longer be changed."))
 
     def active_consent(self) -> Consent | None:
-        return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_on", "-pk").first()
+        return Consent.in_force(self.consents.all())
 
     def latest_assessment(self, instruments) -> Assessment | None:
         return (
@@ -296,6 +297,13 @@ class Consent(Undeletable, models.Model):
     def __str__(self) -> str:
         state = _("withdrawn") if self.withdrawn_at else _("given")
         return f"{self.resident}: {state} {self.given_on:%d-%m-%Y}"
+
+    @staticmethod
+    def in_force(consents: Iterable[Consent]) -> Consent | None:
+        """The consent in force among one resident's `consents` (a queryset, or the prefetched
+        ones: no query of its own): the latest given that is not withdrawn."""
+        current = [consent for consent in consents if consent.withdrawn_at is None]
+        return max(current, key=lambda consent: (consent.given_on, consent.pk), default=None)
 
     def clean(self) -> None:
         if self.resident_id:

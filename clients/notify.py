@@ -24,7 +24,8 @@ from kernteam.roles import Role
 def notify_members(
     *, users, resident: Resident, kind: str, key: str, by=None, on: datetime.date | None = None
 ) -> list[Notice]:
-    """Inside the caller's transaction. Nobody hears of what they did themselves (`by`)."""
+    """Inside the caller's transaction. Nobody hears of what they did themselves (`by`), nor
+    does an integration account (only the people on her team: `Team.people`)."""
     seeing = [
         user
         for user in users
@@ -32,6 +33,10 @@ def notify_members(
         and (by is None or user.pk != by.pk)
         and can_see_resident(user=user, resident=resident)
     ]
+    if seeing:
+        people = resident.team.people().filter(user_id__in=[user.pk for user in seeing])
+        kept = set(people.values_list("user_id", flat=True))
+        seeing = [user for user in seeing if user.pk in kept]
     if not seeing:
         return []
     line = {"who": initials_and_age(resident), "resident": resident.pk}
@@ -90,8 +95,10 @@ FOR_THE_COORDINATOR = (Kind.URGENT_STEP_UP, Kind.CONCERN)
 
 
 def _coordinates(*, user_id: int, team_ids: set[int]) -> set[int]:
-    found = Membership.objects.active().filter(
-        user_id=user_id, team_id__in=team_ids, role=Role.COORDINATOR
+    found = (
+        Membership.objects.active()
+        .of_people()
+        .filter(user_id=user_id, team_id__in=team_ids, role=Role.COORDINATOR)
     )
     return set(found.values_list("team_id", flat=True))
 

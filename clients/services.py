@@ -107,9 +107,9 @@ def may_name_coordinator(*, roles: set[str], meeting: Meeting | None) -> bool:
 
 
 def coordinator_candidates(resident: Resident) -> list[tuple[int, str]]:
-    """(user id, "name (roles)") of everyone who may be named: the active members of the
-    resident's team who may see the resident's file, by name."""
-    memberships = resident.team.memberships.active().select_related("user")
+    """(user id, "name (roles)") of everyone who may be named: the people on the resident's
+    team (`Team.people`: no integration account) who may see the resident's file, by name."""
+    memberships = resident.team.people().select_related("user")
     roles: dict[int, list[str]] = {}
     users = {}
     for m in memberships:
@@ -132,12 +132,13 @@ class CoordinatorConflict(Refused):
 def change_coordinator(
     *, resident: Resident, by, coordinator_id: int | None, expected: int | None
 ) -> CoordinatorChange:
-    """Name or change the resident's care coordinator (*regiehouder*): an active member of
-    the resident's team. In the team's meeting in progress (`deciding_meeting`, looked up here)
-    any member does it, for the team; between meetings the GP or the team coordinator. Every
-    change is kept (`CoordinatorChange`); not on a closed record. `expected` is the coordinator
-    the user saw (None: none): if another was named meanwhile, `CoordinatorConflict`. The
-    resident's row is locked, so two changes at once are taken one after the other."""
+    """Name or change the resident's care coordinator (*regiehouder*): one of the people on
+    the resident's team (`Team.people`: not an integration account). In the team's meeting in
+    progress (`deciding_meeting`, looked up here) any member does it, for the team; between
+    meetings the GP or the team coordinator. Every change is kept (`CoordinatorChange`); not on
+    a closed record. `expected` is the coordinator the user saw (None: none): if another was
+    named meanwhile, `CoordinatorConflict`. The resident's row is locked, so two changes at
+    once are taken one after the other."""
     roles = require_member(team=resident.team, user=by)
     with transaction.atomic():
         lock_record(resident)
@@ -157,7 +158,7 @@ def change_coordinator(
             raise _coordinator_conflict(locked)
         if coordinator_id is None:
             raise Refused(_("Choose the care coordinator."), field="coordinator")
-        named = locked.team.memberships.active().filter(user_id=coordinator_id).first()
+        named = locked.team.people().filter(user_id=coordinator_id).first()
         if named is None:
             raise Refused(
                 _("The care coordinator must be a member of the resident's team."),

@@ -9,15 +9,27 @@ and stops subscriptions, and only its own, for a team it is an integration accou
 
 What: `criteria` is `Patient` (every resident of the account's team it may see) or, for an
 account on several teams, `Patient?_kernteam=<team slug>` (plain `Patient` is then refused at
-`Subscription.criteria`). The endpoint is https; `http://127.0.0.1` or `http://localhost` only
-with settings.DEBUG or KERNTEAM_WEBHOOK_ALLOW_HTTP_LOCALHOST (default False; the tests' local
-receiver). The secret that signs the deliveries is made here (`whsec_` + base64 of 32 random
-bytes), shown once in the answer to the creation, and kept to sign; the admin never shows it.
+`Subscription.criteria`). The endpoint (`endpoint_problem`) is an https URL that Django's
+URLValidator takes, at most 500 characters, no spaces, control characters, NUL or lone
+surrogates, no user, password or fragment, a port 1-65535, and a host that is a name or a
+global IP address: never a loopback, private, link-local or reserved address, nor `localhost`
+(a webhook is no way into the hosting network). The one exception: `http(s)://127.0.0.1` or
+`localhost` (loopback) with settings.DEBUG or KERNTEAM_WEBHOOK_ALLOW_HTTP_LOCALHOST (default
+False; the tests' local receiver). The worker checks the name's addresses again when it sends.
+The secret that signs the deliveries is made here (`whsec_` + base64 of 32 random bytes),
+shown once in the answer to the creation, and kept to sign; the admin never shows it.
 
 Status (FHIR `Subscription.status`): a new subscription is `active` at once (no handshake). A
 delivery that failed for 24 hours puts it in `error`, with the reason, and no more deliveries
 are made for it; the integrator stops it and subscribes anew (a new secret). Stopping sets
 `off`: nothing is ever deleted. The deliveries are `clients.subscription_delivery`'s.
+
+An owner that is no longer an integration account of the subscription's team (its membership
+ended, it left the group of integration accounts, or the account was deactivated) makes the
+subscription `off`, with the reason in `error` (`retire_if_orphaned`), at the next change of
+one of the team's residents or the next send, whichever comes first: it never stays `active`
+while silently getting nothing, and a membership that comes back does not revive it. The owner
+still lists, reads and stops its own subscriptions whatever its teams (`own_subscriptions`).
 """
 
 from __future__ import annotations
@@ -25,15 +37,20 @@ from __future__ import annotations
 import base64
 import ipaddress
 import secrets
+import unicodedata
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clients.care_planning_services import reads_care_planning
+from clients.fhir_refs import FHIR_JSON, fhir_base
 from clients.models import Resident
 from clients.visibility import can_see_resident
 from kernteam.models import Membership, Team
@@ -43,8 +60,9 @@ from kernteam.roles import INTEGRATIONS
 SECRET_PREFIX = "whsec_"
 BACKPORT = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/"
 PAYLOAD_CONTENT = BACKPORT + "backport-payload-content"
-FHIR_JSON = "application/fhir+json"
 LOCAL_HOSTS = {"localhost"}
+CARE_PLANNING_EVENT = "resident.care_planning"  # told only to an account that reads her PZP
+ORPHANED = "off: the account is no longer an integration account of this team"
 
 
 class Status(models.TextChoices):  # FHIR R4 subscription-status
@@ -160,18 +178,8 @@ class SubscriptionDelivery(models.Model):
         return f"{self.subscription_id} · {self.event} · {self.get_status_display()}"
 
 
-def fhir_base() -> str:
-    """settings.KERNTEAM_FHIR_BASE, ending in '/' (as `steps.fhir.context.base` reads it)."""
-    return settings.KERNTEAM_FHIR_BASE.rstrip("/") + "/"
-
-
 def secret_extension() -> str:
     return fhir_base() + "StructureDefinition/subscription-secret"
-
-
-def patient_url(resident_id: int) -> str:
-    """The Patient's fullUrl, as the export writes it (`steps.fhir.context`)."""
-    return fhir_base() + f"Patient/resident-{resident_id}"
 
 
 # --- who may subscribe ---------------------------------------------------------------------
@@ -210,35 +218,75 @@ def http_localhost_allowed() -> bool:
     return bool(settings.DEBUG or settings.KERNTEAM_WEBHOOK_ALLOW_HTTP_LOCALHOST)
 
 
+def has_bad_characters(text: str) -> bool:
+    """Spaces, control characters (NUL among them) or lone surrogates: no URL holds them."""
+    return any(
+        c.isspace() or unicodedata.category(c) in ("Cc", "Cs", "Cf", "Zl", "Zp") for c in text
+    )
+
+
 def endpoint_problem(url: str) -> str:
-    """Why the endpoint cannot be used ("" when it can): https with a host, no user or
-    password in it; http only to this machine, and only where the settings allow it."""
+    """Why the endpoint cannot be used ("" when it can): see the module's docstring."""
+    if len(url) > Subscription._meta.get_field("endpoint").max_length:
+        return _("The endpoint is too long.")
+    if has_bad_characters(url):
+        return _("The endpoint may not hold spaces or control characters.")
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        port = parts.port  # (raises ValueError for a port that is not a number, or > 65535)
     except ValueError:
         return _("Not a valid URL.")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return _("The endpoint must be an https URL.")
     if parts.username is not None or parts.password is not None or parts.fragment:
         return _("The endpoint may not hold a user name, password or fragment.")
-    if len(url) > Subscription._meta.get_field("endpoint").max_length:
-        return _("The endpoint is too long.")
-    if parts.scheme == "http":
-        if not is_local(parts.hostname):
-            return _("The endpoint must be an https URL.")
-        if not http_localhost_allowed():
+    try:
+        URLValidator(schemes=["https", "http"])(url)
+    except ValidationError:
+        return _("Not a valid URL.")
+    if port is not None and not 1 <= port <= 65535:
+        return _("Not a valid URL.")
+    if is_local(parts.hostname):
+        if http_localhost_allowed():
+            return ""
+        if parts.scheme == "http":
             return _("http is not allowed here: the endpoint must be an https URL.")
+        return _("The endpoint must be a public address, not this machine.")
+    if not host_is_public(parts.hostname):
+        return _("The endpoint must be a public address, not this machine.")
+    if parts.scheme == "http":
+        return _("The endpoint must be an https URL.")
     return ""
 
 
 def is_local(host: str) -> bool:
-    if host.lower() in LOCAL_HOSTS:
+    """`localhost` or a loopback address (the only exception, with the setting)."""
+    host = host.lower().rstrip(".")
+    if host in LOCAL_HOSTS or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def host_is_public(host: str) -> bool:
+    """A name (its addresses are checked when sending), or a global IP address."""
+    try:
+        return address_allowed(host)
+    except ValueError:
+        return not is_local(host)
+
+
+def address_allowed(address: str) -> bool:
+    """An IP address a delivery may go to: a global one, or loopback where the setting allows
+    (`http_localhost_allowed`). Raises ValueError if `address` is no IP address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return http_localhost_allowed()
+    return ip.is_global and not ip.is_multicast
 
 
 def team_for_criteria(*, criteria: str, teams: list[Team]) -> Team:
@@ -274,25 +322,37 @@ def new_secret() -> str:
 
 
 def create_subscription(*, owner, endpoint: str, reason: str, criteria: str) -> Subscription:
-    """An active subscription of the owner's team the criteria name, with a new secret."""
+    """An active subscription of the owner's team the criteria name, with a new secret. The
+    API checks the elements first (`frontend.api.subscription_views`); the rules that keep a
+    row storable are checked here again, so nothing is half-saved."""
     team = team_for_criteria(criteria=criteria, teams=require_integration_account(user=owner))
     if problem := endpoint_problem(endpoint):
         raise Refused(problem, field="Subscription.channel.endpoint")
+    reason = reason.strip()
+    limit = Subscription._meta.get_field("reason").max_length
+    if not reason or len(reason) > limit or has_bad_characters(reason.replace(" ", "")):
+        raise Refused(
+            _("Write a reason of at most %(limit)s characters.") % {"limit": limit},
+            field="Subscription.reason",
+        )
     return Subscription.objects.create(
         team=team,
         owner=owner,
         endpoint=endpoint,
         secret=new_secret(),
         status=Status.ACTIVE,
-        reason=reason.strip(),
+        reason=reason,
         criteria=criteria.strip(),
     )
 
 
 def own_subscriptions(*, user):
-    """The subscriptions `user` made, of the teams it is still an integration account of."""
-    teams = require_integration_account(user=user)
-    return Subscription.objects.filter(owner=user, team__in=teams).select_related("team")
+    """The subscriptions `user` made, whatever its teams now (it may still read and stop one
+    of a team it left). Refused to an account that is no integration account and made none."""
+    mine = Subscription.objects.filter(owner=user).select_related("team")
+    if not is_integration_account(user) and not mine.exists():
+        require_integration_account(user=user)  # (raises the 403)
+    return mine
 
 
 def stop_subscription(*, subscription: Subscription) -> Subscription:
@@ -312,13 +372,38 @@ def mark_in_error(*, subscription_id: int, why: str) -> None:
     )
 
 
-def may_notify(*, subscription: Subscription, resident: Resident) -> bool:
+def owner_integrates(subscription: Subscription) -> bool:
+    """Its owner is still an integration account of its team (active account, in the group,
+    an active membership of the team)."""
+    owner = subscription.owner
+    return is_integration_account(owner) and (
+        Membership.objects.active().filter(user=owner, team_id=subscription.team_id).exists()
+    )
+
+
+def retire_if_orphaned(subscription: Subscription) -> bool:
+    """If the owner is no longer an integration account of the team: the subscription is
+    `off` from now on, with the reason (once: only an active one changes). True if retired."""
+    if subscription.status != Status.ACTIVE or owner_integrates(subscription):
+        return False
+    now = timezone.now()
+    Subscription.objects.filter(pk=subscription.pk, status=Status.ACTIVE).update(
+        status=Status.OFF, ended_at=now, error=ORPHANED
+    )
+    subscription.status, subscription.ended_at, subscription.error = Status.OFF, now, ORPHANED
+    return True
+
+
+def may_notify(*, subscription: Subscription, resident: Resident, event: str = "") -> bool:
     """The rule, when a delivery is made and again when it is sent: the subscription active,
-    its owner still an integration account of the resident's team that may see her."""
+    its owner still an integration account of the resident's team that may see her, and for a
+    change of her PZP (`CARE_PLANNING_EVENT`) one that reads her PZP (else a notification would
+    tell that a PZP conversation was recorded)."""
     owner = subscription.owner
     return (
         subscription.status == Status.ACTIVE
         and resident.team_id == subscription.team_id
-        and is_integration_account(owner)
+        and owner_integrates(subscription)
         and can_see_resident(user=owner, resident=resident)
+        and (event != CARE_PLANNING_EVENT or reads_care_planning(user=owner, resident=resident))
     )

@@ -4,7 +4,7 @@ environment; a missing SECRET_KEY or DATABASE_URL stops the start instead of fal
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings import *  # noqa: F403
-from config.settings import env, pooled
+from config.settings import env, pooled, public_fhir_base_problem
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
@@ -14,6 +14,17 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": pooled(env.db("DATABASE_URL"))}
 
 KERNTEAM_DEMO_ALLOWED = False
+
+# The FHIR base: the ids and canonical URLs integrators' servers store, so it is set here once,
+# never the embedded default (http://127.0.0.1:8000/fhir/), which could not be changed later.
+KERNTEAM_FHIR_BASE = env("KERNTEAM_FHIR_BASE", default="").strip()
+if problem := public_fhir_base_problem(KERNTEAM_FHIR_BASE):
+    raise ImproperlyConfigured(
+        f"KERNTEAM_FHIR_BASE {problem}: set it to the https address of this server's /fhir/ "
+        "as integrators reach it (e.g. https://kernteam.example.nl/fhir/). Integrators' "
+        "servers store the ids and URLs built on it: choose it once."
+    )
+KERNTEAM_FHIR_BASE = KERNTEAM_FHIR_BASE.rstrip("/") + "/"
 KERNTEAM_REQUIRE_2FA = True  # professionals always use a second factor in production
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,7 +5,9 @@ ALLOWED_HOSTS, and uses config.production for the hardening.
 """
 
 import datetime
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -267,6 +269,29 @@ KERNTEAM_BASE_URL = env("KERNTEAM_BASE_URL", default="http://127.0.0.1:8000").rs
 KERNTEAM_FHIR_BASE = (
     env("KERNTEAM_FHIR_BASE", default=f"{KERNTEAM_BASE_URL}/fhir").rstrip("/") + "/"
 )
+
+
+def public_fhir_base_problem(base: str) -> str | None:
+    """Why `base` cannot be a deployment's KERNTEAM_FHIR_BASE (config.production refuses to
+    start then), or None: it must be set, https, and name a host integrators reach (not a
+    loopback or unspecified address, not localhost)."""
+    if not base:
+        return "is not set"
+    parts = urlsplit(base)
+    if parts.scheme != "https":
+        return "is not an https address"
+    host = (parts.hostname or "").rstrip(".")
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return "names no host, or localhost"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.is_loopback or address.is_unspecified:
+        return "names a loopback or unspecified address"
+    return None
+
+
 # Subscriptions (change notifications) post to https endpoints only; this allows
 # http://127.0.0.1 / localhost as well (a receiver on the same machine, the tests'), never
 # another host.

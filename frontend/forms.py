@@ -82,7 +82,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, resident, **kwargs):
         super().__init__(*args, **kwargs)
-        members = resident.team.memberships.active().select_related("user").order_by("role")
+        members = resident.team.people().select_related("user").order_by("role")
         carers = resident.carer_links.active().select_related("carer")
         choices = [("", "—")]
         choices += [

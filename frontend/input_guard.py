@@ -17,6 +17,8 @@ from urllib.parse import unquote
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from frontend.api.fhir_views import outcome_response
+
 
 class RefuseNulMiddleware:
     def __init__(self, get_response):
@@ -27,5 +29,7 @@ class RefuseNulMiddleware:
             message = _("The address contains a NUL character, which is not allowed.")
             if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)
+            if request.path_info.startswith("/fhir/"):  # (a FHIR client reads OperationOutcomes)
+                return outcome_response(400, message)
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

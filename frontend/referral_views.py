@@ -65,7 +65,7 @@ class ReferralForm(forms.Form):
             )
         self.fields["offer"].choices = [("", "—"), *groups.items()]
         self.running = offers
-        members = resident.team.memberships.active().select_related("user").order_by("role")
+        members = resident.team.people().select_related("user").order_by("role")
         seen, choices, welfare = set(), [("", "—")], ""
         for m in members:
             if m.user_id in seen:

@@ -8,6 +8,14 @@ residents it names: a list every row's residents, a record's page (and its histo
 residents, the autocomplete the residents of its suggestions, a bulk action the residents of
 the records it was given as its list names them (a write for each record it changed, a read for
 the others). Saving a record's page, or adding one, is a write.
+
+A list that does not note the residents of its rows cannot be filtered by a resident either
+(`lookup_allowed`): `?resident=<pk>` would show what is known of her, unlogged.
+
+A resident's data changed here is announced as a change made anywhere else is: a page that saved
+a change, or an action that changed records (`announce`), sends `residents_changed` inside the
+transaction; the clients app tells the residents' boards and the integrators' subscriptions
+(`clients.visibility.send_resident_event_on_commit`, connected in clients/admin.py).
 """
 
 from __future__ import annotations
@@ -17,25 +25,40 @@ import functools
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
+from django.dispatch import Signal
+from django.forms import ModelChoiceField
 
 from kernteam.access_log import note_each
 from kernteam.models import AccessLogEntry, Team
 
 READ, WRITE = AccessLogEntry.Action.READ, AccessLogEntry.Action.WRITE
 ADMIN_ROLE = "admin"
+RESIDENT = "clients.resident"  # the residents' model, by its label (that app sits above this one)
+CHANGED_IN_ADMIN = "resident.changed_in_admin"  # the live event's and the deliveries' name
+
+# Sent inside the admin's transaction when a page or an action changed residents' data, with
+# `resident_ids` and the `event` to announce (clients/admin.py connects it).
+residents_changed = Signal()
 
 
 class ResidentLogAdmin(admin.ModelAdmin):
     """Writes the access log for the residents an admin page shows. `listed_residents` are the
     ORM paths from a record to the residents its row in a list names ("" when the record is the
-    resident); `shown_residents` those its own page names (by default the same)."""
+    resident); `shown_residents` those its own page names (by default the same);
+    `announced_residents` those whose data a saved change of the record changes (`announce`,
+    with `announced_event`)."""
 
     listed_residents: tuple[str, ...] = ()
     shown_residents: tuple[str, ...] | None = None
+    announced_residents: tuple[str, ...] = ()
+    announced_event: str = CHANGED_IN_ADMIN
 
-    def residents_in(self, pks, *, listed: bool = False) -> list[tuple[int, int]]:
+    def residents_in(self, pks, *, listed: bool = False, paths=None) -> list[tuple[int, int]]:
         """(team id, resident id) of the residents these records name, in one query a path."""
-        paths = self.listed_residents if listed else self.shown_residents
+        if paths is None:
+            paths = self.listed_residents if listed else self.shown_residents
         if paths is None:
             paths = self.listed_residents
         found: dict[int, int] = {}
@@ -57,6 +80,52 @@ class ResidentLogAdmin(admin.ModelAdmin):
 
     def what(self, suffix: str = "") -> str:
         return f"admin:{self.model._meta.model_name}{suffix}"
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        """A list filtered by a resident (`?resident=<pk>`, or any path through one) shows what
+        is known of her: only a list that notes the residents of its rows allows it."""
+        if not self.listed_residents and self.through_resident(lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def through_resident(self, lookup: str) -> bool:
+        model = self.model
+        for part in lookup.split(LOOKUP_SEP):
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return False
+            if field.related_model is None:
+                return False
+            if field.related_model._meta.label_lower == RESIDENT:
+                return True
+            model = field.related_model
+        return False
+
+    # --- announcing a change of residents' data --------------------------------------------
+
+    def save_related(self, request, form, formsets, change):
+        """The record and its inline rows are saved: a change is announced (`announces`), for
+        the residents the record names now and those chosen before in its form."""
+        super().save_related(request, form, formsets, change)
+        if self.announced_residents and self.announces(form=form, formsets=formsets, change=change):
+            chosen = {pk for each in (form, *_changed_forms(formsets)) for pk in _chosen(each)}
+            self.announce([form.instance.pk], also=chosen)
+
+    def announces(self, *, form, formsets, change: bool) -> bool:
+        """Whether saving the page changed a resident's data nobody heard of yet: a new record,
+        a changed field or inline row."""
+        return not change or form.has_changed() or any(f.has_changed() for f in formsets)
+
+    def announce(self, pks, *, also=()) -> None:
+        """These records' residents' data changed (`announced_residents`, and the resident ids
+        `also`): `residents_changed`, inside the caller's transaction."""
+        pairs = self.residents_in(pks, paths=self.announced_residents)
+        ids = {resident for _team, resident in pairs} | set(also)
+        if ids:
+            residents_changed.send(
+                sender=self.model, resident_ids=sorted(ids), event=self.announced_event
+            )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -209,6 +278,33 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class ResidentDataAdmin(NoDeleteAdmin):
-    """For models that hold a resident's data: each record names its resident."""
+    """For models that hold a resident's data: each record names its resident, whose data a
+    saved change changes."""
 
     listed_residents = ("resident",)
+    announced_residents = ("resident",)
+
+
+def _changed_forms(formsets) -> list:
+    return [each for formset in formsets for each in formset.forms if each.has_changed()]
+
+
+def _chosen(form) -> set[int]:
+    """The residents chosen in a form's fields, before (its initial values) and now."""
+    found = set()
+    for name, field in form.fields.items():
+        if (
+            isinstance(field, ModelChoiceField)
+            and field.queryset.model._meta.label_lower == RESIDENT
+        ):
+            now = (getattr(form, "cleaned_data", None) or {}).get(name)
+            found |= {_pk(form.initial.get(name)), _pk(now)}
+    return found - {None}
+
+
+def _pk(value) -> int | None:
+    """A record's pk from a form's value: the record, its pk, or the pk as typed."""
+    value = getattr(value, "pk", value)
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None

@@ -116,8 +116,20 @@ class Team(Undeletable, models.Model):
         active = self.memberships.active().filter(user=user).order_by()  # (no join for order)
         return set(active.values_list("role", flat=True))
 
+    def people(self) -> MembershipQuerySet:
+        """The active memberships of the people on the team: not those of integration accounts
+        (`MembershipQuerySet.of_people`). Whom the team names, chooses, tells and counts: a care
+        coordinator, an action's owner, a role a rule asks for, digests and reminders, meeting
+        attendees, the KPIs. What an account may see follows its roles (`roles_of`)."""
+        return self.memberships.active().of_people()
+
+    def has_person(self, user) -> bool:
+        """Whether `user` is one of the people on the team (`people`)."""
+        return user is not None and self.people().filter(user_id=user.pk).exists()
+
     def has_active_role(self, role: str) -> bool:
-        return self.memberships.active().filter(role=role).exists()
+        """Whether one of the people on the team holds `role` (`people`)."""
+        return self.people().filter(role=role).exists()
 
 
 class MembershipQuerySet(UndeletableQuerySet):
@@ -126,7 +138,8 @@ class MembershipQuerySet(UndeletableQuerySet):
 
     def of_people(self) -> MembershipQuerySet:
         """Not the memberships of integration accounts (a system's account, not a person on
-        the team: `kernteam.roles.INTEGRATIONS`)."""
+        the team: `kernteam.roles.INTEGRATIONS`). The one rule of who counts as a person on a
+        team (`Team.people`)."""
         return self.exclude(user__groups__name=INTEGRATIONS)
 
 

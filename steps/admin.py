@@ -200,6 +200,10 @@ class TeamWorkAdmin(ResidentDataAdmin):
         for field in created._meta.concrete_fields:  # (the log entry names what was saved)
             setattr(obj, field.attname, getattr(created, field.attname))
 
+    def announces(self, *, form, formsets, change: bool) -> bool:
+        """A new goal or action: its service announced it (or refused it, saving nothing)."""
+        return change and super().announces(form=form, formsets=formsets, change=change)
+
     def create(self, user, data):
         raise NotImplementedError
 

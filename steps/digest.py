@@ -22,7 +22,7 @@ from django.utils import timezone
 from clients.models import Consent, Resident
 from clients.notify import queue_mails
 from clients.visibility import may_see, visible_pairs
-from kernteam.models import Membership, Team
+from kernteam.models import Team
 from kernteam.notices import Delivery, Kind, Notice, initials_and_age, notify, preferences
 from kernteam.roles import Role
 from steps.models import AgreedAction, Trajectory
@@ -40,11 +40,10 @@ def digest_key(day: datetime.date) -> str:
 
 
 def due_lines(*, team: Team, day: datetime.date) -> dict[int, list[dict]]:
-    """{user id: lines} for the members of one team: what is due on `day`. Seven queries."""
+    """{user id: lines} for the people on one team (`Team.people`: no integration account):
+    what is due on `day`. Seven queries."""
     roles: dict[int, set[str]] = defaultdict(set)
-    for user_id, role in (
-        Membership.objects.active().filter(team=team).values_list("user_id", "role")
-    ):
+    for user_id, role in team.people().values_list("user_id", "role"):
         roles[user_id].add(role)
     scope = {
         resident_id: disciplines

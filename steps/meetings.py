@@ -313,10 +313,9 @@ def _user_ids(values: Iterable[object]) -> set[int]:
 
 
 def team_members(*, team) -> list:
-    """The team's current members, by name (each once), for the attendance list."""
-    users = get_user_model().objects.filter(
-        memberships__team=team, memberships__ended_on__isnull=True
-    )
+    """The people on the team (`Team.people`: no integration account), by name (each once),
+    for the attendance list."""
+    users = get_user_model().objects.filter(pk__in=team.people().values("user_id"))
     return list(users.distinct().order_by("first_name", "last_name", "pk"))
 
 

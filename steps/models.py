@@ -543,7 +543,7 @@ class AgreedAction(RemembersLoaded, Undeletable, models.Model):
             errors["goal"] = _("This goal belongs to another resident.")
         if bool(self.owner_member_id) == bool(self.owner_carer_id):
             errors["owner_member"] = _("Name one owner: a team member or an informal carer.")
-        elif self.owner_member_id and not self.resident.team.roles_of(self.owner_member):
+        elif self.owner_member_id and not self.resident.team.has_person(self.owner_member):
             errors["owner_member"] = _("The owner must be a member of the resident's team.")
         elif (
             self.owner_carer_id

@@ -28,7 +28,7 @@ from clients.carer_notices import (
 from clients.models import CarerLink
 from clients.notify import enqueue_mail, queue_mails
 from clients.visibility import sharing_with_carers
-from kernteam.models import Meeting, Membership
+from kernteam.models import Meeting
 from kernteam.notices import Delivery, DigestRun, Kind, Notice, notify, preferences
 from kernteam.outbox import recover
 from kernteam.roles import Role
@@ -91,8 +91,8 @@ def remind_coordinators(*, day: datetime.date) -> int:
             key = f"meeting:{meeting.pk}:{on.isoformat()}:{days}"
             coordinators = [
                 m.user
-                for m in Membership.objects.active()
-                .filter(team=meeting.team, role=Role.COORDINATOR, user__is_active=True)
+                for m in meeting.team.people()
+                .filter(role=Role.COORDINATOR, user__is_active=True)
                 .exclude(Exists(Notice.objects.filter(user=OuterRef("user"), key=key)))
                 .select_related("user")
             ]

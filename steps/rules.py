@@ -178,7 +178,7 @@ complex_needs_or_team_decision = Rule(
 
 coordinator_named = Rule(
     lambda t, m: t.resident.coordinator_id is not None
-    and bool(t.resident.team.roles_of(t.resident.coordinator)),
+    and t.resident.team.has_person(t.resident.coordinator),
     _("No care coordinator named."),
 )
 

@@ -90,6 +90,7 @@ PRODUCTION = {
     "SECRET_KEY": "x7#kq!2vLr9@mP4zT8wE6yU1iO3aS5dF7gH9jK0lZ2xC4vB6nM8",
     "ALLOWED_HOSTS": "kernteam.example.nl",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/kernteam",
+    "KERNTEAM_FHIR_BASE": "https://kernteam.example.nl/fhir/",
 }
 
 

@@ -411,6 +411,7 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     ),
     "fhir-code-system": NoResidentData("a published code system: codes and their labels"),
     "fhir-structure-definition": NoResidentData("a published extension's definition"),
+    "fhir-naming-system": NoResidentData("a published identifier system's definition"),
     "fhir-unknown": NoResidentData("answers 404 for an address nothing answers"),
     # integrators' subscriptions (issue 20 §2): an endpoint, criteria and a status per
     # subscription; the deliveries name residents only to the receiver, which fetches them

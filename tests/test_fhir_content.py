@@ -255,9 +255,10 @@ def test_practitioners_carry_the_agb_code_and_uzi_number_of_their_memberships(
 def test_a_malformed_agb_code_or_uzi_number_is_refused(daalhof, field, value, message):
     membership = Membership.objects.get(team=daalhof.team, user=daalhof.gp)
     setattr(membership, field, value)
-    with translation.override("en"), pytest.raises(ValidationError) as refused:
-        membership.full_clean()
-    assert refused.value.message_dict == {field: [message]}
+    with translation.override("en"):  # (the messages are lazy: read them in English)
+        with pytest.raises(ValidationError) as refused:
+            membership.full_clean()
+        assert refused.value.message_dict == {field: [message]}
 
 
 def test_agb_code_and_uzi_number_are_the_persons(daalhof, malberg):

@@ -5,6 +5,7 @@ code systems and extensions published at their canonical URLs, matching what the
 from __future__ import annotations
 
 import datetime
+import json
 import re
 
 import pytest
@@ -15,7 +16,9 @@ from fhir.resources.R4B import get_fhir_model_class
 from clients.care_planning import CarePlanning
 from clients.models import Resident
 from clients.services import record_consent
+from clients.subscriptions import Subscription
 from demo import region as demo
+from frontend.api import fhir_views
 from kernteam.models import AccessLogEntry, Membership
 from kernteam.roles import Role
 from steps.fhir import care, conformance, ids
@@ -27,6 +30,7 @@ from steps.referrals import LocalOffer
 from steps.services import agree_action
 from steps.states import ClosureReason, Kind, State
 from tests.factories import UserFactory, carer_for, goal, score
+from tests.fhir_schema import resource_errors
 from tests.helpers import api_as, fhir_export
 
 pytestmark = pytest.mark.django_db
@@ -359,7 +363,10 @@ NAMES = {
         "stepped-care-state", "step-change-kind", "closure-reason", "team-role", "instrument",
         "goal-domain", "care-plan-category",
     },
-    "StructureDefinition": {"step-change", "review-due", "shared-with-carers"},
+    "StructureDefinition": {
+        "step-change", "review-due", "shared-with-carers", "subscription-secret",
+    },
+    "NamingSystem": {"resident-id", "care-team-id", "trajectory-id", "step-change-id"},
 }  # fmt: skip
 
 
@@ -368,19 +375,24 @@ def test_the_conformance_resources_are_public_valid_r4_at_their_canonical_urls(c
     for resource_type, names in NAMES.items():
         assert names <= {r["id"] for r in published if r["resourceType"] == resource_type}
     for resource in published:
-        url = resource["url"]
+        url = conformance.address(resource)  # (a NamingSystem's: its uniqueId)
         assert url == f"{fhir_base()}{resource['resourceType']}/{resource['id']}"
         response = client.get(path_of(url))  # (no one signed in)
         assert response.status_code == 200, url
         assert response["Content-Type"].startswith("application/fhir+json")
         assert response.json() == resource
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        # HL7's R4 JSON schema too; its FHIRVersion list stops at 4.0.0, an erratum of the
+        # 4.0.1 release (the HL7 validator wants "4.0.1" there)
+        errors = [e for e in resource_errors(resource) if " $.fhirVersion: " not in e]
+        assert errors == []
         assert resource["status"] == "active"
     bad_token = api_as(None)
     bad_token.credentials(HTTP_AUTHORIZATION="Token nonsense")
     assert bad_token.get("/fhir/CodeSystem/team-role").status_code == 200
     assert_outcome(client.get("/fhir/CodeSystem/no-such-system"), 404, "not-found")
     assert_outcome(client.get("/fhir/StructureDefinition/team-role"), 404, "not-found")
+    assert_outcome(client.get("/fhir/NamingSystem/team-role"), 404, "not-found")
 
 
 def test_the_code_systems_are_the_code_tables():
@@ -488,7 +500,7 @@ def test_every_kernteam_system_and_extension_an_export_uses_resolves(
             value_type = elements["Extension.value[x]"]["type"][0]["code"]
             assert f"value{value_type[0].upper()}{value_type[1:]}" in ext
     assert systems >= NAMES["CodeSystem"], systems
-    assert used_extensions >= NAMES["StructureDefinition"]
+    assert used_extensions >= NAMES["StructureDefinition"] - {"subscription-secret"}
 
 
 def test_the_step_change_definition_lists_the_parts_the_episode_docstring_names():
@@ -500,3 +512,182 @@ def test_the_step_change_definition_lists_the_parts_the_episode_docstring_names(
         if line.startswith("    ") and line.split()
     }
     assert slices == documented
+
+
+def _identifiers(node, found: list[dict]) -> list[dict]:
+    """Every Identifier-like dict ({system, value}) anywhere in `node`."""
+    if isinstance(node, dict):
+        if isinstance(node.get("system"), str) and "value" in node and "code" not in node:
+            found.append(node)
+        for value in node.values():
+            _identifiers(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _identifiers(item, found)
+    return found
+
+
+def _extensions_at(node, path: str, found: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """(element path, extension) for every extension in `node`, the path as a
+    StructureDefinition's context names it ("Consent.provision.actor"; a primitive's `_x` as x)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("extension", "modifierExtension"):
+                found += [(path, ext) for ext in value]
+            if key != "resourceType":
+                _extensions_at(value, f"{path}.{key.removeprefix('_')}", found)
+    elif isinstance(node, list):
+        for item in node:
+            _extensions_at(item, path, found)
+    return found
+
+
+@pytest.fixture
+def every_kind(janssen, demo_team, resident_in):
+    """The entries of records of every kind: the demo team's bundle (its GP reads the PZP), and
+    Daalhof's with Janssen's referral and a closed trajectory."""
+    closed = resident_in("closed")
+    demo_bundle = fhir_export(demo_team)
+    daalhof_bundle = fhir_export(Resident.objects.filter(pk__in=[janssen.pk, closed.pk]))
+    return {"entry": entries(demo_bundle) + entries(daalhof_bundle)}
+
+
+def test_every_naming_system_an_export_uses_is_published_at_its_url(client, every_kind):
+    """An identifier system under the base resolves, without authentication, to a NamingSystem
+    whose uniqueId is that system; and every published one is used."""
+    used = set()
+    for identifier in _identifiers(every_kind, []):
+        system = identifier["system"]
+        if not system.startswith(fhir_base()):
+            continue
+        assert system.startswith(f"{fhir_base()}NamingSystem/"), system
+        if system not in used:
+            response = client.get(path_of(system))
+            assert response.status_code == 200, f"{system} is not published"
+            assert response["Content-Type"].startswith("application/fhir+json")
+            naming_system = response.json()
+            assert naming_system["resourceType"] == "NamingSystem"
+            assert naming_system["kind"] == "identifier"
+            assert [u["value"] for u in naming_system["uniqueId"]] == [system]
+            used.add(system)
+    published = conformance.published()
+    naming_systems = [r for r in published if r["resourceType"] == "NamingSystem"]
+    assert used == {conformance.address(r) for r in naming_systems}
+
+
+def test_a_naming_system_that_is_not_listed_is_refused():
+    from steps.fhir.codes import naming_system
+
+    with pytest.raises(KeyError):
+        naming_system("no-such-id")
+
+
+def test_every_kernteam_extension_is_used_where_its_definition_allows(every_kind):
+    """A strict validator refuses an extension outside its context: each one under the base is
+    used only at an element its StructureDefinition names."""
+    seen = set()
+    for entry in entries(every_kind):
+        resource = entry["resource"]
+        for path, ext in _extensions_at(resource, resource["resourceType"], []):
+            if not ext["url"].startswith(fhir_base()):
+                continue
+            name = ext["url"].removeprefix(f"{fhir_base()}StructureDefinition/")
+            definition = conformance.find(resource_type="StructureDefinition", name=name)
+            contexts = {c["expression"] for c in definition["context"]}
+            assert path in contexts, (name, path, contexts)
+            seen.add((name, path))
+    assert ("shared-with-carers", "Consent") in seen  # (the PZP's AdvanceDirective)
+    assert ("shared-with-carers", "Task") in seen
+
+
+def test_the_subscription_secret_extension_is_published(client):
+    """The extension a Subscription's creation answers its secret in (`clients.subscriptions`)."""
+    subscription = Subscription(
+        pk=7, reason="HIS", criteria="Patient", endpoint="https://his.example.nl/", secret="x"
+    )
+    resource = subscription.as_fhir(secret=True)
+    [ext] = resource["extension"]
+    response = client.get(path_of(ext["url"]))
+    assert response.status_code == 200
+    definition = response.json()
+    assert definition["url"] == ext["url"]
+    assert [c["expression"] for c in definition["context"]] == ["Subscription"]
+    elements = {e["id"]: e for e in definition["differential"]["element"]}
+    assert elements["Extension.value[x]"]["type"] == [{"code": "string"}]
+    assert "valueString" in ext
+
+
+# --- every error is an OperationOutcome ------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Patient/resident-{pk}",
+        "Patient/resident-{pk}/$everything",
+        "CodeSystem/team-role",
+        "StructureDefinition/step-change",
+        "NamingSystem/resident-id",
+    ],
+)
+def test_a_method_other_than_get_is_405_as_an_operation_outcome(daalhof, janssen, method, address):
+    url = "/fhir/" + address.format(pk=janssen.pk)
+    response = getattr(api_as(daalhof.gp), method)(url, {"resourceType": "Patient"}, format="json")
+    assert_outcome(response, 405, "not-supported")
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/fhir/Patient/resident-1%00",
+        "/fhir/Patient/resident-1/$everything?type=%00",
+        "/fhir/CodeSystem/team-role?x=a%00b",
+        "/fhir/Subscription?status=%00",
+    ],
+)
+def test_a_nul_in_a_fhir_address_is_a_400_operation_outcome(client, daalhof, address):
+    """The NUL guard (`frontend.input_guard`) answers a FHIR client as FHIR, in Dutch."""
+    body = assert_outcome(api_as(daalhof.gp).get(address), 400, "invalid")
+    [issue] = body["issue"]
+    assert issue["diagnostics"] == "Het adres bevat een NUL-teken; dat is niet toegestaan."
+    assert_outcome(client.get(address), 400, "invalid")
+
+
+def test_the_read_views_are_fhir_views_by_drfs_public_hooks():
+    """APIView subclasses with DRF's documented hooks (renderer, content negotiation,
+    `get_exception_handler`), not a function view whose wrapped class is patched."""
+    views = (
+        fhir_views.read, fhir_views.everything, fhir_views.code_system,
+        fhir_views.structure_definition, fhir_views.naming_system,
+    )  # fmt: skip
+    for view in views:
+        view_class = view.view_class  # (Django's as_view(): the class it was made from)
+        assert issubclass(view_class, fhir_views.FhirView), view_class
+        assert view_class().get_exception_handler() is fhir_views.outcome_exception_handler
+    assert issubclass(fhir_views.code_system.view_class, fhir_views.PublicFhirView)
+    assert not issubclass(fhir_views.read.view_class, fhir_views.PublicFhirView)
+
+
+def test_outcome_response_answers_from_anywhere_as_fhir():
+    """The one builder, for the Subscription views and the middleware."""
+    response = fhir_views.outcome_response(400, {"channel.endpoint": ["Geen https."]}, code="value")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/fhir+json"
+    body = json.loads(response.content)
+    assert body == {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "value",
+                "diagnostics": "Geen https.",
+                "expression": ["channel.endpoint"],
+            }
+        ],
+    }
+    get_fhir_model_class("OperationOutcome").model_validate(body)
+    assert json.loads(fhir_views.outcome_response(413, "Te groot.").content)["issue"] == [
+        {"severity": "error", "code": "too-long", "diagnostics": "Te groot."}
+    ]

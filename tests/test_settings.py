@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from config.settings import public_fhir_base_problem
 from tests.helpers import PRODUCTION, ROOT, run_manage
 
 
@@ -15,13 +18,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        env={
-            "DJANGO_SETTINGS_MODULE": "config.production",
-            "SECRET_KEY": "x7#kq!2vLr9@mP4zT8wE6yU1iO3aS5dF7gH9jK0lZ2xC4vB6nM8",
-            "ALLOWED_HOSTS": "kernteam.example.nl",
-            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/kernteam",
-            "REDIS_URL": "redis://127.0.0.1:6379/0",
-        },
+        env={**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:6379/0"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -44,6 +41,55 @@ def test_production_refuses_to_start_without_a_secret_key():
         },
     )
     assert result.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("base", "problem"),
+    [
+        (None, "is not set"),
+        ("", "is not set"),
+        ("http://kernteam.example.nl/fhir/", "is not an https address"),
+        ("https://127.0.0.1:8000/fhir/", "names a loopback or unspecified address"),
+        ("https://localhost/fhir/", "names no host, or localhost"),
+    ],
+)
+def test_production_refuses_to_start_without_a_public_fhir_base(base, problem):
+    """The embedded default (http://127.0.0.1:8000/fhir/) would hand integrators ids they store
+    and that can never change: production names its own, https, reachable."""
+    env = {**PRODUCTION, "KERNTEAM_FHIR_BASE": base}
+    if base is None:
+        env = {k: v for k, v in env.items() if k != "KERNTEAM_FHIR_BASE"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: KERNTEAM_FHIR_BASE {problem}: set it to" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("base", "problem"),
+    [
+        ("https://kernteam.example.nl/fhir/", None),
+        ("https://kernteam.example.nl:8443/fhir", None),
+        ("https://10.0.0.5/fhir/", None),  # (a private address: an integrator in the same network)
+        ("https://[::1]/fhir/", "names a loopback or unspecified address"),
+        ("https://127.1.2.3/fhir/", "names a loopback or unspecified address"),
+        ("https://0.0.0.0/fhir/", "names a loopback or unspecified address"),
+        ("https://kernteam.localhost/fhir/", "names no host, or localhost"),
+        ("https://LOCALHOST./fhir/", "names no host, or localhost"),
+        ("https:///fhir/", "names no host, or localhost"),
+        ("HTTP://kernteam.example.nl/fhir/", "is not an https address"),
+        ("kernteam.example.nl/fhir/", "is not an https address"),
+    ],
+)
+def test_what_a_public_fhir_base_is(base, problem):
+    assert public_fhir_base_problem(base) == problem
+
+
+def test_production_keeps_its_fhir_base():
+    code = "from django.conf import settings as s; print(s.KERNTEAM_FHIR_BASE)"
+    env = {**PRODUCTION, "KERNTEAM_FHIR_BASE": "https://kernteam.example.nl/fhir"}
+    result = run_manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "https://kernteam.example.nl/fhir/"
 
 
 def test_embedded_default_is_sqlite_and_in_memory_layer():

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from fhir.resources.R4B.subscription import Subscription as FHIRSubscription
 
+from clients.care_planning_services import record_care_planning
 from clients.services import change_coordinator, record_consent, withdraw_consent
-from clients.subscriptions import Status, Subscription, SubscriptionDelivery
+from clients.subscriptions import ORPHANED, Status, Subscription, SubscriptionDelivery
 from kernteam.models import AccessLogEntry, AgendaItem
 from kernteam.roles import INTEGRATIONS, Role
 from steps.meetings import focus_on
 from steps.services import add_goal, agree_action, move_resident
-from tests.factories import give_consent, open_meeting
+from tests.factories import MembershipFactory, give_consent, open_meeting
 from tests.helpers import api_as
 from tests.subscription_helpers import (
     SUBSCRIPTIONS,
@@ -149,6 +150,7 @@ def test_an_account_on_two_teams_names_the_team(daalhof, malberg):
 
 
 REQUIRED = "This element is required."
+NOT_PUBLIC = "The endpoint must be a public address, not this machine."
 
 
 @pytest.mark.parametrize(
@@ -271,7 +273,11 @@ def test_http_to_this_machine_only_where_the_setting_allows_it(his, settings):
     for endpoint in (LOCAL, "http://localhost:8131/hook", "http://[::1]:8132/hook"):
         subscribe(his, endpoint)
     remote = api_as(his).post(
-        SUBSCRIPTIONS, subscription_body("http://10.0.0.8/hook"), format="json"
+        SUBSCRIPTIONS, subscription_body("http://203.0.113.8/hook"), format="json"
+    )  # (a documentation address: not global either)
+    assert issues(remote) == [("value", "Subscription.channel.endpoint", nl(NOT_PUBLIC))]
+    remote = api_as(his).post(
+        SUBSCRIPTIONS, subscription_body("http://8.8.8.8/hook"), format="json"
     )
     assert issues(remote) == [
         ("value", "Subscription.channel.endpoint", nl("The endpoint must be an https URL."))
@@ -279,6 +285,123 @@ def test_http_to_this_machine_only_where_the_setting_allows_it(his, settings):
     settings.KERNTEAM_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
     settings.DEBUG = True  # a developer's machine
     subscribe(his, LOCAL)
+
+
+# --- odd input: every element checked, a 400 naming it, never a 500, nothing saved ------------
+
+ENDPOINT = "Subscription.channel.endpoint"
+BAD_TEXT = "Write some text: more than spaces, and no NUL characters."
+NOT_TEXT = "Enter text (a JSON string)."
+NOT_A_URL = "Not a valid URL."
+CONTROL = "The endpoint may not hold spaces or control characters."
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"reason": "a\ud800b"}, ("Subscription.reason", BAD_TEXT)),
+        ({"reason": "a\x00b"}, ("Subscription.reason", BAD_TEXT)),
+        ({"reason": "x" * 301}, ("Subscription.reason", "too-long")),
+        ({"reason": ["a"]}, ("Subscription.reason", NOT_TEXT)),
+        ({"reason": 12}, ("Subscription.reason", NOT_TEXT)),
+        ({"criteria": {"a": 1}}, ("Subscription.criteria", NOT_TEXT)),
+        ({"criteria": "Patient\x00"}, ("Subscription.criteria", BAD_TEXT)),
+        (
+            {"status": ["active"]},
+            ("Subscription.status", "A new subscription's status is requested."),
+        ),
+        ({"channel": {"endpoint": "https://ex\ud800.org/"}}, (ENDPOINT, BAD_TEXT)),
+        ({"channel": {"endpoint": "https://example.org/\x00"}}, (ENDPOINT, BAD_TEXT)),
+        ({"channel": {"endpoint": "https://example.org/a b"}}, (ENDPOINT, CONTROL)),
+        ({"channel": {"endpoint": "https://example.org/a\tb"}}, (ENDPOINT, CONTROL)),
+        ({"channel": {"endpoint": "https://exa\u200bmple.org/"}}, (ENDPOINT, CONTROL)),
+        ({"channel": {"endpoint": "https://example.org:0/"}}, (ENDPOINT, NOT_A_URL)),
+        ({"channel": {"endpoint": "https://example.org:70000/"}}, (ENDPOINT, NOT_A_URL)),
+        ({"channel": {"endpoint": "https://example.org:x/"}}, (ENDPOINT, NOT_A_URL)),
+        ({"channel": {"endpoint": "https://exa_mple..org/"}}, (ENDPOINT, NOT_A_URL)),
+        ({"channel": {"endpoint": "https://e.org/" + "x" * 490}}, (ENDPOINT, "too-long")),
+        ({"channel": {"endpoint": ["https://example.org/"]}}, (ENDPOINT, NOT_TEXT)),
+        ({"channel": {"endpoint": 443}}, (ENDPOINT, NOT_TEXT)),
+        (
+            {"channel": {"type": ["rest-hook"]}},
+            ("Subscription.channel.type", "Only rest-hook is offered."),
+        ),
+        ({"channel": {"_payload": [1]}}, ("Subscription.channel.payload", "id-only")),
+    ],
+)
+def test_odd_input_is_a_400_naming_the_element_and_saves_nothing(his, changes, expected):
+    body = json.dumps(subscription_body(HOOK, **changes))  # (lone surrogates as \\ud800)
+    answer = api_as(his).post(SUBSCRIPTIONS, body, content_type="application/fhir+json")
+    assert answer.status_code == 400, answer.content
+    assert answer["Content-Type"] == "application/fhir+json"
+    where, message = expected
+    found = issues(answer)
+    assert {w for _, w, _ in found} == {where}, found  # (a NUL: DRF's message too)
+    if message == "too-long":
+        assert "300" in found[0][2] or "500" in found[0][2]
+    elif message == "id-only":
+        assert "id-only" in found[0][2]
+    else:
+        assert found[0][2] == nl(message)
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://169.254.169.254/latest",  # link-local (a cloud's metadata service)
+        "https://[::1]/x",  # loopback: only with the setting
+        "https://localhost/x",
+        "https://localhost:0/",
+        "https://api.localhost/x",
+        "https://127.0.0.2/x",
+        "https://10.1.2.3/x",  # private
+        "https://192.168.1.10:8443/x",
+        "https://172.16.0.1/x",
+        "https://100.64.0.1/x",  # shared address space
+        "https://0.0.0.0/x",
+        "https://[fe80::1]/x",
+        "https://[fd00::1]/x",
+        "https://[::ffff:10.0.0.1]/x",
+        "https://240.0.0.1/x",  # reserved
+    ],
+)
+def test_an_endpoint_that_is_not_a_public_address_is_refused(his, endpoint):
+    answer = api_as(his).post(SUBSCRIPTIONS, subscription_body(endpoint), format="json")
+    assert answer.status_code == 400, answer.content
+    assert [(w, m) for _, w, m in issues(answer)] in (
+        [(ENDPOINT, nl(NOT_PUBLIC))],
+        [(ENDPOINT, nl(NOT_A_URL))],  # (port 0)
+    )
+    assert not Subscription.objects.exists()
+
+
+def test_a_public_address_and_a_name_are_taken(his):
+    for endpoint in ("https://8.8.8.8/hook", "https://[2001:4860::8888]:8443/hook", HOOK):
+        subscribe(his, endpoint)
+    assert Subscription.objects.count() == 3
+
+
+def test_every_error_answer_is_an_operation_outcome(his, daalhof, settings):
+    answers = {
+        401: api_as(None).get(SUBSCRIPTIONS),
+        403: api_as(daalhof.gp).get(SUBSCRIPTIONS),
+        404: api_as(his).get(f"{SUBSCRIPTIONS}/999"),
+        405: api_as(his).put(SUBSCRIPTIONS, subscription_body(HOOK), format="json"),
+        415: api_as(his).post(SUBSCRIPTIONS, "reason=x", content_type="text/plain"),
+    }
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    answers[413] = api_as(his).post(
+        SUBSCRIPTIONS, subscription_body(HOOK, reason="x" * 2000), format="json"
+    )
+    answers[400] = api_as(his).post(SUBSCRIPTIONS, "{", content_type="application/fhir+json")
+    for code, answer in answers.items():
+        assert answer.status_code == code, (code, answer.content)
+        assert answer["Content-Type"] == "application/fhir+json", code
+        body = answer.json()
+        assert body["resourceType"] == "OperationOutcome", (code, body)
+        assert body["issue"] and all(i["severity"] == "error" for i in body["issue"])
+    assert not Subscription.objects.exists()
 
 
 def test_reading_and_stopping_are_for_the_owner_only_and_nothing_is_deleted(his, daalhof):
@@ -480,3 +603,58 @@ def test_the_admin_shows_the_delivery_log_and_never_the_secret(
     change = admin_client.get(pages[1]).content.decode()
     assert f"?subscription__id__exact={subscription_id}" in change  # the link to its log
     assert not AccessLogEntry.objects.filter(what__startswith="admin:").exists()
+
+
+# --- an owner that left, and the PZP -------------------------------------------------------
+
+
+def _pzp(resident, by) -> None:
+    record_care_planning(
+        resident=resident,
+        by=by,
+        held_on=timezone.localdate(),
+        participants=["resident", "gp"],
+        capacity="yes",
+        limits={"resuscitation": {"decision": "no"}},
+    )
+
+
+def test_a_pzp_change_is_told_only_to_an_account_that_reads_the_pzp(daalhof, resident_in):
+    """The welfare worker's account sees her (consent for every discipline) but never reads her
+    PZP: a notification of it would tell that a PZP conversation was recorded."""
+    resident = resident_in("step2")
+    gp_his = integration_account(daalhof.team)
+    welfare_his = integration_account(daalhof.team, role=Role.WELFARE, username="wmo.koppeling")
+    subscribe(gp_his, HOOK)
+    subscribe(welfare_his, HOOK)
+    _pzp(resident, daalhof.gp)
+    told = SubscriptionDelivery.objects.values_list("subscription__owner", "event")
+    assert list(told) == [(gp_his.pk, "resident.care_planning")]
+    add_goal(resident=resident, by=daalhof.gp, domain="social", description="Naar de soos")
+    assert SubscriptionDelivery.objects.filter(subscription__owner=welfare_his).count() == 1
+
+
+@pytest.mark.parametrize("leaves", ["membership", "group", "deactivated"])
+def test_a_subscription_whose_owner_left_is_turned_off_and_can_still_be_stopped(
+    his, daalhof, resident_in, leaves
+):
+    resident = resident_in("step2")
+    subscription_id, _ = subscribe(his, HOOK)
+    if leaves == "membership":
+        his.memberships.update(ended_on=timezone.localdate())
+    elif leaves == "group":
+        his.groups.clear()
+    else:
+        his.is_active = False
+        his.save(update_fields=["is_active"])
+    add_goal(resident=resident, by=daalhof.gp, domain="social", description="Naar de soos")
+    assert not SubscriptionDelivery.objects.exists()
+    row = Subscription.objects.get(pk=subscription_id)
+    assert (row.status, row.error) == (Status.OFF, ORPHANED) and row.ended_at is not None
+    if leaves == "membership":  # the account may still list and stop its own
+        listed = api_as(his).get(SUBSCRIPTIONS).json()
+        assert [e["resource"]["status"] for e in listed["entry"]] == ["off"]
+        assert api_as(his).delete(f"{SUBSCRIPTIONS}/{subscription_id}").status_code == 200
+        MembershipFactory(team=daalhof.team, user=his, role=Role.GP)  # back on the team
+        add_goal(resident=resident, by=daalhof.gp, domain="social", description="Opnieuw")
+        assert not SubscriptionDelivery.objects.exists()  # not revived

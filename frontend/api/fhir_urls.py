@@ -26,6 +26,11 @@ urlpatterns = [
         name="fhir-structure-definition",
     ),
     re_path(
+        rf"^NamingSystem/(?P<name>{fhir_views.ID})$",
+        fhir_views.naming_system,
+        name="fhir-naming-system",
+    ),
+    re_path(
         rf"^Patient/(?P<resource_id>{fhir_views.ID})/\$everything$",
         fhir_views.everything,
         name="fhir-everything",

@@ -12,14 +12,20 @@ tell she exists), her bundle built by `export_bundle`, and the entry with this t
 if none, e.g. a Goal's id asked for as a Task). The access log notes an export of the resident,
 as for the bundles. A Practitioner (a name, no resident's data) is read by a member of a team
 the practitioner is or was on; a HealthcareService (a local offer) by any member; neither is a
-resident's data, so neither is logged. The code systems and extensions are public.
+resident's data, so neither is logged. The code systems, extensions and naming systems
+(`steps.fhir.conformance`) are public.
 
 Errors answer as a FHIR client expects: an OperationOutcome (application/fhir+json), one issue
-per message (per field for bad input).
+per message (per field for bad input). The public pieces for other FHIR views and middleware
+(the Subscriptions, `frontend.input_guard`): `operation_outcome` builds the body (the one
+builder), `outcome_response` answers it from any view or middleware, and
+`outcome_exception_handler` is the exception handler of a DRF view that answers FHIR
+(`FhirView.get_exception_handler`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 
 from django.contrib.auth import get_user_model
@@ -29,17 +35,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.decorators import (
-    api_view,
-    authentication_classes,
-    permission_classes,
-    renderer_classes,
-)
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from clients.fhir_refs import FHIR_JSON
 from clients.models import Resident
 from clients.visibility import resident_for_member
 from frontend.api.errors import exception_handler
@@ -52,7 +54,15 @@ from steps.fhir.bundle import BUNDLE_TYPES
 from steps.fhir.context import Resource, Shared
 from steps.referrals import LocalOffer
 
-FHIR_JSON = "application/fhir+json"
+__all__ = [
+    "FHIR_JSON",
+    "FhirJSONRenderer",
+    "FhirView",
+    "operation_outcome",
+    "outcome_exception_handler",
+    "outcome_response",
+]
+
 ID = r"[A-Za-z0-9\-.]{1,64}"  # a FHIR id (and a conformance resource's name)
 TYPE = r"[A-Z][A-Za-z]{1,63}"  # a FHIR resource type's name
 ISSUE_CODES = {  # HTTP status -> FHIR IssueType
@@ -63,6 +73,7 @@ ISSUE_CODES = {  # HTTP status -> FHIR IssueType
     405: "not-supported",
     406: "not-supported",
     409: "conflict",
+    413: "too-long",
     415: "not-supported",
     429: "throttled",
 }
@@ -84,10 +95,11 @@ class FhirNegotiation(DefaultContentNegotiation):
 # --- OperationOutcome ---------------------------------------------------------------------
 
 
-def operation_outcome(*, status: int, data) -> Resource:
+def operation_outcome(*, status: int, data, code: str | None = None) -> Resource:
     """The error body `data` of the API (`{"detail": ...}`, messages per field, or a list) as an
-    OperationOutcome: one issue per message; a field's name is the issue's expression."""
-    code = ISSUE_CODES.get(status, "processing")
+    OperationOutcome: one issue per message; a field's name is the issue's expression. Each
+    issue's code is `code`, else the status's (`ISSUE_CODES`, "processing" for others)."""
+    code = code or ISSUE_CODES.get(status, "processing")
     issues: list[dict[str, object]] = []
 
     def add(message, field: str | None = None) -> None:
@@ -110,8 +122,18 @@ def operation_outcome(*, status: int, data) -> Resource:
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
+def outcome_response(status: int, messages, *, code: str | None = None) -> HttpResponse:
+    """An error answer as an OperationOutcome (application/fhir+json), for a view of any kind
+    or a middleware: `messages` as `operation_outcome` takes them (a message, a list, or
+    messages per field), `code` the issues' IssueType if not the status's."""
+    body = operation_outcome(status=status, data=messages, code=code)
+    return HttpResponse(json.dumps(body), status=status, content_type=FHIR_JSON)
+
+
 def outcome_exception_handler(exc, context):
-    """The API's answer to an exception (`frontend.api.errors`), as an OperationOutcome."""
+    """The API's answer to an exception (`frontend.api.errors`), as an OperationOutcome: the
+    exception handler of a DRF view that answers FHIR (return it from the view's
+    `get_exception_handler`, as `FhirView` does)."""
     response = exception_handler(exc, context)
     if response is not None:
         response.data = operation_outcome(status=response.status_code, data=response.data)
@@ -122,23 +144,42 @@ def outcome_exception_handler(exc, context):
 @csrf_exempt  # (whatever the method: it changes nothing, and answers as FHIR)
 def unknown(request):
     """An address under /fhir/ that nothing answers: 404 as an OperationOutcome."""
-    body = operation_outcome(status=404, data={"detail": _("Not found.")})
-    return HttpResponse(json.dumps(body), status=404, content_type=FHIR_JSON)
+    return outcome_response(404, _("Not found."))
+
+
+# --- the views ------------------------------------------------------------------------------
+
+
+# A read-only FHIR address: GET (and OPTIONS, as DRF's function views), FHIR JSON whatever the
+# Accept header asks, every error an OperationOutcome. DRF's documented hooks only. (Comments,
+# not docstrings: the API schema would show a view class's docstring as each GET's text.)
+class FhirView(APIView):
+    http_method_names = ["get", "options"]
+    renderer_classes = [FhirJSONRenderer]
+    content_negotiation_class = FhirNegotiation
+
+    def get_exception_handler(self):
+        return outcome_exception_handler
+
+
+# A FHIR address without authentication at all (no personal data).
+class PublicFhirView(FhirView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
 
 
 def fhir_view(*, public: bool = False):
-    """A GET view answering FHIR JSON (application/fhir+json), errors as OperationOutcome.
-    `public`: no authentication at all (no personal data)."""
+    """A function `func(request, **kwargs)` as the GET of a `FhirView` (`PublicFhirView` if
+    `public`), returned as its view; `@extend_schema` on the function describes that GET."""
 
     def decorate(func):
-        func = renderer_classes([FhirJSONRenderer])(func)
-        if public:
-            func = authentication_classes([])(permission_classes([AllowAny])(func))
-        view = api_view(["GET"])(func)
-        # DRF's documented hook (APIView.get_exception_handler) on the view's class
-        view.cls.get_exception_handler = lambda self: outcome_exception_handler
-        view.cls.content_negotiation_class = FhirNegotiation
-        return view
+        @functools.wraps(func)  # (with the schema `extend_schema` noted on the function)
+        def get(self, request, *args, **kwargs):
+            return func(request, *args, **kwargs)
+
+        base = PublicFhirView if public else FhirView
+        attributes = {"get": get, "__doc__": func.__doc__, "__module__": func.__module__}
+        return type(func.__name__, (base,), attributes).as_view()
 
     return decorate
 
@@ -174,13 +215,13 @@ BUNDLE_TYPE = OpenApiParameter(
 # --- reading ------------------------------------------------------------------------------
 
 
+@fhir_view()
 @extend_schema(
     responses=_answers("One FHIR R4 resource.", 401, 403, 404),
     summary="Read one FHIR resource of the export (its fullUrl)",
     tags=["fhir"],
     operation_id="fhir_read",
 )
-@fhir_view()
 def read(request, resource_type: str, resource_id: str):
     if resource_type not in ids.READABLE_TYPES:
         raise Http404
@@ -198,6 +239,7 @@ def read(request, resource_type: str, resource_id: str):
     return Response(resource)
 
 
+@fhir_view()
 @extend_schema(
     parameters=[BUNDLE_TYPE],
     responses=_answers("A FHIR R4 Bundle: everything about the resident.", 400, 401, 403, 404),
@@ -205,7 +247,6 @@ def read(request, resource_type: str, resource_id: str):
     tags=["fhir"],
     operation_id="fhir_Patient_everything",
 )
-@fhir_view()
 def everything(request, resource_id: str):
     pk = ids.patient_resident(resource_id=resource_id)
     if pk is None:
@@ -269,6 +310,7 @@ def _offer(*, pk: int) -> Resource | None:
 
 
 def _published(resource_type: str):
+    @fhir_view(public=True)
     @extend_schema(
         responses=_answers(f"A FHIR R4 {resource_type} of Kernteam's.", 404),
         summary=f"A {resource_type} Kernteam publishes (its canonical URL)",
@@ -276,7 +318,6 @@ def _published(resource_type: str):
         auth=[],
         operation_id=f"fhir_{resource_type}_read",
     )
-    @fhir_view(public=True)
     def view(request, name: str):
         resource = conformance.find(resource_type=resource_type, name=name)
         if resource is None:
@@ -288,3 +329,4 @@ def _published(resource_type: str):
 
 code_system = _published("CodeSystem")
 structure_definition = _published("StructureDefinition")
+naming_system = _published("NamingSystem")

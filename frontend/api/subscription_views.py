@@ -8,9 +8,13 @@
 - `GET /fhir/Subscription/<id>`, `DELETE /fhir/Subscription/<id>` (stops it: `off`; nothing is
   deleted), the caller's own only (404 otherwise).
 
-Only an integration account of a team (`clients.subscriptions`) gets past 403. Errors are FHIR
-OperationOutcomes whose issue names the element (`expression`, e.g.
-"Subscription.channel.endpoint"). Bodies may be sent as application/fhir+json or
+Only an integration account of a team (`clients.subscriptions`) gets past 403 (an account that
+left its team still reads and stops its own). Every error answer (400, 401, 403, 404, 405, 413,
+415) is a FHIR OperationOutcome (application/fhir+json): the views are `fhir_views.FhirView`s
+(its exception handler), their own refusals are built with its `operation_outcome`. A bad
+element's issue names it (`expression`, e.g. "Subscription.channel.endpoint"); every element
+is checked (type, length, NUL and lone surrogates as the API's `Text` fields check them, the
+endpoint's rules) before anything is saved. Bodies may be sent as application/fhir+json or
 application/json; answers are application/fhir+json. Subscriptions hold no resident's data:
 nothing here is in the access log (the receiver's own reads of what changed are)."""
 
@@ -19,21 +23,15 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.decorators import (
-    api_view,
-    parser_classes,
-    permission_classes,
-    renderer_classes,
-)
+from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from clients.fhir_refs import FHIR_JSON
 from clients.subscriptions import (
-    FHIR_JSON,
     PAYLOAD_CONTENT,
+    Subscription,
     create_subscription,
     endpoint_problem,
     own_subscriptions,
@@ -41,17 +39,14 @@ from clients.subscriptions import (
     stop_subscription,
 )
 from frontend.api.access import STANDARD_ERRORS
+from frontend.api.fhir_views import FhirView, operation_outcome
 from frontend.api.parsers import JSONParser
+from frontend.api.serializers import Text
 from kernteam.refusals import Refused
 
 
 class FHIRJSONParser(JSONParser):
     media_type = FHIR_JSON
-
-
-class FHIRJSONRenderer(JSONRenderer):
-    media_type = FHIR_JSON
-    format = "json"  # (one format: ?format= picks FHIR JSON, as the Accept header does)
 
 
 _resource = OpenApiResponse(OpenApiTypes.OBJECT, description="A FHIR R4 Subscription.")
@@ -66,56 +61,56 @@ _outcome = {
 _errors = {401: STANDARD_ERRORS[401], 403: _outcome[403]}
 
 
-def fhir_api(*methods: str):
-    """A DRF function view that speaks FHIR JSON and lets in any signed-in account (the view
-    asks `require_integration_account`: a 403 OperationOutcome, not DRF's)."""
+class FhirAPIView(FhirView):
+    """`fhir_views.FhirView` (FHIR JSON whatever the Accept header asks, every error DRF answers
+    itself, 401, 405, 413, 415 or a parse error, an OperationOutcome) for any signed-in account
+    (the views ask `require_integration_account`: a 403 OperationOutcome, not DRF's), with
+    bodies."""
 
-    def decorate(view):
-        view = renderer_classes([FHIRJSONRenderer, JSONRenderer])(view)
-        view = parser_classes([FHIRJSONParser, JSONParser])(view)
-        view = permission_classes([IsAuthenticated])(view)
-        return api_view(list(methods))(view)
-
-    return decorate
+    http_method_names = ["get", "post", "delete", "options"]
+    parser_classes = [FHIRJSONParser, JSONParser]
+    permission_classes = [IsAuthenticated]
 
 
-@extend_schema(
-    methods=["GET"],
-    responses={
-        200: OpenApiResponse(OpenApiTypes.OBJECT, description="A searchset Bundle."),
-        **_errors,
-    },
-    summary="Your subscriptions (FHIR R4)",
-    tags=["fhir"],
-    operation_id="fhir_subscriptions_list",
-)
-@extend_schema(
-    methods=["POST"],
-    request=OpenApiTypes.OBJECT,
-    responses={201: _resource, 400: _outcome[400], **_errors},
-    summary="Subscribe to changes of your team's residents (FHIR R4 Subscription, id-only)",
-    tags=["fhir"],
-    operation_id="fhir_subscriptions_create",
-)
-@fhir_api("GET", "POST")
-def subscriptions(request):
-    try:
-        require_integration_account(user=request.user)
-        if request.method == "POST":
+class SubscriptionsView(FhirAPIView):
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="A searchset Bundle."),
+            **_errors,
+        },
+        summary="Your subscriptions (FHIR R4)",
+        tags=["fhir"],
+        operation_id="fhir_subscriptions_list",
+    )
+    def get(self, request):
+        try:
+            mine = own_subscriptions(user=request.user).order_by("pk")
+        except Refused as refused:
+            return refusal(refused)
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(mine),
+            "entry": [
+                {"fullUrl": s.full_url, "resource": s.as_fhir(), "search": {"mode": "match"}}
+                for s in mine
+            ],
+        }
+        return Response(bundle, content_type=FHIR_JSON)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={201: _resource, 400: _outcome[400], **_errors},
+        summary="Subscribe to changes of your team's residents (FHIR R4 Subscription, id-only)",
+        tags=["fhir"],
+        operation_id="fhir_subscriptions_create",
+    )
+    def post(self, request):
+        try:
+            require_integration_account(user=request.user)
             return _create(request)
-        mine = own_subscriptions(user=request.user).order_by("pk")
-    except Refused as refused:
-        return refusal(refused)
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(mine),
-        "entry": [
-            {"fullUrl": s.full_url, "resource": s.as_fhir(), "search": {"mode": "match"}}
-            for s in mine
-        ],
-    }
-    return Response(bundle, content_type=FHIR_JSON)
+        except Refused as refused:
+            return refusal(refused)
 
 
 def _create(request):
@@ -135,22 +130,27 @@ def _create(request):
     )
 
 
-@extend_schema(
-    methods=["GET"],
-    responses={200: _resource, 404: _outcome[404], **_errors},
-    summary="One of your subscriptions (FHIR R4)",
-    tags=["fhir"],
-    operation_id="fhir_subscription_read",
-)
-@extend_schema(
-    methods=["DELETE"],
-    responses={200: _resource, 404: _outcome[404], **_errors},
-    summary="Stop one of your subscriptions (status off; nothing is deleted)",
-    tags=["fhir"],
-    operation_id="fhir_subscription_stop",
-)
-@fhir_api("GET", "DELETE")
-def subscription(request, pk: str):
+class SubscriptionView(FhirAPIView):
+    @extend_schema(
+        responses={200: _resource, 404: _outcome[404], **_errors},
+        summary="One of your subscriptions (FHIR R4)",
+        tags=["fhir"],
+        operation_id="fhir_subscription_read",
+    )
+    def get(self, request, pk: str):
+        return _own(request, pk=pk, stop=False)
+
+    @extend_schema(
+        responses={200: _resource, 404: _outcome[404], **_errors},
+        summary="Stop one of your subscriptions (status off; nothing is deleted)",
+        tags=["fhir"],
+        operation_id="fhir_subscription_stop",
+    )
+    def delete(self, request, pk: str):
+        return _own(request, pk=pk, stop=True)
+
+
+def _own(request, *, pk: str, stop: bool) -> Response:
     try:
         mine = own_subscriptions(user=request.user)
     except Refused as refused:
@@ -160,9 +160,13 @@ def subscription(request, pk: str):
     )
     if found is None:
         return outcome(404, [("not-found", "", _("No such subscription of yours."))])
-    if request.method == "DELETE":
+    if stop:
         found = stop_subscription(subscription=found)
     return Response(found.as_fhir(), content_type=FHIR_JSON)
+
+
+subscriptions = SubscriptionsView.as_view()
+subscription = SubscriptionView.as_view()
 
 
 # --- reading a FHIR Subscription -----------------------------------------------------------
@@ -171,16 +175,17 @@ Issue = tuple[str, str, str]  # (OperationOutcome issue code, expression, messag
 
 
 def parse_subscription(data) -> tuple[dict, list[Issue]]:
-    """The fields `create_subscription` takes, and every issue found (all at once)."""
+    """The fields `create_subscription` takes, and every issue found (all at once). Any JSON
+    in any element (an array, null, a number) is an issue, never a 500."""
     if not isinstance(data, dict) or data.get("resourceType") != "Subscription":
         return {}, [("invalid", "Subscription", _("Send a FHIR Subscription resource."))]
     issues: list[Issue] = []
     channel = data.get("channel")
     channel = channel if isinstance(channel, dict) else {}
     reason = _text(data, "reason", "Subscription.reason", issues)
-    criteria = _text(data, "criteria", "Subscription.criteria", issues)
+    criteria = _text(data, "criteria", "Subscription.criteria", issues, limit_of="criteria")
     endpoint = _text(channel, "endpoint", "Subscription.channel.endpoint", issues)
-    if data.get("status") not in ("requested", "active"):
+    if not isinstance(data.get("status"), str) or data["status"] not in ("requested", "active"):
         issues.append(
             ("value", "Subscription.status", _("A new subscription's status is requested."))
         )
@@ -214,12 +219,19 @@ def parse_subscription(data) -> tuple[dict, list[Issue]]:
     return {"endpoint": endpoint, "reason": reason, "criteria": criteria}, issues
 
 
-def _text(data: dict, key: str, expression: str, issues: list[Issue]) -> str:
+def _text(data: dict, key: str, expression: str, issues: list[Issue], *, limit_of: str = "") -> str:
+    """The element as text the model keeps (the API's `Text` rules: a JSON string, at most the
+    field's length, no NUL or lone surrogates), stripped; "" with an issue otherwise."""
     value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
+    if value is None or (isinstance(value, str) and not value.strip()):
         issues.append(("required", expression, _("This element is required.")))
         return ""
-    return value.strip()
+    field = Text(Subscription, limit_of or expression.rpartition(".")[2])
+    try:
+        return field.run_validation(value).strip()
+    except serializers.ValidationError as refused:
+        issues.extend(("value", expression, str(m)) for m in refused.detail)
+        return ""
 
 
 def is_id_only(channel: dict) -> bool:
@@ -235,18 +247,13 @@ def is_id_only(channel: dict) -> bool:
 
 
 def outcome(status_code: int, issues: list[Issue]) -> Response:
-    body = {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": code,
-                "diagnostics": message,
-                **({"expression": [expression]} if expression else {}),
-            }
-            for code, expression, message in issues
-        ],
-    }
+    """An OperationOutcome (`fhir_views.operation_outcome`), each issue with its own code."""
+    body = operation_outcome(
+        status=status_code,
+        data=[{expression or "detail": [message]} for _code, expression, message in issues],
+    )
+    for issue, (code, _expression, _message) in zip(body["issue"], issues, strict=True):
+        issue["code"] = code
     return Response(body, status=status_code, content_type=FHIR_JSON)
 
 

@@ -9,8 +9,11 @@ here does.
 
 Kernteam's own code systems, extensions and identifier systems live under the same configured
 base (`codes.KERNTEAM`: `<base>CodeSystem/stepped-care-state`, `<base>StructureDefinition/
-step-change`, `<base>NamingSystem/resident-id`, ...), where this server publishes them. Read
-once at start: deploy-time configuration, changed only with the integrators.
+step-change`, `<base>NamingSystem/resident-id`, ...), where this server publishes them as
+CodeSystem, StructureDefinition and NamingSystem resources (`conformance`; an identifier
+system not in `codes.NAMING_SYSTEMS` is refused). The base and the Patient id
+(`resident-<pk>`) are `clients.fhir_refs`'s. Read once at start: deploy-time configuration,
+changed only with the integrators.
 
 Identifiers: every resource an integrator's server may match by identifier carries one of its
 own (system|value unique per type within a bundle and over time), or none.

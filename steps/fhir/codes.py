@@ -6,8 +6,7 @@ Kernteam CodeSystem is used (always present as well, so a receiver can map back 
 
 from __future__ import annotations
 
-from django.conf import settings
-
+from clients.fhir_refs import fhir_base
 from clients.instruments import Instrument
 from clients.models import CarerLink
 from kernteam.roles import Role
@@ -47,13 +46,9 @@ PROFILE_CONTACT_PERSON = NL_CORE + "nl-core-ContactPerson"
 # --- Kernteam systems -----------------------------------------------------------------------
 
 
-def fhir_base() -> str:
-    """settings.KERNTEAM_FHIR_BASE, ending in '/': fullUrl = base + 'Patient/resident-12'."""
-    return settings.KERNTEAM_FHIR_BASE.rstrip("/") + "/"
-
-
 # The canonical base of Kernteam's own code systems, extensions and naming systems: the
-# configured FHIR base, where this server publishes them (CodeSystem/StructureDefinition reads).
+# configured FHIR base (`clients.fhir_refs.fhir_base`), where this server publishes them
+# (CodeSystem, StructureDefinition and NamingSystem reads: `conformance`).
 # Deploy-time configuration, read once when this module is imported: a change of
 # KERNTEAM_FHIR_BASE takes effect at the next start (fullUrl reads it per bundle). Change it
 # only with the integrators: their servers store these URLs.
@@ -74,8 +69,34 @@ EXT_OWN_PREFIX = "http://hl7.org/fhir/StructureDefinition/humanname-own-prefix"
 EXT_OWN_NAME = "http://hl7.org/fhir/StructureDefinition/humanname-own-name"
 
 
+# Kernteam's own identifier systems (record numbers): kind -> what it numbers. Each is
+# published as a NamingSystem at its URL (`conformance`): a kind not listed here is an error.
+NAMING_SYSTEMS: dict[str, str] = {
+    "resident-id": "A resident (Patient).",
+    "care-team-id": "A resident's care team (CareTeam), by the resident's Patient id.",
+    "related-person-id": "An informal carer as related to one resident (RelatedPerson).",
+    "trajectory-id": "A stepped-care trajectory (EpisodeOfCare).",
+    "step-change-id": "One move of a trajectory (the step-change extension).",
+    "meeting-id": "A multidisciplinary meeting (the step-change extension).",
+    "goal-id": "A goal (Goal).",
+    "action-id": "An agreed action (Task).",
+    "assessment-id": "A score on a screening or assessment instrument (Observation).",
+    "consent-id": "A consent to share data (Consent).",
+    "care-planning-id": "A version of the advance care planning (Consent, AdvanceDirective).",
+    "care-planning-limit-id": "One treatment limit of such a version (Consent).",
+    "medication-review-id": "A medication review (Procedure).",
+    "outcome-event-id": "An outcome event (Encounter or Observation).",
+    "referral-id": "A referral to a local offer (ServiceRequest).",
+    "offer-id": "A local offer (HealthcareService).",
+    "own-goal-id": "A version of the resident's own goal (Goal).",
+}
+
+
 def naming_system(kind: str) -> str:
-    """The identifier system for Kernteam's own record numbers, e.g. 'resident-id'."""
+    """The identifier system for Kernteam's own record numbers, e.g. 'resident-id' (one of
+    NAMING_SYSTEMS, so that it is published)."""
+    if kind not in NAMING_SYSTEMS:
+        raise KeyError(f"{kind!r} is not in NAMING_SYSTEMS, so not published")
     return f"{KERNTEAM}NamingSystem/{kind}"
 
 

@@ -1,8 +1,10 @@
-"""Kernteam's own code systems and extensions, published as FHIR R4 CodeSystem and
-StructureDefinition resources at their canonical URLs: `<base>CodeSystem/<name>` and
-`<base>StructureDefinition/<name>`, base = settings.KERNTEAM_FHIR_BASE (`codes.KERNTEAM`),
-which points at this server's /fhir/ path. Served without authentication (no personal data), so a
-strict validator can resolve every system and extension URL an exported resource uses.
+"""Kernteam's own code systems, extensions and identifier systems, published as FHIR R4
+CodeSystem, StructureDefinition and NamingSystem resources at their canonical URLs:
+`<base>CodeSystem/<name>`, `<base>StructureDefinition/<name>` and `<base>NamingSystem/<name>`,
+base = settings.KERNTEAM_FHIR_BASE (`codes.KERNTEAM`), which points at this server's /fhir/
+path. Served without authentication (no personal data), so a strict validator can resolve every
+system and extension URL an exported resource (or a Subscription) uses. An R4 NamingSystem has
+no `url`: its address is its uniqueId, the identifier system itself (`address`).
 
 Built from the code tables themselves (the TextChoices the records store), so a published
 CodeSystem lists exactly the codes the export can write, with the displays it writes (the
@@ -18,6 +20,7 @@ export.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -25,8 +28,9 @@ from django.db.models import TextChoices
 from django.utils import translation
 
 from clients.instruments import Instrument
+from clients.subscriptions import secret_extension
 from kernteam.roles import Role
-from steps.fhir.codes import KERNTEAM
+from steps.fhir.codes import KERNTEAM, NAMING_SYSTEMS, naming_system
 from steps.fhir.context import Resource
 from steps.models import Domain
 from steps.states import ClosureReason, Kind, State
@@ -36,6 +40,8 @@ FHIR_VERSION = "4.0.1"
 EXTENSION_BASE = "http://hl7.org/fhir/StructureDefinition/Extension"
 # care-plan-category has one code of its own (not a table): the stepped-care plan
 CARE_PLAN_CATEGORIES = (("stepped-care", "Kernteam Ouderen stepped care plan"),)
+# NamingSystem.date (1..1): when the identifier systems were last changed.
+NAMING_SYSTEMS_CHANGED = "2026-12-06"
 
 Builder = Callable[[], Resource]
 
@@ -45,6 +51,13 @@ def canonical(resource_type: str, name: str) -> str:
     The base is the one the export's codes use (`steps.fhir.codes.KERNTEAM`, the configured
     FHIR base)."""
     return f"{KERNTEAM}{resource_type}/{name}"
+
+
+def address(resource: Resource) -> str:
+    """Where a published resource answers: its `url`, or a NamingSystem's uniqueId."""
+    if resource["resourceType"] == "NamingSystem":
+        return resource["uniqueId"][0]["value"]
+    return resource["url"]
 
 
 def _computable(name: str) -> str:
@@ -231,6 +244,47 @@ def _step_change() -> Resource:
     )
 
 
+# --- NamingSystem --------------------------------------------------------------------------
+
+
+def identifier_system(*, name: str, description: str) -> Resource:
+    """The NamingSystem of the identifier system `codes.naming_system(name)`, published at that
+    URL (= `canonical("NamingSystem", name)`)."""
+    return {
+        "resourceType": "NamingSystem",
+        "id": name,
+        "name": _computable(name),
+        "status": "active",
+        "kind": "identifier",
+        "date": NAMING_SYSTEMS_CHANGED,
+        "publisher": PUBLISHER,
+        "responsible": PUBLISHER,
+        "description": description,
+        "uniqueId": [{"type": "uri", "value": naming_system(name), "preferred": True}],
+    }
+
+
+def _identifier_systems() -> list[Builder]:
+    return [
+        functools.partial(identifier_system, name=name, description=description)
+        for name, description in NAMING_SYSTEMS.items()
+    ]
+
+
+def _subscription_secret() -> Resource:
+    """The extension a Subscription's creation answers its secret in (`clients.subscriptions`)."""
+    return extension(
+        name=secret_extension().rsplit("/", 1)[1],
+        title="Subscription secret",
+        description=(
+            "The secret that signs the notifications of this subscription (HMAC-SHA256): in "
+            "the answer to the Subscription's creation only."
+        ),
+        contexts=["Subscription"],
+        value_type="string",
+    )
+
+
 # --- the registry -------------------------------------------------------------------------
 
 
@@ -294,16 +348,21 @@ _BUILDERS: list[Builder] = [
     lambda: extension(
         name="shared-with-carers",
         title="Shared with carers",
-        description="Whether the agreed action is shown to the resident's informal carers.",
-        contexts=["Task"],
+        description=(
+            "Whether the agreed action (Task), or the advance care planning (Consent), is "
+            "shown to the resident's informal carers."
+        ),
+        contexts=["Task", "Consent"],
         value_type="boolean",
     ),
+    _subscription_secret,
+    *_identifier_systems(),
 ]
 
 
 def register(*builders: Builder) -> None:
-    """Publish more resources: each builder returns one CodeSystem or StructureDefinition whose
-    url is `canonical(...)` (see the module's docstring)."""
+    """Publish more resources: each builder returns one CodeSystem, StructureDefinition or
+    NamingSystem whose `address` is `canonical(...)` (see the module's docstring)."""
     _BUILDERS.extend(builders)
 
 

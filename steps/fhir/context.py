@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from clients.fhir_refs import fhir_base as fhir_base  # (the base and Patient id: one rule)
+from clients.fhir_refs import patient_id
 from clients.models import Carer, CarerLink, Resident
 from steps.fhir.codes import EXT_GIVEN_QUALIFIER, EXT_OWN_NAME, EXT_OWN_PREFIX
-from steps.fhir.codes import fhir_base as fhir_base  # (the base: one rule, in `codes`)
 
 Resource = dict[str, object]
 Reference = dict[str, str]
@@ -21,7 +22,7 @@ def reference(resource_type: str, resource_id: str) -> Reference:
 
 
 def patient_ref(resident: Resident) -> Reference:
-    return reference("Patient", f"resident-{resident.pk}")
+    return reference("Patient", patient_id(resident.pk))
 
 
 def care_team_id(resident: Resident) -> str:

@@ -21,6 +21,7 @@ from django.db.models import Model
 
 from clients.care_planning import CarePlanning
 from clients.care_planning_services import reads_care_planning
+from clients.fhir_refs import patient_id
 from clients.medication import MedicationReview
 from clients.models import Assessment, Consent
 from steps.models import AgreedAction, Goal, Trajectory
@@ -48,6 +49,16 @@ READABLE_TYPES: frozenset[str] = frozenset(
     }
 )
 PK = r"([1-9][0-9]{0,17})"  # a primary key: no leading zero, within a 64-bit integer
+
+
+def id_pattern(make_id: Callable[[int], str]) -> str:
+    """The regular expression of the ids `make_id(pk)` writes, the pk as its group: the id's
+    form stays in the one place that writes it (the Patient's: `clients.fhir_refs.patient_id`)."""
+    marker = 987654321
+    return re.escape(make_id(marker)).replace(str(marker), PK)
+
+
+PATIENT = id_pattern(patient_id)  # `resident-12`
 
 
 @dataclass(frozen=True)
@@ -83,7 +94,7 @@ def _resident_of(model: type[Model], field: str = "resident_id", **extra) -> Cal
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(rf"resident-{PK}", _resident),
+    Rule(PATIENT, _resident),
     Rule(rf"careteam-resident-{PK}", _resident),
     Rule(rf"careplan-resident-{PK}", _resident),
     # a RelatedPerson is a carer as related to one resident: the second pk is hers
@@ -120,5 +131,5 @@ def owner_of(*, resource_id: str) -> Owner | None:
 
 def patient_resident(*, resource_id: str) -> int | None:
     """The resident's pk of a Patient id (`resident-12`), without a query."""
-    match = re.fullmatch(rf"resident-{PK}", resource_id)
+    match = re.fullmatch(PATIENT, resource_id)
     return int(match.group(1)) if match else None

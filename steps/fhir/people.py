@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from clients.fhir_refs import patient_id
 from clients.models import CarerLink, Resident
 from kernteam.models import Membership
 from steps.fhir.codes import (
@@ -31,7 +32,7 @@ def patient(*, resident: Resident) -> Resource:
     deceased: `deceased` (see `deceased`)."""
     resource: Resource = {
         "resourceType": "Patient",
-        "id": f"resident-{resident.pk}",
+        "id": patient_id(resident.pk),
         "meta": {"profile": [PROFILE_PATIENT]},
         "identifier": [
             {"use": "usual", "system": naming_system("resident-id"), "value": str(resident.pk)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clients.fhir_refs import patient_id
 from clients.models import Resident
 from steps.fhir.codes import (
     CS_CARE_PLAN,
@@ -67,9 +68,7 @@ def care_team(*, resident: Resident, is_open: bool, shared: Shared) -> Resource:
     resource: Resource = {
         "resourceType": "CareTeam",
         "id": care_team_id(resident),
-        "identifier": [
-            {"system": naming_system("care-team-id"), "value": f"resident-{resident.pk}"}
-        ],
+        "identifier": [{"system": naming_system("care-team-id"), "value": patient_id(resident.pk)}],
         "status": "active" if is_open else "inactive",
         "name": team.name,
         "subject": patient_ref(resident),

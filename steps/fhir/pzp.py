@@ -34,7 +34,7 @@ from clients.care_planning import (
     current_and_earlier,
 )
 from clients.care_planning_services import reads_with
-from clients.models import Resident
+from clients.models import Consent, Resident
 from steps.fhir.care_codes import (
     CONSENT_CATEGORY,
     CONSENTER,
@@ -80,11 +80,10 @@ def treatment_directive_id(version: CarePlanning, limit: str) -> str:
 
 def readable(*, roles: set[str] | frozenset[str], resident: Resident) -> bool:
     """Whether a reader with `roles` on the resident's team reads her PZP
-    (`clients.care_planning_services.reads_with`), without a query: the consent in force is
-    taken from the consents the bundle prefetched (`resident.consents`), as
-    `Resident.active_consent` picks it."""
-    in_force = [c for c in resident.consents.all() if c.withdrawn_at is None]
-    consent = max(in_force, key=lambda c: (c.given_on, c.pk), default=None)
+    (`clients.care_planning_services.reads_with`), without a query: the consent in force
+    (`Consent.in_force`, as `Resident.active_consent`) among the consents the bundle
+    prefetched (`resident.consents`)."""
+    consent = Consent.in_force(resident.consents.all())
     return reads_with(roles=roles, disciplines=consent.disciplines if consent else None)
 
 

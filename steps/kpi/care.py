@@ -34,8 +34,8 @@ class CarePlanCoverage:
 
     Frail residents: the teams' residents whose trajectory is now in step 2, 3 or 4, or who are
     temporarily admitted from one of these steps (they keep their step).
-    - *with a coordinator*: a care coordinator is named and is still an active member of the
-      resident's team (in any role);
+    - *with a coordinator*: a care coordinator is named and is still one of the people on the
+      resident's team (in any role; an integration account is no person: `Team.people`);
     - *with a care plan*: at least one open goal and at least one open agreed action (an
       overdue open action still counts: the plan exists);
     - the KPI is the share with both.
@@ -70,9 +70,9 @@ def care_plan_coverage_in(scope: Scope) -> CarePlanCoverage:
         AgreedAction.objects.filter(resident=OuterRef("resident"), status=AgreedAction.Status.OPEN)
     )
     coordinator = Exists(
-        Membership.objects.active().filter(
-            team=OuterRef("resident__team"), user=OuterRef("resident__coordinator")
-        )
+        Membership.objects.active()
+        .of_people()
+        .filter(team=OuterRef("resident__team"), user=OuterRef("resident__coordinator"))
     )
     # (filtered by team also for the region: without it PostgreSQL's plan took twice as long)
     frail = Trajectory.objects.filter(resident__team_id__in=scope.team_ids).filter(
