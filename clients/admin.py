@@ -260,6 +260,7 @@ class SubscriptionDeliveryAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "first_try_at",
+        "next_try",
         "sent_at",
         "last_status_code",
         "error",

@@ -73,9 +73,17 @@ class Status(models.TextChoices):  # FHIR R4 subscription-status
 
 
 class Subscription(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="subscriptions")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=gettext_lazy("team"),
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=gettext_lazy("integration account"),
     )
     endpoint = models.URLField(gettext_lazy("endpoint"), max_length=500)
     secret = models.CharField(max_length=100, editable=False)  # signs; shown once, never again
@@ -142,7 +150,10 @@ class SubscriptionDelivery(models.Model):
     resident as she is then)."""
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, related_name="deliveries"
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        verbose_name=gettext_lazy("subscription"),
     )
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
     event = models.CharField(gettext_lazy("event"), max_length=60)

@@ -86,6 +86,19 @@ def deliveries(**filters) -> list[tuple]:
     return list(rows.values_list("resident_id", "event", "status"))
 
 
+def step_up(*, resident, by) -> None:
+    """A change of her data that notifies: step 2 to 3, by `by`."""
+    from steps.services import move_resident
+
+    move_resident(
+        resident=resident,
+        transition="step_up_to_3",
+        expected_state="step2",
+        by=by,
+        reason="Gevallen",
+    )
+
+
 # --- the README's verification code --------------------------------------------------------
 
 

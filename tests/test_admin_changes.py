@@ -21,9 +21,9 @@ from kernteam.models import AccessLogEntry, Meeting
 from kernteam.notices import Kind, notify
 from kernteam.roles import Role
 from steps.models import AgreedAction, Goal
-from steps.services import agree_action, move_resident
+from steps.services import agree_action
 from tests.factories import carer_for, goal
-from tests.subscription_helpers import integration_account, subscribe
+from tests.subscription_helpers import integration_account, step_up, subscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -106,13 +106,7 @@ def announced(resident) -> tuple[str, dict]:
 def test_the_delivery_log_cannot_be_filtered_by_a_resident(admin_client, daalhof, resident_in):
     resident = resident_in("step2")
     subscription = subscribed(daalhof.team)
-    move_resident(
-        resident=resident,
-        transition="step_up_to_3",
-        expected_state="step2",
-        by=daalhof.gp,
-        reason="Gevallen",
-    )
+    step_up(resident=resident, by=daalhof.gp)
     assert pending() == [(resident.pk, "resident.moved")]
     url = reverse("admin:clients_subscriptiondelivery_changelist")
     for lookup in ("resident", "resident__id__exact", "resident_id", "resident__in"):

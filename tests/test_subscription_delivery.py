@@ -46,13 +46,14 @@ from kernteam.models import AccessLogEntry
 from kernteam.outbox import Outcome
 from kernteam.roles import Role
 from steps.notify_plan import plan
-from steps.services import add_goal, move_resident
+from steps.services import add_goal
 from tests.factories import give_consent
 from tests.helpers import API, api_as
 from tests.subscription_helpers import (
     SUBSCRIPTIONS,
     Receiver,
     integration_account,
+    step_up,
     subscribe,
     verifier,
 )
@@ -84,16 +85,6 @@ def his(daalhof):
 def run_worker() -> None:
     """What `manage.py worker --once --no-planner` runs, without its random start-up delay."""
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
-
-
-def step_up(daalhof, resident) -> None:
-    move_resident(
-        resident=resident,
-        transition="step_up_to_3",
-        expected_state="step2",
-        by=daalhof.gp,
-        reason="Gevallen",
-    )
 
 
 def delivery_tasks(**filters):
@@ -168,7 +159,7 @@ def test_a_500_is_tried_again_with_backoff_and_then_delivered(
     resident = resident_in("step2")
     with Receiver(500, 200) as receiver:
         subscription_id, secret = subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         run_worker()
         delivery = SubscriptionDelivery.objects.get()
         assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
@@ -199,7 +190,7 @@ def test_after_24_hours_of_failures_the_subscription_is_in_error(
     resident = resident_in("step2")
     with Receiver(503) as receiver:
         subscription_id, _ = subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         tries = []
         delivery = SubscriptionDelivery.objects.get()
         for _ in range(40):
@@ -243,7 +234,7 @@ def test_an_endpoint_that_does_not_answer_is_tried_again(his, daalhof, resident_
         gone = receiver.url  # the port is free again once it stops
     resident = resident_in("step2")
     subscribe(his, gone)
-    step_up(daalhof, resident)
+    step_up(resident=resident, by=daalhof.gp)
     run_worker()
     delivery = SubscriptionDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
@@ -255,7 +246,7 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(his, daalhof, reside
     resident = resident_in("step2")
     with Receiver(302) as receiver:
         subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         run_worker()
     delivery = SubscriptionDelivery.objects.get()
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.PENDING, 302)
@@ -269,7 +260,7 @@ def test_a_stopped_subscription_sends_nothing(his, daalhof, resident_in):
     resident = resident_in("step2")
     with Receiver(200) as receiver:
         subscription_id, _ = subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         assert api_as(his).delete(f"{SUBSCRIPTIONS}/{subscription_id}").status_code == 200
         run_worker()
         assert receiver.received == []
@@ -284,7 +275,7 @@ def test_a_resident_no_longer_visible_when_it_is_sent_is_not_named(daalhof, resi
     resident = resident_in("step2")  # consent for every discipline
     with Receiver(200) as receiver:
         subscribe(welfare_his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         record_consent(
             resident=resident,
             by=daalhof.poh,
@@ -307,7 +298,7 @@ def test_a_delivery_task_run_twice_sends_once(his, daalhof, resident_in):
     resident = resident_in("step2")
     with Receiver(200) as receiver:
         subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         delivery = SubscriptionDelivery.objects.get()
         assert send_delivery.call(delivery.pk) == Outcome.SENT
         assert send_delivery.call(delivery.pk) == Outcome.SKIPPED
@@ -321,7 +312,7 @@ def test_a_delivery_stuck_in_sending_is_handed_over_by_the_planner(
     resident = resident_in("step2")
     with Receiver(200) as receiver:
         subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         delivery = SubscriptionDelivery.objects.get()
         DBTaskResult.objects.all().delete()  # the worker died with it
         SubscriptionDelivery.objects.filter(pk=delivery.pk).update(
@@ -355,7 +346,7 @@ def test_a_change_while_one_is_being_sent_is_sent_after_it(
 
     with Receiver(500, 200) as receiver:
         subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         first = SubscriptionDelivery.objects.get()
         receiver.during = meanwhile
         assert send_delivery.call(first.pk) == Outcome.WITHHELD
@@ -408,8 +399,8 @@ def test_a_failing_endpoint_is_tried_once_per_round_and_new_ones_wait(
     first, second, third = (resident_in("step2") for _ in range(3))
     with Receiver(500, 200) as receiver:
         subscribe(his, receiver.url)
-        step_up(daalhof, first)
-        step_up(daalhof, second)
+        step_up(resident=first, by=daalhof.gp)
+        step_up(resident=second, by=daalhof.gp)
         run_worker()  # the first fails; the second waits for its retry instead of trying now
         assert len(receiver.received) == 1
         retry = MONDAY_NINE + BACKOFF[0]
@@ -418,7 +409,7 @@ def test_a_failing_endpoint_is_tried_once_per_round_and_new_ones_wait(
             (DeliveryStatus.PENDING, 1, retry),
             (DeliveryStatus.PENDING, 0, retry),
         ]
-        step_up(daalhof, third)  # made while the breaker is open: waits too
+        step_up(resident=third, by=daalhof.gp)  # made while the breaker is open: waits too
         assert SubscriptionDelivery.objects.order_by("pk").last().next_try == retry
         run_worker()
         assert len(receiver.received) == 1
@@ -432,9 +423,9 @@ def test_a_success_releases_the_waiting_deliveries(his, daalhof, resident_in, mo
     first, second = resident_in("step2"), resident_in("step2")
     with Receiver(500, 200) as receiver:
         subscribe(his, receiver.url)
-        step_up(daalhof, first)
+        step_up(resident=first, by=daalhof.gp)
         run_worker()  # fails: the breaker opens
-        step_up(daalhof, second)
+        step_up(resident=second, by=daalhof.gp)
         later = SubscriptionDelivery.objects.order_by("pk")
         assert later.last().next_try == MONDAY_NINE + BACKOFF[0]
         assert send_delivery.call(later.first().pk) == Outcome.SKIPPED  # not yet due
@@ -454,7 +445,7 @@ def test_every_try_is_in_the_access_log_without_the_endpoint_s_query(
     resident = resident_in("step2")
     with Receiver(500, 200) as receiver:
         subscribe(his, receiver.url + "?token=geheim")
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         run_worker()  # a 500: the receiver heard of her all the same
         told = AccessLogEntry.objects.filter(user=his, what="fhir-notification")
         assert list(told.values_list("resident", "path")) == [(resident.pk, receiver.url)]
@@ -470,14 +461,14 @@ def test_withheld_deliveries_are_never_counted(daalhof, resident_in):
     hidden, seen = resident_in("step2"), resident_in("step2")
     with Receiver(200) as receiver:
         subscribe(welfare_his, receiver.url)
-        step_up(daalhof, hidden)
+        step_up(resident=hidden, by=daalhof.gp)
         record_consent(
             resident=hidden,
             by=daalhof.poh,
             given_on=MONDAY_NINE.date(),
             disciplines=[Role.GP, Role.POH],
         )
-        step_up(daalhof, seen)
+        step_up(resident=seen, by=daalhof.gp)
         run_worker()
         assert len(receiver.received) == 1
     parameters = {
@@ -494,7 +485,7 @@ def test_recover_never_breaks_a_live_lease(his, daalhof, resident_in, monday_mor
     """A worker claimed the lost delivery between the planner's query and its update."""
     resident = resident_in("step2")
     subscribe(his, "https://his.example.nl/hook")
-    step_up(daalhof, resident)
+    step_up(resident=resident, by=daalhof.gp)
     delivery = SubscriptionDelivery.objects.get()
     DBTaskResult.objects.all().delete()
     late = MONDAY_NINE + REQUEUE_AFTER + datetime.timedelta(minutes=1)
@@ -523,7 +514,7 @@ def test_a_name_with_an_address_that_is_not_public_is_refused_when_sending(
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", int(port)))]
 
         monkeypatch.setattr(subscription_delivery.socket, "getaddrinfo", lookup)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         run_worker()
         assert receiver.received == []
     delivery = SubscriptionDelivery.objects.get()
@@ -536,7 +527,7 @@ def test_loopback_only_while_the_setting_allows_it(his, daalhof, resident_in, se
     with Receiver(200) as receiver:
         subscribe(his, receiver.url.replace("127.0.0.1", "localhost"))
         settings.KERNTEAM_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         run_worker()
         assert receiver.received == []
     assert SubscriptionDelivery.objects.get().error == REFUSED_ADDRESS
@@ -552,7 +543,7 @@ def test_a_change_coalesced_into_a_waiting_delivery_commits_before_it_is_sent(
     resident = resident_in("step2")
     with Receiver(200) as receiver:
         subscribe(his, receiver.url)
-        step_up(daalhof, resident)
+        step_up(resident=resident, by=daalhof.gp)
         waiting = SubscriptionDelivery.objects.get()
         outcomes = []
 

@@ -32,6 +32,7 @@ from tests.subscription_helpers import (
     integration_account,
     issues,
     nl,
+    step_up,
     subscribe,
     subscription_body,
 )
@@ -429,13 +430,7 @@ def test_reading_and_stopping_are_for_the_owner_only_and_nothing_is_deleted(his,
 def test_a_move_makes_one_delivery_in_its_own_transaction(his, daalhof, resident_in):
     resident = resident_in("step2")
     subscription_id, _ = subscribe(his, HOOK)
-    move_resident(
-        resident=resident,
-        transition="step_up_to_3",
-        expected_state="step2",
-        by=daalhof.gp,
-        reason="Gevallen",
-    )
+    step_up(resident=resident, by=daalhof.gp)
     assert deliveries(subscription_id=subscription_id) == [
         (resident.pk, "resident.moved", "pending")
     ]
@@ -451,26 +446,14 @@ def test_a_change_that_is_rolled_back_notifies_nobody(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        move_resident(
-            resident=resident,
-            transition="step_up_to_3",
-            expected_state="step2",
-            by=daalhof.gp,
-            reason="Gevallen",
-        )
+        step_up(resident=resident, by=daalhof.gp)
         assert SubscriptionDelivery.objects.count() == 1  # made in the transaction
         raise RuntimeError("the request failed after the move")
     assert not SubscriptionDelivery.objects.exists()
     assert callbacks == [] and not DBTaskResult.objects.exists()  # nothing for the worker
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:  # committed: handed over
-        move_resident(
-            resident=resident,
-            transition="step_up_to_3",
-            expected_state="step2",
-            by=daalhof.gp,
-            reason="Gevallen",
-        )
+        step_up(resident=resident, by=daalhof.gp)
     task = DBTaskResult.objects.get()
     assert task.task_path == "clients.subscription_delivery.send_delivery"
     assert task.args_kwargs["args"] == [SubscriptionDelivery.objects.get().pk]
