@@ -533,10 +533,9 @@ def test_loopback_only_while_the_setting_allows_it(his, daalhof, resident_in, se
     assert SubscriptionDelivery.objects.get().error == REFUSED_ADDRESS
 
 
-# --- the race of a change and the worker (PostgreSQL: row locks) ---------------------------
+# --- the race of a change and the worker (on PostgreSQL: row locks) ---------------------------
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
 def test_a_change_coalesced_into_a_waiting_delivery_commits_before_it_is_sent(
     his, daalhof, resident_in
 ):
@@ -545,6 +544,18 @@ def test_a_change_coalesced_into_a_waiting_delivery_commits_before_it_is_sent(
         subscribe(his, receiver.url)
         step_up(resident=resident, by=daalhof.gp)
         waiting = SubscriptionDelivery.objects.get()
+        if connection.vendor != "postgresql":
+            # SQLite lets one writer at a time: a worker's claim cannot come between the change
+            # and its commit. What is left to see: the change coalesces into the waiting
+            # delivery, which then tells of both.
+            with transaction.atomic():
+                add_goal(
+                    resident=resident, by=daalhof.gp, domain="social", description="Naar de soos"
+                )
+                assert SubscriptionDelivery.objects.count() == 1
+            run_worker()
+            assert len(receiver.received) == 1
+            return
         outcomes = []
 
         def worker() -> None:
