@@ -34,10 +34,12 @@ from frontend.forms import (
 )
 from frontend.move_forms import move_form
 from kernteam.access_log import note, nothing_changed
+from kernteam.members import may_manage_members
 from kernteam.models import AccessLogEntry, text_limit
 from kernteam.policy import is_log_officer, roles_on, team_for_member
 from kernteam.refusals import Refused
 from steps.board import board_columns
+from steps.caseload_import import may_import
 from steps.models import TRANSITION_LABELS, AgreedAction, StepChange
 from steps.moves import available_moves, transition_towards
 from steps.panel import open_meeting_for, resident_panel
@@ -106,7 +108,10 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         return render(request, "frontend/board.html#columns", context)
     context |= {"team": team, "meeting": open_meeting_for(team=team), **filters}
-    context["casefinding"] = may_run(roles_on(team=team, user=request.user))
+    roles = roles_on(team=team, user=request.user)
+    context["casefinding"] = may_run(roles)
+    context["caseload"] = may_import(roles)
+    context["members"] = may_manage_members(team=team, user=request.user)
     return render(request, "frontend/board.html", context)
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from frontend.api import (
     care_planning_views,
     casefinding_views,
+    caseload_views,
     event_views,
     medication_views,
     own_goal_views,
@@ -18,6 +19,7 @@ v1 = [
     path("teams/<slug:slug>/", views.team, name="api-team"),
     path("teams/<slug:slug>/meetings/", views.meetings, name="api-meetings"),
     path("teams/<slug:slug>/fhir/", views.team_fhir, name="api-team-fhir"),
+    path("teams/<slug:slug>/caseload/", caseload_views.caseload, name="api-caseload"),
     path(
         "teams/<slug:slug>/casefinding/",
         casefinding_views.rounds,
