@@ -21,6 +21,7 @@ BENCHMARKS = [
     "fanout",
     "reconnect",
     "casefinding",
+    "caseload",
     "notifications",
     "fhir",
 ]

@@ -6,12 +6,8 @@ none; the same list twice changes nothing). The models and rules are in `clients
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
-import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
@@ -30,6 +26,20 @@ from clients.casefinding import (
     may_read_candidates,
     require_runner,
 )
+from kernteam.csv_read import (
+    decode,
+    formula_problem,
+    formula_start,
+    header_key,
+    parse_date,
+    read_records,
+    refuse_bsn_columns,
+    refuse_bsn_header,
+    refuse_duplicate_column,
+    thousands,
+    yes_no,
+)
+from kernteam.csv_read import read_upload as read_csv_upload
 from kernteam.models import Team, shown_date
 from kernteam.refusals import Refused
 
@@ -61,107 +71,26 @@ HEADER_WORDS = {
     "last_name": "achternaam",
     "date_of_birth": "geboortedatum",
 }
-BSN_HEADERS = {"bsn", "burgerservicenummer", "sofinummer", "bsnnummer"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-YES = {"ja", "j", "1", "x", "yes", "y", "waar", "true"}
-NO = {"nee", "n", "0", "no", "onwaar", "false"}
-CSV_TYPES = {"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"}
 MAX_FRAILTY_SCORE = Decimal(100)
 FRAILTY_PLACES = 2  # an index from 0 to 1 (0,32) or a score to 100: kept to two decimals
 FRAILTY_STEP = Decimal(1).scaleb(-FRAILTY_PLACES)
 NUMBERS = {"medicines", "frailty_score"}  # "-1" there is out of range, not a formula
-_SIGNED_NUMBER = re.compile(r"[-+]\d+(?:[.,]\d+)?")
-MAX_CELL = 1000  # characters in one cell: no list needs more
 MAX_MEDICINES = 60
-
-
-def _header_key(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", plain.lower())
 
 
 def read_upload(upload) -> tuple[str, bytes]:
     """The name and bytes of an uploaded file, if it can be a casefinding list: a CSV file under
     `MAX_BYTES`. Refused (on the field "file") otherwise, before it is read."""
-    if upload is None:
-        raise Refused(_("Choose the practice's list (a CSV file)."), field="file")
-    name = (getattr(upload, "name", "") or "")[:200]
-    if upload.size >= MAX_BYTES:
-        raise Refused(
-            _(
-                "The file is too large (%(mb)d MB or more). A casefinding list has at most "
-                "%(rows)s rows: export only the patients of the list."
-            )
-            % {"mb": MAX_BYTES // (1024 * 1024), "rows": _thousands(MAX_ROWS)},
-            field="file",
+    return read_csv_upload(
+        upload,
+        max_bytes=MAX_BYTES,
+        missing=_("Choose the practice's list (a CSV file)."),
+        too_large=_(
+            "The file is too large (%(mb)d MB or more). A casefinding list has at most "
+            "%(rows)s rows: export only the patients of the list."
         )
-    content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
-    if not name.lower().endswith(".csv") and content_type not in CSV_TYPES:
-        raise Refused(
-            _(
-                "This is not a CSV file. Save the list from the practice system or the "
-                "spreadsheet as CSV (comma- or semicolon-separated) and upload that."
-            ),
-            field="file",
-        )
-    return name, upload.read()
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (with or without a byte-order mark), else Windows-1252."""
-    if b"\x00" in data:
-        raise Refused(
-            _(
-                "The file is not plain text (it holds NUL bytes: perhaps an Excel workbook or "
-                "UTF-16 text). Save it as CSV (UTF-8) and upload that."
-            ),
-            field="file",
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    if data.startswith(b"\xef\xbb\xbf") or _UTF8_SEQUENCE.search(data):
-        # UTF-8 in part: read whole as Windows-1252, its names would come out garbled
-        raise Refused(
-            _(
-                "The file mixes character sets: line %(line)d is not UTF-8, while the file "
-                "holds UTF-8 elsewhere. Save the whole list as CSV (UTF-8) and upload it again."
-            )
-            % {"line": _first_line_not_utf8(data)},
-            field="file",
-        )
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise Refused(
-            _(
-                "The file's characters cannot be read: it is neither UTF-8 nor Windows-1252. "
-                "Save it as CSV (UTF-8) and upload that."
-            ),
-            field="file",
-        ) from exc
-
-
-# A UTF-8 multi-byte sequence (RFC 3629), or a UTF-8 encoded surrogate: in a file that is not
-# UTF-8 as a whole, either says it is UTF-8 in part (Windows-1252 text hardly ever holds one).
-_UTF8_SEQUENCE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|\xf0[\x90-\xbf][\x80-\xbf]{2}"
-    rb"|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
-)
-
-
-def _first_line_not_utf8(data: bytes) -> int:
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            return number
-    return 1
+        % {"mb": MAX_BYTES // (1024 * 1024), "rows": thousands(MAX_ROWS)},
+    )
 
 
 def person_key(first_name: str, last_name: str, date_of_birth) -> tuple:
@@ -305,44 +234,6 @@ class RowsRefused(Refused):
         super().__init__(preview.messages(), field="file")
 
 
-def _is_bsn(value: str) -> bool:
-    """Nine digits (eight: a leading zero lost in a spreadsheet) that pass the 11-proof."""
-    if not (value.isascii() and value.isdigit() and len(value) in (8, 9)):
-        return False
-    digits = [int(d) for d in value.zfill(9)]
-    total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
-    return total % 11 == 0 and int(value) != 0
-
-
-_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-
-
-def parse_date(text: str) -> datetime.date | None:
-    """dd-mm-jjjj (also with / or .), or jjjj-mm-dd; None when it is not a date."""
-    if match := _YMD.fullmatch(text):
-        year, month, day = (int(g) for g in match.groups())
-    elif (match := _DMY.fullmatch(text)) and len(match[3]) == 4:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        return None
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _yes_no(text: str) -> bool | None | str:
-    value = text.strip().lower()
-    if not value or value == "-":
-        return None
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    return "?"
-
-
 def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Preview:
     """Read and check the whole file; nothing is saved. Refused (on "file") when the file as a
     whole cannot be a list (encoding, columns, a BSN, too many rows); the problems of single
@@ -350,48 +241,20 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
     roles = require_runner(team=team, user=by)
     digest = hashlib.sha256(data).hexdigest()
     preview = Preview(file_name=file_name, sha256=digest, full=may_read_candidates(roles))
-    text = decode(data)
-    if not text.strip():
-        raise Refused(_("The file is empty."), field="file")
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = _Reader(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    try:
-        header = next(reader)
-        columns = _columns(header, preview)
-        records = []
-        line = reader.line_num + 1
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                records.append((line, cells))
-                if len(records) > MAX_ROWS:
-                    raise Refused(
-                        _(
-                            "The file has more than %(rows)s rows; a casefinding list is "
-                            "shorter. Export only the patients of the list."
-                        )
-                        % {"rows": _thousands(MAX_ROWS)},
-                        field="file",
-                    )
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):  # (a quote left open, often)
-            raise Refused(
-                _(
-                    "A cell is longer than %(limit)s characters (line %(line)d): check its "
-                    "quotes, or whether the list holds more than its columns."
-                )
-                % {"limit": _thousands(MAX_CELL), "line": reader.started},
-                field="file",
-            ) from exc
-        raise Refused(
-            _("The file cannot be read as CSV (line %(line)d): check its quotes.")
-            % {"line": reader.line_num},
-            field="file",
-        ) from exc
+    columns: dict[str, int] = {}
+    header, records = read_records(
+        decode(data),
+        max_rows=MAX_ROWS,
+        too_many=_(
+            "The file has more than %(rows)s rows; a casefinding list is "
+            "shorter. Export only the patients of the list."
+        )
+        % {"rows": thousands(MAX_ROWS)},
+        on_header=lambda header: columns.update(_columns(header, preview)),
+    )
     if not records:
         raise Refused(_("The file has a header but no patients."), field="file")
-    _refuse_bsn_columns(header, records)
+    refuse_bsn_columns(header, records)
     today = timezone.localdate()
     for line, cells in records:
         row = _row(line, cells, columns, preview, today)
@@ -403,54 +266,15 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
     return preview
 
 
-class _Reader:
-    """A csv reader that refuses a cell over `MAX_CELL` characters as csv's own field limit
-    does (csv.field_size_limit is process-wide: not changed here)."""
-
-    def __init__(self, reader):
-        self.reader = reader
-        self.started = 1
-
-    @property
-    def line_num(self) -> int:
-        return self.reader.line_num
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> list[str]:
-        self.started = self.reader.line_num + 1  # (a record with a quote left open: many lines)
-        cells = next(self.reader)
-        if any(len(c) > MAX_CELL for c in cells):
-            raise csv.Error("field larger than field limit")
-        return cells
-
-
 def _columns(header: list[str], preview: Preview) -> dict[str, int]:
     columns: dict[str, int] = {}
     seen: set[str] = set()
     for index, title in enumerate(header):
-        key = _header_key(title)
-        if key in BSN_HEADERS:
-            raise Refused(
-                _(
-                    "The file has a column “%(column)s”: Kernteam never stores a BSN. Remove "
-                    "the column and upload the file again; the practice's own patient number "
-                    "is what the list needs."
-                )
-                % {"column": title.strip()},
-                field="file",
-            )
+        key = header_key(title)
+        refuse_bsn_header(title)
         name = next((n for n, words in FIELDS.items() if key in words), None)
         if name is not None and key in seen:
-            raise Refused(
-                _(
-                    "Two columns are called “%(column)s”: which one holds it? Remove one and "
-                    "upload the file again."
-                )
-                % {"column": title.strip()},
-                field="file",
-            )
+            raise refuse_duplicate_column(title)
         seen.add(key)
         if name is None or name in columns:  # (another word for a column read already)
             if title.strip():
@@ -472,26 +296,6 @@ def _columns(header: list[str], preview: Preview) -> dict[str, int]:
     return columns
 
 
-def _refuse_bsn_columns(header: list[str], records: list[tuple[int, list[str]]]) -> None:
-    """A column whose values look like BSNs (nine digits passing the 11-proof, for most of
-    them) refuses the whole file: a practice number that happens to pass is one in eleven."""
-    for index, title in enumerate(header):
-        values = [c[index].strip() for _, c in records if index < len(c) and c[index].strip()]
-        if not values or not all(v.isascii() and v.isdigit() and len(v) in (8, 9) for v in values):
-            continue
-        passing = sum(1 for v in values if _is_bsn(v))
-        if passing * 2 > len(values):
-            raise Refused(
-                _(
-                    "The column “%(column)s” looks like citizen service numbers (BSN): nine "
-                    "digits that pass the 11-proof. Kernteam never stores a BSN: use the "
-                    "practice's own patient number."
-                )
-                % {"column": title.strip() or str(index + 1)},
-                field="file",
-            )
-
-
 def _row(line, cells, columns, preview, today) -> Row | None:
     problems: list[tuple[str, str | None]] = []  # (in full, kind without her data)
 
@@ -505,14 +309,8 @@ def _row(line, cells, columns, preview, today) -> Row | None:
     # only the columns read (the others are never stored); a number that is negative is the
     # range's problem, not a formula's
     for name in columns:
-        text = cell(name)
-        if name in NUMBERS and _SIGNED_NUMBER.fullmatch(text):
-            continue
-        if len(text) > 1 and text.startswith(FORMULA_START):
-            problem(
-                _("a cell starts with “%(char)s” (a formula); formulas are not read.")
-                % {"char": text[0]}
-            )
+        if char := formula_start(cell(name), number=name in NUMBERS):
+            problem(formula_problem(char))
             break
     number = cell("practice_number")
     first, last = cell("first_name"), " ".join(filter(None, [cell("prefix"), cell("last_name")]))
@@ -565,7 +363,7 @@ def _row(line, cells, columns, preview, today) -> Row | None:
         ("multimorbidity", _("multimorbidity")),
         ("no_contact", _("no GP contact for 3+ years")),
     ):
-        value = _yes_no(cell(name))
+        value = yes_no(cell(name))
         if value == "?":
             problem(
                 _("“%(value)s” for %(flag)s: write ja or nee.")

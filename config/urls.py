@@ -60,6 +60,13 @@ urlpatterns = [
     ),
     path("teams/<slug:slug>/caseload/", caseload_views.caseload, name="caseload"),
     path("teams/<slug:slug>/members/", member_views.members, name="members"),
+    path("teams/<slug:slug>/members/add/", member_views.member_add, name="member_add"),
+    path("teams/<slug:slug>/members/<int:pk>/end/", member_views.member_end, name="member_end"),
+    path(
+        "teams/<slug:slug>/members/<int:pk>/invite/",
+        member_views.member_invite,
+        name="member_invite",
+    ),
     path("teams/<slug:slug>/meetings/", meeting_views.meetings, name="meetings"),
     path("teams/<slug:slug>/meetings/<int:pk>/", meeting_views.meeting, name="meeting"),
     path(
@@ -168,6 +175,7 @@ urlpatterns = [
     path("accounts/two-factor/recovery/", two_factor_views.recovery, name="recovery_code"),
     path("accounts/recovery-codes/", two_factor_views.recovery_codes, name="recovery_codes"),
     path("accounts/enrol/<str:token>/", two_factor_views.enrolment_link, name="enrolment_link"),
+    path("accounts/enrol/", two_factor_views.enrolment_password, name="enrolment_password"),
     path("account/notifications/", notice_views.notice_settings, name="notice_settings"),
     path("account/notifications/bell/", notice_views.bell, name="notice_bell"),
     path("account/notifications/read/", notice_views.all_read, name="notice_all_read"),

@@ -33,6 +33,7 @@ from demo.helpers import User, local_date, weighted, working_time
 from kernteam.models import Meeting
 from steps.effects import Fields, after
 from steps.models import Kind, Trajectory
+from steps.moves import NOT_OFFERED
 from steps.states import STEPS
 
 
@@ -85,6 +86,8 @@ def fsm_moves() -> dict[tuple[str, str], str]:
     """(source, target) → kind of transition, for every move the state machine allows."""
     moves: dict[tuple[str, str], str] = {}
     for t in Trajectory().get_all_state_transitions():
+        if t.name in NOT_OFFERED:  # (the caseload import's take-over: no move of a team)
+            continue
         targets = getattr(t.target, "allowed_states", None) or [t.target]
         for target in targets:
             moves[(str(t.source), str(target))] = str(t.custom["kind"])

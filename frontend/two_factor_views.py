@@ -1,10 +1,12 @@
 """The second factor: a six-digit code from an authenticator app (TOTP, django-otp).
 
-Setting up the app needs an enrolment link from the administrator (kernteam/second_factor.py):
-with it, the page shows a QR code and the first correct code confirms the app, then ten recovery
-codes are shown once. Without it, a professional who has no app yet is told to ask for a link,
-and sees no secret. After that, each sign-in asks for a code, or a recovery code for a lost
-phone."""
+Setting up the app needs an enrolment link from the administrator (kernteam/second_factor.py)
+or from the invitation of a new member (kernteam/members.py): with it, the page shows a QR code
+and the first correct code confirms the app, then ten recovery codes are shown once. A new
+member's account has no password yet: the link first asks her to choose one
+(`enrolment_password`), then signs her in and continues with the app. Without a link, a
+professional who has no app yet is told to ask for one, and sees no secret. After that, each
+sign-in asks for a code, or a recovery code for a lost phone."""
 
 from __future__ import annotations
 
@@ -13,8 +15,11 @@ import base64
 import segno
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +36,7 @@ from kernteam.access_log import client_ip
 from kernteam.second_factor import (
     CodeRefused,
     app_device,
+    audit,
     device_for_link,
     enrol,
     has_second_factor,
@@ -159,8 +165,48 @@ def enrolment_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "registration/enrolment_link.html", {"gone": False}, status=403)
     request.session[LINK] = token
     if not request.user.is_authenticated:
+        if not device.user.has_usable_password():  # invited: she chooses her password first
+            return redirect("enrolment_password")
         return redirect_to_login(reverse("two_factor"))
     return redirect("two_factor")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrolment_password(request: HttpRequest) -> HttpResponse:
+    """A new member's first visit, from her invitation (the link is in the session): she
+    chooses her password (twice, with the configured validators), is signed in, and goes on to
+    set up the authenticator app. An account that has a password signs in as usual."""
+    token = request.session.get(LINK)
+    device = device_for_link(token) if isinstance(token, str) else None
+    if device is None:
+        return render(request, "registration/enrolment_link.html", {"gone": True}, status=410)
+    user = device.user
+    if request.user.is_authenticated:
+        if request.user.pk != user.pk:
+            context = {"gone": False}
+            return render(request, "registration/enrolment_link.html", context, status=403)
+        return redirect("two_factor")
+    if user.has_usable_password():
+        return redirect_to_login(reverse("two_factor"))
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+            if locked.has_usable_password():  # (chosen in another tab meanwhile)
+                return redirect_to_login(reverse("two_factor"))
+            form.user = locked
+            form.save()
+            audit(
+                user=locked,
+                what="password-set-by-invitation",
+                path=request.path,
+                ip=client_ip(request),
+            )
+        login(request, locked, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[LINK] = token  # (kept through the sign-in: the app comes next)
+        return redirect("two_factor")
+    return render(request, "registration/enrolment_password.html", {"form": form, "person": user})
 
 
 @login_required

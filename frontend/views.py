@@ -35,7 +35,7 @@ from frontend.forms import (
 from frontend.move_forms import move_form
 from kernteam.access_log import note, nothing_changed
 from kernteam.members import may_manage_members
-from kernteam.models import AccessLogEntry, text_limit
+from kernteam.models import AccessLogEntry, Team, text_limit
 from kernteam.policy import is_log_officer, roles_on, team_for_member
 from kernteam.refusals import Refused
 from steps.board import board_columns
@@ -65,6 +65,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "overviews": overviews,
         "is_log_officer": is_log_officer(request.user),
+        # the functional administrator manages the members of every team (frontend.member_views)
+        "all_teams": Team.objects.order_by("name") if request.user.is_superuser else (),
     }
     return render(request, "frontend/home.html", context)
 

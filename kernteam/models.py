@@ -262,6 +262,33 @@ def primary_role(roles: set[str]) -> str:
     return next((r for r in ROLE_PRECEDENCE if r in roles), "")
 
 
+class MembershipChange(AppendOnly, models.Model):
+    """The team's own history of who joined and left (`kernteam.members`): a member added, an
+    invitation sent again, a membership ended. Written once; shown on the team's members page.
+    (The access log keeps the same changes for the log officer.)"""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("added")
+        INVITED = "invited", _("invitation sent again")
+        ENDED = "ended", _("ended")
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="membership_changes")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(_("what"), max_length=10, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("membership change")
+        verbose_name_plural = _("membership changes")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.membership} {self.kind}"
+
+
 # A meeting is planned for a moment the database can store and read back; the plannable
 # window (`Meeting.plannable`) is narrower and moves with the calendar.
 MEETINGS_FROM = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -399,6 +426,8 @@ class AgendaReason(models.TextChoices):
     SCREENING = "screening", _("screening above the cut-off")
     REVIEW = "review", _("review is due")
     URGENT = "urgent", _("urgent step-up to confirm")
+    # the resident's care coordinator is no longer a person on the team (`steps.meetings`)
+    COORDINATOR_LEFT = "coordinator_left", _("care coordinator left")
     CONCERN = "concern", _("carer's concern")
     EVENT = "event", _("event since the last meeting")
     QUESTION = "question", _("question from a member")

@@ -11,7 +11,9 @@ Account security events go into the access log (NEN 7513's log, append-only, als
 trigger) without a resident, so that the log officer finds them at /log/ by the person's name:
 `second-factor-enrolled`, `recovery-code-used`, `second-factor-reset: <username>` (written by
 the administrator who reset it) and `enrolment-link-issued: <username>` when an administrator
-issues a link in the admin (which also keeps Django's admin history of the account).
+issues a link in the admin (which also keeps Django's admin history of the account). A new
+member's invitation (`kernteam.members`, `send_invitation`) carries the same link; with it she
+chooses her first password (`password-set-by-invitation`).
 """
 
 from __future__ import annotations
@@ -218,6 +220,50 @@ def send_enrolment_link(*, user, link: str) -> None:
             "username": user.username,
             "link": link,
         },
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def send_invitation(*, user, link: str, team: str, role: str, by: str) -> None:
+    """A new member's invitation (`kernteam.members`): the one-time enrolment link, with which
+    she sets her password (an account without one: `frontend.two_factor_views`) and sets up
+    the authenticator app. Never a password; nothing about residents."""
+    from django.core.mail import send_mail
+    from django.utils.translation import gettext as _
+
+    values = {
+        "name": person_name(user),
+        "by": by,
+        "team": team,
+        "role": role,
+        "hours": ENROLMENT_HOURS,
+        "username": user.username,
+        "link": link,
+    }
+    if user.has_usable_password():
+        how = _(
+            "Open this link, sign in with your username %(username)s and your password, and set "
+            "up the authenticator app on your phone (the link works once, for %(hours)d hours):"
+        )
+    else:
+        how = _(
+            "Your username is %(username)s. Kernteam never sends you a password: you choose it "
+            "yourself. Open this link to choose your password and set up the authenticator app "
+            "on your phone (the link works once, for %(hours)d hours):"
+        )
+    send_mail(
+        subject=_("Kernteam: you are on the kernteam %(team)s") % values,
+        message=(
+            _("Dear %(name)s,\n\n%(by)s added you to the kernteam %(team)s as %(role)s.\n\n")
+            + how
+            + "\n\n%(link)s\n\n"
+            + _(
+                "Did you not expect this e-mail? Then tell %(by)s or the administrator of "
+                "Kernteam.\n"
+            )
+        )
+        % values,
         from_email=None,
         recipient_list=[user.email],
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.care_planning import READERS as PZP_READERS
 from clients.models import CarePlanning, Concern, Consent
 from clients.visibility import DIRECTLY_INVOLVED, consent_names, visible_residents
-from kernteam.models import Team, person_name
+from kernteam.models import Membership, Team, person_name
 from kernteam.policy import roles_on
 from steps.medication import due as medication_review_due
 from steps.medication import due_filter as medication_review_due_filter
@@ -34,6 +34,8 @@ FLAGS = {
     "consent_missing": _("consent missing"),
     "event": _("event"),
     "medication": _("medication"),  # a medication review is needed (`steps.medication`)
+    # the care coordinator is no longer a person on the team (`steps.meetings.coordinator_left`)
+    "coordinator_left": _("care coordinator left"),
 }
 
 
@@ -95,6 +97,15 @@ def flagged_trajectories(*, today: datetime.date) -> QuerySet[Trajectory]:
             )
         ),
         has_care_planning=Exists(CarePlanning.objects.filter(resident=OuterRef("resident"))),
+        coordinator_on_team=Exists(
+            Membership.objects.active()
+            .of_people()
+            .filter(
+                team=OuterRef("resident__team"),
+                user=OuterRef("resident__coordinator"),
+                user__is_active=True,
+            )
+        ),
     )
 
 
@@ -108,6 +119,11 @@ def any_flag(*, today: datetime.date) -> Q:
         | Q(has_consent=False)
         | Q(has_new_event=True)
         | medication_review_due_filter(day=today)
+        | Q(
+            resident__coordinator__isnull=False,
+            coordinator_on_team=False,
+            state__in=(*STEPS, State.ADMITTED),
+        )
     )
 
 
@@ -168,7 +184,19 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
         day=today,
     ):
         flags.append("medication")
+    if coordinator_gone(row):
+        flags.append("coordinator_left")
     return tuple(flags)
+
+
+def coordinator_gone(row: Trajectory) -> bool:
+    """The resident (in a step, or admitted) has a care coordinator who is no longer a person
+    on the team: the same rule as `steps.meetings.coordinator_left`, on an annotated row."""
+    return (
+        row.resident.coordinator_id is not None
+        and not row.coordinator_on_team
+        and row.state in (*STEPS, State.ADMITTED)
+    )
 
 
 def review_overdue(trajectory: Trajectory, today: datetime.date) -> bool:

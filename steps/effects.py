@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from steps.states import REVIEWING, Kind, review_due
+from steps.states import REVIEWING, STEPS, Kind, review_due
 
 Row = TypeVar("Row")
 
@@ -38,12 +38,24 @@ def after(
     urgent: bool,
     row: Row,
     closure_reason: str = "",
+    last_review: datetime.date | None = None,
+    next_review: datetime.date | None = None,
 ) -> Fields[Row]:
     """The fields after a move of `kind` from `source` to `target` on `day`, recorded as `row`.
 
     `urgent`: the move was taken outside a team meeting. `closure_reason`: a close's reason.
+    `last_review`, `next_review`: a take-over's review dates from the earlier record.
     """
     change = dataclasses.replace
+    if kind == Kind.TAKE_OVER:
+        # a new trajectory in the step of the earlier record: the next review it names; else
+        # the step's interval from its last review; else due at once (the team reviews her at
+        # its next meeting). Before a step (signalled, screening): none.
+        if target not in STEPS:
+            return Fields()
+        if next_review is None and last_review is not None:
+            next_review = review_due(target, last_review)
+        return Fields(review_due=next_review or day)
     if kind in REVIEWING:  # a step given or kept: the next review counts from today
         before = change(before, review_due=review_due(target, day))
     if kind == Kind.STEP_UP:

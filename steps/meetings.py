@@ -33,7 +33,7 @@ from steps.medication import with_last_review
 from steps.models import AgreedAction, Goal, StepChange, Trajectory
 from steps.outcomes import since_last_meeting
 from steps.referrals import Referral
-from steps.states import PZP_EXPECTED, State, held_step, review_owed
+from steps.states import PZP_EXPECTED, STEPS, State, held_step, review_owed
 
 
 def plan_meeting(*, team, by, scheduled_for) -> Meeting:
@@ -49,8 +49,9 @@ def plan_meeting(*, team, by, scheduled_for) -> Meeting:
 def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
     """Residents the board puts on this meeting's agenda, each with why (in agenda order):
     new signals, screenings above the cut-off, reviews due by the meeting's date, urgent
-    step-ups awaiting confirmation, carers' open concerns, and referrals to a local offer
-    without the provider's feedback (`Referral.objects.awaiting_feedback`)."""
+    step-ups awaiting confirmation, carers' open concerns, referrals to a local offer without
+    the provider's feedback (`Referral.objects.awaiting_feedback`), and residents whose care
+    coordinator left the team (`coordinator_left`)."""
     day = timezone.localdate(meeting.scheduled_for)
     latest_screening = Assessment.objects.filter(
         resident=OuterRef("resident"), instrument__in=FRAILTY_INSTRUMENTS
@@ -110,12 +111,28 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
     for resident_id in late.values_list("action__resident_id", flat=True):
         if resident_id in found:
             found[resident_id].add(AgendaReason.REFERRAL)
+    for resident_id in coordinator_left(team=meeting.team).values_list("resident_id", flat=True):
+        found.setdefault(resident_id, set()).add(AgendaReason.COORDINATOR_LEFT)
     order = list(AgendaReason.values)
     return {
         pk: sorted(reasons, key=order.index)
         for pk, reasons in sorted(found.items(), key=lambda kv: _first(kv[1], order))
         if reasons
     }
+
+
+# Residents who have a care coordinator: in a step, or admitted (and returning to one).
+COORDINATED = (*STEPS, State.ADMITTED)
+
+
+def coordinator_left(*, team):
+    """The trajectories of the team's residents (in a step, or admitted) whose care coordinator
+    is no longer a person on the team: her membership ended (`kernteam.members`) or her account
+    was switched off. The team names a new one (`AgendaReason.COORDINATOR_LEFT`)."""
+    people = team.people().filter(user__is_active=True).values("user_id")
+    return Trajectory.objects.filter(
+        resident__team=team, state__in=COORDINATED, resident__coordinator__isnull=False
+    ).exclude(resident__coordinator__in=people)
 
 
 def _first(reasons: set[str], order: list[str]) -> int:

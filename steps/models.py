@@ -113,12 +113,16 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         of its own: like Django's own saves, a failure (ConcurrentTransition) leaves that
         transaction to roll back; a caller that wants to carry on wraps the save in atomic()."""
         effects = self.__dict__.pop("_effects", [])
+        adding = self._state.adding
         with transaction.atomic(savepoint=False):
+            if adding:  # (a take-over: its first history row points at the new trajectory)
+                super().save(*args, **kwargs)
             for effect in effects:
                 effect()
-            # after the history row: the database refuses a state its newest row does not
-            # record (trigger in migration steps 0005)
-            super().save(*args, **kwargs)
+            if not adding:
+                # after the history row: the database refuses a state its newest row does
+                # not record (trigger in migration steps 0005; an INSERT is not checked)
+                super().save(*args, **kwargs)
 
     @property
     def is_closed(self) -> bool:
@@ -249,6 +253,24 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
     def reopen(self, move: Move) -> None:
         self._move(move, S.SIGNALLED, Kind.REOPEN)
 
+    # Not a move a user takes: a resident of the team's existing caseload enters the state
+    # machine in the state of her earlier record (`steps.caseload_import`). Never offered
+    # (`steps.moves.NOT_OFFERED`); the history row names the file and the line.
+
+    @transition(
+        field=state,
+        source=S.SIGNALLED,
+        target=RETURN_VALUE(*rules.TAKE_OVER_STATES),
+        custom={"kind": Kind.TAKE_OVER},
+    )
+    @guarded(permission=rules.role_in(Role.GP, Role.POH), conditions=rules.TAKING_OVER)
+    def take_over(self, move: rules.TakeOver) -> str:
+        """A new trajectory (not saved yet) enters `move.state` from no state: its history row
+        from "" to that state, by the GP or POH who imports the file. The review date follows
+        from the earlier record's review dates (`steps.effects.after`)."""
+        self._move(move, move.state, Kind.TAKE_OVER, from_state="")
+        return move.state
+
     # --- not a move: the team confirms an urgent step-up ----------------------------------
 
     @guarded(
@@ -311,6 +333,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
             urgent=move.meeting is None,
             row=change,
             closure_reason=move.closure_reason,
+            **move.earlier_reviews(),
         )
         self.review_due = fields.review_due
         self.step_before_admission = fields.step_before_admission
@@ -575,6 +598,7 @@ TRANSITION_LABELS = {
     "reopen": _("Reopen as a new signal"),
 }
 
+from steps.caseload import CaseloadEntry, CaseloadImport  # noqa: E402,F401
 from steps.outcomes import OutcomeEvent  # noqa: E402,F401
 from steps.own_goal import OwnGoal  # noqa: E402,F401
 from steps.referrals import LocalOffer, Referral, ReferralUpdate  # noqa: E402,F401

@@ -14,22 +14,37 @@ from steps.models import Trajectory
 from steps.rules import Move, problems_for
 from steps.states import ClosureReason, State
 
+# Transitions no user takes on a resident: a take-over enters a new resident of the team's
+# caseload in the state of her earlier record (`steps.caseload_import`). Never offered, never
+# taken by name (the panel, the board, the API, the admin), not on the diagram.
+NOT_OFFERED = frozenset({"take_over"})
+
 
 @functools.cache
 def transition_names() -> list[str]:
-    return sorted({t.name for t in Trajectory().get_all_state_transitions()})
+    """The moves a user may ask for by name."""
+    names = {t.name for t in Trajectory().get_all_state_transitions()}
+    return sorted(names - NOT_OFFERED)
 
 
 def transition_method(trajectory: Trajectory, name: str):
+    if name in NOT_OFFERED:
+        raise Refused(not_from_here(trajectory), field="transition")
     if name not in transition_names():
         raise Refused(_("Unknown step change: %(name)s.") % {"name": name}, field="transition")
     return getattr(trajectory, name)
 
 
+def offered(trajectory: Trajectory) -> list:
+    """The transitions the state machine allows from the trajectory's state, but those no user
+    takes (`NOT_OFFERED`)."""
+    return [t for t in trajectory.get_available_state_transitions() if t.name not in NOT_OFFERED]
+
+
 def check_move(*, trajectory: Trajectory, transition: str, move: Move) -> list[str]:
     """The reasons `move` would be refused now (empty when it would succeed)."""
     transition_method(trajectory, transition)  # (an unknown name is refused)
-    found = (t for t in trajectory.get_available_state_transitions() if t.name == transition)
+    found = (t for t in offered(trajectory) if t.name == transition)
     fsm_transition = next(found, None)
     if fsm_transition is None:
         return [not_from_here(trajectory)]
@@ -43,7 +58,7 @@ def available_moves(*, trajectory: Trajectory, move: Move) -> list[str]:
     move = _with_assumed_input(move)
     return [
         t.name
-        for t in trajectory.get_available_state_transitions()
+        for t in offered(trajectory)
         if not check_move(trajectory=trajectory, transition=t.name, move=move)
     ]
 
@@ -64,7 +79,7 @@ def transition_towards(*, trajectory: Trajectory, to: str, move: Move) -> tuple[
     labels = dict(State.choices)
     if to == trajectory.state:
         return "", []
-    for t in trajectory.get_available_state_transitions():
+    for t in offered(trajectory):
         targets = [trajectory.step_before_admission] if t.name == "return_home" else [t.target]
         if to in targets:
             assumed = _with_assumed_input(move)

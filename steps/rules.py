@@ -6,18 +6,24 @@ holds. Transitions list their rules next to them (see `steps.models.Trajectory`)
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from clients.instruments import Instrument
+from clients.models import Consent
+from clients.visibility import may_see
+from kernteam.models import person_name, shown_date
 from kernteam.refusals import Refused
 from kernteam.roles import Role, role_list
-from steps.states import STEPS, ClosureReason
+from steps.states import FRAIL_STEPS, STEPS, ClosureReason, State, review_due
 
 if TYPE_CHECKING:
     from kernteam.models import Meeting
@@ -33,6 +39,10 @@ class Move:
     meeting: Meeting | None = None
     closure_reason: str = ""
 
+    def earlier_reviews(self) -> dict[str, datetime.date | None]:
+        """The review dates an earlier record gives (`TakeOver`); none for a move."""
+        return {}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -45,6 +55,21 @@ class Rule:
         if self.holds(trajectory, move):
             return None
         return str(self.message() if callable(self.message) else self.message)
+
+
+@dataclass(frozen=True)
+class Check(Rule):
+    """A rule whose message names what it found: `check` gives the problem (None: it holds)."""
+
+    check: Callable[[Trajectory, Move], str | None] = lambda t, m: None
+
+    def problem(self, trajectory: Trajectory, move: Move) -> str | None:
+        found = self.check(trajectory, move)
+        return None if found is None else str(found)
+
+
+def checked(check: Callable[[Trajectory, Move], str | None], *, field: str) -> Check:
+    return Check(holds=lambda t, m: check(t, m) is None, message="", field=field, check=check)
 
 
 def guarded(*, permission: Rule, conditions: tuple[Rule, ...] = ()):
@@ -203,3 +228,132 @@ step_up_awaiting_confirmation = Rule(
 )
 
 in_meeting = Rule(_team_decision, _("This can only be done in a team meeting."))
+
+
+# --- taken over from an earlier record (the caseload import, issue 21 §1) ------------------
+
+
+@dataclass(frozen=True)
+class TakeOver(Move):
+    """A resident entered in the state she holds in an earlier record (`Trajectory.take_over`):
+    the facts the team's file gives about her. The rules of `TAKING_OVER` read these and the
+    team, nothing on record: the caseload's check runs them on a resident not saved yet, and
+    the transition's guard runs them again when she is saved."""
+
+    state: str = ""  # signalled, screening, step1 … step4
+    coordinator: Any = None  # a User
+    consent_given_on: datetime.date | None = None
+    disciplines: tuple[str, ...] = ()  # Role codes the consent covers
+    share_with_carers: bool = False
+    last_review_on: datetime.date | None = None
+    next_review_on: datetime.date | None = None
+
+    def earlier_reviews(self) -> dict[str, datetime.date | None]:
+        return {"last_review": self.last_review_on, "next_review": self.next_review_on}
+
+
+TAKE_OVER_STATES: tuple[str, ...] = (State.SIGNALLED, State.SCREENING, *STEPS)
+
+
+def people_roles(team) -> dict[int, set[str]]:
+    """The roles of the people on `team` (`Team.people`), by user id: read once per team
+    instance (a caseload of 300 rows asks once)."""
+    known = team.__dict__.get("kernteam_people_roles")
+    if known is None:
+        known = {}
+        for user_id, role in team.people().order_by().values_list("user_id", "role"):
+            known.setdefault(user_id, set()).add(role)
+        team.__dict__["kernteam_people_roles"] = known
+    return known
+
+
+def _team(t: Trajectory):
+    return t.resident.team
+
+
+def _coordinator_roles(t: Trajectory, m: TakeOver) -> set[str] | None:
+    """The coordinator's roles on the team (None: no coordinator, or not one of its people)."""
+    if m.coordinator is None:
+        return None
+    return people_roles(_team(t)).get(m.coordinator.pk)
+
+
+def _may_coordinate(t: Trajectory, m: TakeOver) -> str | None:
+    roles = _coordinator_roles(t, m)
+    disciplines = list(m.disciplines) if m.consent_given_on else None
+    if roles is None or may_see(roles=roles, disciplines=disciplines):
+        return None
+    return gettext_now(
+        "%(who)s may not see this resident's file (the consent does not name their "
+        "discipline), so cannot coordinate the care."
+    ) % {"who": person_name(m.coordinator)}
+
+
+def _consent_date(t: Trajectory, m: TakeOver) -> str | None:
+    return Consent.given_on_problem(m.consent_given_on) if m.consent_given_on else None
+
+
+def _next_review(t: Trajectory, m: TakeOver) -> str | None:
+    """The next review within the step's interval, counted from the last review (or today)."""
+    if m.state not in STEPS or m.next_review_on is None:
+        return None
+    since = m.last_review_on or timezone.localdate()
+    if m.last_review_on and m.next_review_on < m.last_review_on:
+        return gettext_now("The next review lies before the last review.")
+    latest = review_due(m.state, since)
+    if m.next_review_on <= latest:
+        return None
+    return gettext_now(
+        "The next review (%(next)s) lies beyond the interval of “%(step)s”: at the latest "
+        "%(latest)s, counted from %(since)s."
+    ) % {
+        "next": shown_date(m.next_review_on),
+        "step": State(m.state).label,
+        "latest": shown_date(latest),
+        "since": shown_date(since),
+    }
+
+
+taken_over_to_a_state = Rule(
+    lambda t, m: m.state in TAKE_OVER_STATES,
+    _("A resident is taken over as signalled, in screening or in step 1 to 4."),
+    field="state",
+)
+taken_over_with_coordinator = Rule(
+    lambda t, m: m.state not in FRAIL_STEPS or m.coordinator is not None,
+    coordinator_named.message,
+    field="coordinator",
+)
+coordinator_on_team = Rule(
+    lambda t, m: m.coordinator is None or _coordinator_roles(t, m) is not None,
+    _("The care coordinator must be a member of the resident's team."),
+    field="coordinator",
+)
+taken_over_with_consent = Rule(
+    lambda t, m: m.state == State.SIGNALLED or m.consent_given_on is not None,
+    consent_recorded.message,
+    field="consent_given_on",
+)
+no_reviews_before_a_step = Rule(
+    lambda t, m: m.state in STEPS or (m.last_review_on is None and m.next_review_on is None),
+    _("Before step 1 a resident has no reviews: leave the review dates empty."),
+    field="next_review_on",
+)
+last_review_not_ahead = Rule(
+    lambda t, m: m.last_review_on is None or m.last_review_on <= timezone.localdate(),
+    _("The date of the last review lies in the future."),
+    field="last_review_on",
+)
+
+# The take-over's conditions (`Trajectory.take_over`), in the order a user reads them.
+TAKING_OVER: tuple[Rule, ...] = (
+    taken_over_to_a_state,
+    taken_over_with_coordinator,
+    coordinator_on_team,
+    checked(_may_coordinate, field="coordinator"),
+    taken_over_with_consent,
+    checked(_consent_date, field="consent_given_on"),
+    no_reviews_before_a_step,
+    last_review_not_ahead,
+    checked(_next_review, field="next_review_on"),
+)

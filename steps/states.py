@@ -45,6 +45,9 @@ class Kind(models.TextChoices):
     REOPEN = "reopen", _("reopened")
     CONFIRM = "confirm", _("urgent step-up confirmed")
     REVIEW = "review", _("discussed — step stays")
+    # A resident entered in the step she held in an earlier record (the caseload import,
+    # `steps.caseload_import`): not a decision of the team, and not a review.
+    TAKE_OVER = "take_over", _("taken over from an earlier record")
 
 
 # What counts as a *review* (shared/domain.md): a decision that gives the resident a step or

@@ -287,6 +287,22 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     "casefinding_candidate_questionnaire": ProvenBy(
         ("tests.test_casefinding::test_status_and_score_on_the_round_page_and_the_access_log",)
     ),
+    # the caseload import (issue 21 §1): the preview names the team's residents it matches
+    # (reads), the import writes the new residents
+    "caseload": ProvenBy(
+        (
+            "tests.test_caseload_pages::test_import_lands_on_the_board_with_the_residents_in_their_steps",
+            "tests.test_caseload_pages::test_a_resaved_file_shows_the_residents_as_imported_before",
+        )
+    ),
+    # members (issue 21 §2): professionals and the membership history, no resident data; the
+    # end page names the residents she coordinates that the user may see, noted as reads
+    "members": NoResidentData(
+        "the team's members: professionals, their disciplines and the membership history"
+    ),
+    "member_add": NoResidentData("adds a professional to the team: no resident"),
+    "member_end": ProvenBy(("tests.test_members::test_the_end_page_names_what_follows",)),
+    "member_invite": NoResidentData("sends a member's invitation again: no resident"),
     "kpi": NoResidentData("KPI aggregates: no resident is named"),
     "kpi_csv": NoResidentData("KPI aggregates: no resident is named"),
     "access_log": Visit(user="officer", data=lambda w: {"resident": w.janssen.pk}),
@@ -298,6 +314,7 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     "recovery_code": SIGN_IN,
     "recovery_codes": SIGN_IN,
     "enrolment_link": SIGN_IN,
+    "enrolment_password": SIGN_IN,
     "login": SIGN_IN,
     "logout": SIGN_IN,
     "set_language": NoResidentData("sets the language"),
@@ -423,6 +440,12 @@ ROUTES: dict[str, Visit | tuple[Visit, ...] | ProvenBy | NoResidentData] = {
     ),
     "api-referral-updates": ProvenBy(
         ("tests.test_api_referrals::test_reads_and_writes_of_referrals_are_in_the_access_log",)
+    ),
+    "api-caseload": ProvenBy(
+        (
+            "tests.test_api_caseload::test_the_import_makes_every_resident_in_her_step",
+            "tests.test_api_caseload::test_the_dry_run_answers_every_row_resolved_and_writes_nothing",
+        )
     ),
     # casefinding (issue 18 §1): lists of candidates (entries without a resident, and the
     # residents they became), uploads and what is recorded per candidate
