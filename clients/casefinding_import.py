@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
@@ -27,15 +28,15 @@ from clients.casefinding import (
     require_runner,
 )
 from kernteam.csv_read import (
+    bsn_problem,
+    column_indexes,
     decode,
     formula_problem,
     formula_start,
-    header_key,
+    lone_bsn_lines,
     parse_date,
     read_records,
     refuse_bsn_columns,
-    refuse_bsn_header,
-    refuse_duplicate_column,
     thousands,
     yes_no,
 )
@@ -71,6 +72,15 @@ HEADER_WORDS = {
     "last_name": "achternaam",
     "date_of_birth": "geboortedatum",
 }
+# Each column's own name (docs/casefinding.md): it wins over another name for the column.
+TEMPLATE = {
+    **HEADER_WORDS,
+    "prefix": "tussenvoegsel",
+    "medicines": "aantal_geneesmiddelen",
+    "multimorbidity": "multimorbiditeit",
+    "no_contact": "geen_contact_3_jaar",
+    "frailty_score": "kwetsbaarheidsscore",
+}
 MAX_FRAILTY_SCORE = Decimal(100)
 FRAILTY_PLACES = 2  # an index from 0 to 1 (0,32) or a score to 100: kept to two decimals
 FRAILTY_STEP = Decimal(1).scaleb(-FRAILTY_PLACES)
@@ -94,13 +104,18 @@ def read_upload(upload) -> tuple[str, bytes]:
 
 
 def person_key(first_name: str, last_name: str, date_of_birth) -> tuple:
-    """Name and date of birth as lists and records are matched: whatever the capitals and
-    spacing."""
+    """Name and date of birth as lists and records are matched: whatever the capitals, the
+    spacing and the way an accent is encoded (NFC: "é" as one character or as "e" and an
+    accent, as a Mac writes it)."""
     return (
-        " ".join(first_name.split()).casefold(),
-        " ".join(last_name.split()).casefold(),
+        _name(first_name),
+        _name(last_name),
         date_of_birth,
     )
+
+
+def _name(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def number_key(number: str) -> str:
@@ -255,9 +270,10 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
     if not records:
         raise Refused(_("The file has a header but no patients."), field="file")
     refuse_bsn_columns(header, records)
+    bsns = lone_bsn_lines(records, columns["practice_number"])
     today = timezone.localdate()
     for line, cells in records:
-        row = _row(line, cells, columns, preview, today)
+        row = _row(line, cells, columns, preview, today, bsn=line in bsns)
         if row is not None:
             preview.rows.append(row)
     _mark_duplicates(preview)
@@ -267,20 +283,9 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
 
 
 def _columns(header: list[str], preview: Preview) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    seen: set[str] = set()
-    for index, title in enumerate(header):
-        key = header_key(title)
-        refuse_bsn_header(title)
-        name = next((n for n, words in FIELDS.items() if key in words), None)
-        if name is not None and key in seen:
-            raise refuse_duplicate_column(title)
-        seen.add(key)
-        if name is None or name in columns:  # (another word for a column read already)
-            if title.strip():
-                preview.ignored_columns.append(title.strip())
-            continue
-        columns[name] = index
+    columns = column_indexes(
+        header, fields=FIELDS, template=TEMPLATE, ignored=preview.ignored_columns
+    )
     missing = [HEADER_WORDS[n] for n in REQUIRED if n not in columns]
     if missing:
         raise Refused(
@@ -296,7 +301,7 @@ def _columns(header: list[str], preview: Preview) -> dict[str, int]:
     return columns
 
 
-def _row(line, cells, columns, preview, today) -> Row | None:
+def _row(line, cells, columns, preview, today, *, bsn: bool = False) -> Row | None:
     problems: list[tuple[str, str | None]] = []  # (in full, kind without her data)
 
     def problem(text: str, kind: str | None = None) -> None:
@@ -317,6 +322,8 @@ def _row(line, cells, columns, preview, today) -> Row | None:
     first, last = " ".join(first.split()), " ".join(last.split())
     if not number:
         problem(_("the patient number is missing."))
+    elif bsn:  # (a BSN among the practice's numbers: `lone_bsn_lines`)
+        problem(bsn_problem())
     elif len(number) > 20:
         problem(_("the patient number is longer than 20 characters."))
     if not first or not last:

@@ -28,6 +28,7 @@ from kernteam.policy import team_for_member
 from kernteam.refusals import Refused
 from steps.caseload_import import (
     MAX_ROWS,
+    RowsRefused,
     already_imported,
     import_caseload,
     preview_caseload,
@@ -99,6 +100,15 @@ def _upload(request, team) -> dict:
             _imported(request, team, made, created)
             return {"redirect": reverse("board", args=[team.slug])}
         preview = preview_caseload(team=team, by=request.user, file_name=name, data=data)
+    except RowsRefused as exc:  # (its problems name residents of the team: read)
+        note(
+            request,
+            team=team,
+            residents=[None, *sorted(exc.named)],
+            action=READ,
+            what="caseload-import",
+        )
+        return {"problems": exc.problems}
     except Refused as exc:
         nothing_changed(request)
         return {"problems": exc.problems}

@@ -4,8 +4,10 @@ invitation again. The domain rules are `kernteam.members`'; here input is parsed
 rendered.
 
 Who gets in: the functional administrator (a superuser: every team, from her home page) and the
-team's coordinator. Another member of the team is told why not (403); anyone else finds no such
-team (404).
+team's coordinator, who is told why not (403) when it is her own membership. Another member of
+the team is told why not (403); anyone else finds no such team (404). An address of an account
+by another name than typed is added only after the coordinator confirms it (the "confirm"
+button, which carries the address it confirms).
 """
 
 from __future__ import annotations
@@ -28,16 +30,20 @@ from clients.visibility import visible_residents
 from frontend.form_errors import attach_errors
 from kernteam.access_log import client_ip, note, nothing_changed
 from kernteam.members import (
+    ConfirmAccount,
     add_member,
     end_membership,
+    is_own,
     may_manage_members,
+    other_coordinators,
+    own_refusal,
     resend_invitation,
 )
 from kernteam.models import Membership, MembershipChange, Team, person_name
 from kernteam.policy import roles_on
 from kernteam.refusals import Refused
 from kernteam.roles import INTEGRATIONS, Role
-from steps.meetings import COORDINATED
+from steps.meetings import COORDINATED, coordinator_left_q
 
 
 class MemberForm(forms.Form):
@@ -93,6 +99,9 @@ def _refused(request: HttpRequest, team: Team, reasons: list[str]) -> HttpRespon
     return render(request, "frontend/members/refused.html", context, status=403)
 
 
+NOT_SENT = MembershipChange.Kind.NOT_SENT
+INVITATION_KINDS = (MembershipChange.Kind.ADDED, MembershipChange.Kind.INVITED, NOT_SENT)
+
 NOT_MANAGER = gettext_lazy(
     "Only the team coordinator and the functional administrator add or end the members of a "
     "team. Ask your team coordinator."
@@ -119,6 +128,13 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     devices = TOTPDevice.objects.filter(user_id__in=users).values_list("user_id", "confirmed")
     enrolled = {user for user, confirmed in devices if confirmed}
     invited = {user for user, confirmed in devices if not confirmed}  # (a link was issued)
+    last_word = dict(  # the latest on each one's invitation: sent (added, again) or not
+        MembershipChange.objects.filter(
+            membership__in=[m.pk for m in active], kind__in=INVITATION_KINDS
+        )
+        .order_by("at", "pk")
+        .values_list("membership_id", "kind")
+    )
     coordinated = dict(
         Resident.objects.filter(
             team=team, coordinator_id__in=users, trajectory__state__in=COORDINATED
@@ -130,7 +146,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     for m in active:
         m.enrolled = m.user_id in enrolled
         m.invited = m.user_id in invited
+        m.not_sent = not (m.enrolled or m.invited) and last_word.get(m.pk) == NOT_SENT
         m.coordinates = coordinated.get(m.user_id, 0)
+        m.own = is_own(m.user_id, request.user)
     history = (
         MembershipChange.objects.filter(team=team)
         .select_related("membership__user", "by")
@@ -154,16 +172,21 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     if not may_manage_members(team=team, user=request.user):
         return _refused(request, team, [str(NOT_MANAGER)])
     form = MemberForm(request.POST or None)
+    confirm = None
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().casefold()
         try:
             added = add_member(
                 team=team,
                 by=request.user,
                 **form.cleaned_data,
+                confirmed=bool(email) and request.POST.get("confirm", "").casefold() == email,
                 path=request.path,
                 ip=client_ip(request),
                 link_for=_link_for(request),
             )
+        except ConfirmAccount as exc:  # (an existing account, by another name than typed)
+            confirm = {"question": exc.problems[0], "name": exc.name, "email": email}
         except Refused as exc:
             if exc.forbidden:
                 return _refused(request, team, exc.problems)
@@ -171,17 +194,27 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, _added_message(added))
+            said = messages.warning if added.mail_error else messages.success
+            said(request, _added_message(added))
             return redirect("members", slug=team.slug)
     for name in form.errors:  # (marked for screen readers and the eye)
         if name in form.fields:
             form.fields[name].widget.attrs["aria-invalid"] = "true"
     status = 400 if form.errors else 200
-    context = {"team": team, "form": form}
+    context = {"team": team, "form": form, "confirm": confirm}
     return render(request, "frontend/members/add.html", context, status=status)
 
 
 def _added_message(added) -> str:
+    said = _what_was_sent(added)
+    if added.told:
+        said += " " + _("Told by e-mail, as the team's GP: %(names)s.") % {
+            "names": ", ".join(added.told)
+        }
+    return said
+
+
+def _what_was_sent(added) -> str:
     membership = added.membership
     user = membership.user
     values = {
@@ -189,7 +222,25 @@ def _added_message(added) -> str:
         "role": membership.get_role_display(),
         "email": user.email,
         "username": user.username,
+        "error": added.mail_error,
     }
+    if added.mail_error and added.invited:
+        return (
+            _(
+                "%(name)s is on the team as %(role)s, but the invitation to %(email)s could not "
+                'be sent (%(error)s). The list marks her "invitation not sent": send it again '
+                "from there later."
+            )
+            % values
+        )
+    if added.mail_error:
+        return (
+            _(
+                "%(name)s is now also on this team as %(role)s; the e-mail telling her so could "
+                "not be sent (%(error)s)."
+            )
+            % values
+        )
     if added.new_account and added.invited:
         return (
             _(
@@ -226,11 +277,10 @@ def residents_losing(membership: Membership, user) -> tuple[int, list[Resident]]
     residents (in a step, or admitted) she coordinates, none if she stays on the team in another
     role; and those of them `user` may see (to name them)."""
     team = membership.team
-    staying = team.people().filter(user_id=membership.user_id).exclude(pk=membership.pk)
-    if membership.ended_on is not None or staying.exists():
+    if membership.ended_on is not None:
         return 0, []
-    theirs = Resident.objects.filter(
-        team=team, coordinator_id=membership.user_id, trajectory__state__in=COORDINATED
+    theirs = Resident.objects.filter(team=team, coordinator_id=membership.user_id).filter(
+        coordinator_left_q(resident="", state="trajectory__state", besides=membership.pk)
     )
     shown = list(theirs.filter(visible_residents(user=user, team=team)).order_by("last_name"))
     return theirs.count(), shown
@@ -243,6 +293,8 @@ def member_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not may_manage_members(team=team, user=request.user):
         return _refused(request, team, [str(NOT_MANAGER)])
     membership = _membership(team, pk)
+    if is_own(membership.user_id, request.user):
+        return _refused(request, team, [own_refusal()])
     count, shown = residents_losing(membership, request.user)
     if request.method == "POST":
         try:
@@ -256,15 +308,13 @@ def member_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.problems))
             return redirect("members", slug=team.slug)
         messages.success(request, _ended_message(membership, count))
-        if not may_manage_members(team=team, user=request.user):  # (she ended herself)
-            return redirect("home")
         return redirect("members", slug=team.slug)
     if membership.ended_on is not None:
         messages.error(request, _("This membership has ended already."))
         return redirect("members", slug=team.slug)
     last_coordinator = (
         membership.role == Role.COORDINATOR
-        and not team.people().filter(role=Role.COORDINATOR).exclude(pk=membership.pk).exists()
+        and not other_coordinators(team=team, besides=membership.pk).exists()
     )
     context = {
         "team": team,
@@ -275,7 +325,6 @@ def member_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "unseen": count - len(shown),
         "last_coordinator": last_coordinator,
         "is_admin": request.user.is_superuser,
-        "own": membership.user_id == request.user.pk,
     }
     if shown:  # (their names are shown: a read of their data)
         note(request, team=team, residents=[r.pk for r in shown], what="member-end-residents")

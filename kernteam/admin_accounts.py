@@ -11,6 +11,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,7 +30,20 @@ from kernteam.second_factor import (
 User = get_user_model()
 
 
+class AccountChangeForm(UserChangeForm):
+    """One person, one account: an e-mail address (any capitals) is on one account only (the
+    database's index, kernteam migration 0013); said at the field, not as a failed save."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email", "")
+        others = User.objects.exclude(pk=self.instance.pk).filter(email__iexact=email)
+        if email and others.exists():
+            raise ValidationError(_("Another account has this e-mail address."))
+        return email
+
+
 class AccountAdmin(UserAdmin):
+    form = AccountChangeForm
     actions = ["send_enrolment_links", "reset_second_factors"]
 
     @admin.action(description=_("Send an enrolment link for the authenticator app"))

@@ -3,11 +3,16 @@ implementation behind both imports (the casefinding list, `clients.casefinding_i
 team's caseload, `steps.caseload_import`).
 
 What is read: UTF-8 (with or without Excel's byte-order mark) or Windows-1252, never the two
-mixed; `;` or `,` between cells (the first line decides); a first line of column names matched
-whatever their capitals, spacing, underscores and accents (`header_key`). What refuses the file
-as a whole (`Refused` on the field "file", in Dutch): NUL bytes (a workbook, UTF-16), a mix of
-encodings, unreadable quoting, a cell over `MAX_CELL` characters, too many rows, and a BSN: a
-column named like one or whose values pass the 11-proof. What a row's check asks here: a date
+mixed; `;` or `,` between cells (the first line decides); every cell in Unicode's composed form
+(NFC: "Hélène" from a Mac's export, é written as e + accent, is the same name as "Hélène"); a
+first line of column names matched whatever their capitals, spacing, underscores and accents
+(`header_key`), the template's own name winning over another word for it (`column_indexes`).
+What refuses the file as a whole (`Refused` on the field "file", in Dutch): NUL bytes (a
+workbook, UTF-16), a mix of encodings, unreadable quoting, a quote left open (a cell running
+over lines: no column either import reads holds a line break), a cell over `MAX_CELL`
+characters, too many rows, two columns for one thing, and a BSN: a column named like one or
+whose numbers pass the 11-proof (`refuse_bsn_columns`); a single practice number that is a BSN
+is a problem of its row (`lone_bsn_lines`). What a row's check asks here: a date
 (`parse_date`), ja/nee (`yes_no`), whether a cell starts like a formula (`formula_start`).
 """
 
@@ -133,8 +138,10 @@ def read_records(
     """The header and the non-empty records, each with the line it starts on (the header is
     line 1). `;` or `,` between cells, whichever the first line has more of. `on_header` checks
     the column names as soon as they are read (its refusal comes before any of the rows').
-    Refused (on "file"): the file empty, unreadable quoting, a cell over `MAX_CELL` characters,
-    more than `max_rows` records (`too_many`: the caller's words)."""
+    Every cell comes in Unicode's composed form (NFC). Refused (on "file"): the file empty,
+    unreadable quoting, a quote left open (a cell holding a line break: the line it starts on),
+    a cell over `MAX_CELL` characters, more than `max_rows` records (`too_many`: the caller's
+    words)."""
     if not text.strip():
         raise Refused(_("The file is empty."), field="file")
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
@@ -170,8 +177,11 @@ def read_records(
 
 
 class _Reader:
-    """A csv reader that refuses a cell over `MAX_CELL` characters as csv's own field limit
-    does (csv.field_size_limit is process-wide: not changed here)."""
+    """A csv reader that gives every cell in NFC, refuses a cell holding a line break (a quote
+    left open swallows the lines after it: the residents on them would silently be lost; no
+    column either import reads needs a line break), and refuses a cell over `MAX_CELL`
+    characters as csv's own field limit does (csv.field_size_limit is process-wide: not changed
+    here)."""
 
     def __init__(self, reader):
         self.reader = reader
@@ -187,9 +197,66 @@ class _Reader:
     def __next__(self) -> list[str]:
         self.started = self.reader.line_num + 1  # (a record with a quote left open: many lines)
         cells = next(self.reader)
+        if any("\n" in c or "\r" in c for c in cells):
+            raise Refused(
+                _(
+                    "Line %(line)d: a quote is left open (the cell runs on to line %(end)d and "
+                    "takes in the lines between); check the quotes."
+                )
+                % {"line": self.started, "end": self.reader.line_num},
+                field="file",
+            )
         if any(len(c) > MAX_CELL for c in cells):
             raise csv.Error("field larger than field limit")
-        return cells
+        return [unicodedata.normalize("NFC", c) for c in cells]
+
+
+# --- the columns --------------------------------------------------------------------------------
+
+
+def column_indexes(
+    header: list[str], *, fields: dict[str, set[str]], template: dict[str, str], ignored: list[str]
+) -> dict[str, int]:
+    """Which column holds what: {field: index}. `fields`: the names (as `header_key` gives
+    them) each field may have; `template`: the template's name of each field. A column with
+    the template's name is the field, whatever other name for it the file has too
+    (`straat;nummer;patientnummer`: the patient number is `patientnummer`); two other names for
+    one field refuse the file, naming both columns (which one holds it would be a guess). The
+    titles of the columns not read are added to `ignored`. Refused (on "file"): a BSN column, a
+    column named twice, two columns for one field."""
+    names: list[str | None] = []
+    seen: set[str] = set()
+    for title in header:
+        key = header_key(title)
+        refuse_bsn_header(title)
+        name = next((n for n, words in fields.items() if key in words), None)
+        if name is not None and key in seen:
+            raise refuse_duplicate_column(title)
+        seen.add(key)
+        names.append(name)
+    columns: dict[str, int] = {}
+    for name in fields:
+        indexes = [i for i, n in enumerate(names) if n == name]
+        exact = [i for i in indexes if header_key(header[i]) == header_key(template.get(name, ""))]
+        if len(indexes) > 1 and not exact:
+            raise Refused(
+                _(
+                    "The columns “%(first)s” and “%(second)s” both stand for %(field)s: which "
+                    "one holds it? Call the right one “%(field)s” or remove the other, and "
+                    "upload the file again."
+                )
+                % {
+                    "first": header[indexes[0]].strip(),
+                    "second": header[indexes[1]].strip(),
+                    "field": template.get(name, name),
+                },
+                field="file",
+            )
+        if indexes:
+            columns[name] = (exact or indexes)[0]
+    read = set(columns.values())
+    ignored.extend(t.strip() for i, t in enumerate(header) if i not in read and t.strip())
+    return columns
 
 
 def refuse_bsn_header(title: str) -> None:
@@ -217,24 +284,49 @@ def refuse_duplicate_column(title: str) -> Refused:
     )
 
 
+# --- a BSN ----------------------------------------------------------------------------------------
+
+_GROUPING = re.compile(r"[\s.\-\u2010-\u2015]")  # spaces, dots, dashes between digits
+BSN_SHARE_MIN = 8  # numbers passing the 11-proof: with a third of a column or more, refused
+
+
+def bsn_digits(value: str) -> str:
+    """The digits of `value` if it is written as a BSN can be: eight or nine digits (eight: a
+    leading zero lost in a spreadsheet), whatever spaces, dots or dashes group them ("123 456
+    782", "123.456.782"); "" otherwise ("P77"; a date, "01-02-1940", is no number)."""
+    plain = _GROUPING.sub("", value)
+    if not (plain.isascii() and plain.isdigit() and len(plain) in (8, 9)):
+        return ""
+    return "" if parse_date(value.strip()) else plain
+
+
 def is_bsn(value: str) -> bool:
-    """Nine digits (eight: a leading zero lost in a spreadsheet) that pass the 11-proof."""
-    if not (value.isascii() and value.isdigit() and len(value) in (8, 9)):
+    """Written as a BSN can be (`bsn_digits`), and its digits pass the 11-proof."""
+    if not (plain := bsn_digits(value)):
         return False
-    digits = [int(d) for d in value.zfill(9)]
+    digits = [int(d) for d in plain.zfill(9)]
     total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
-    return total % 11 == 0 and int(value) != 0
+    return total % 11 == 0 and int(plain) != 0
 
 
 def refuse_bsn_columns(header: list[str], records: list[tuple[int, list[str]]]) -> None:
-    """A column whose values look like BSNs (nine digits passing the 11-proof, for most of
-    them) refuses the whole file: a practice number that happens to pass is one in eleven."""
+    """A column whose numbers look like BSNs refuses the whole file, whatever its name.
+
+    Judged over the values written as a BSN can be (`bsn_digits`), the others ("P77", a name,
+    nothing) aside: refused when at least two pass the 11-proof and they are most of them, or
+    when at least `BSN_SHARE_MIN` pass and they are a third or more (BSNs mixed with practice
+    numbers). The false positives, chosen knowingly: a practice number of nine digits passes
+    by chance one time in eleven, so a column of them is refused by chance about once in 120
+    with two numbers, once in 40 with three, once in 150 with four or five, and less than once
+    in 500 from six on (a caseload has 50 to 300). A single BSN among practice numbers is its
+    row's problem (`lone_bsn_lines`)."""
     for index, title in enumerate(header):
-        values = [c[index].strip() for _, c in records if index < len(c) and c[index].strip()]
-        if not values or not all(v.isascii() and v.isdigit() and len(v) in (8, 9) for v in values):
-            continue
-        passing = sum(1 for v in values if is_bsn(v))
-        if passing * 2 > len(values):
+        values = [c[index] for _, c in records if index < len(c)]
+        shaped = [v for v in values if bsn_digits(v)]
+        passing = sum(1 for v in shaped if is_bsn(v))
+        if (passing >= 2 and passing * 2 > len(shaped)) or (
+            passing >= BSN_SHARE_MIN and passing * 3 >= len(shaped)
+        ):
             raise Refused(
                 _(
                     "The column “%(column)s” looks like citizen service numbers (BSN): nine "
@@ -244,6 +336,26 @@ def refuse_bsn_columns(header: list[str], records: list[tuple[int, list[str]]]) 
                 % {"column": title.strip() or str(index + 1)},
                 field="file",
             )
+
+
+def lone_bsn_lines(records: list[tuple[int, list[str]]], index: int) -> set[int]:
+    """The lines whose practice number (the cells at `index`) is a BSN (`is_bsn`): a problem
+    of that row (`bsn_problem`), so that one BSN among the practice's numbers is not stored
+    either. Not judged by row when the practice's own numbers have eight or nine digits (at
+    least half the column's values so written and failing the 11-proof): one of those passes
+    by chance one time in eleven, and a BSN among them cannot be told from them (the column
+    as a whole is judged, `refuse_bsn_columns`)."""
+    values = [(line, c[index]) for line, c in records if index < len(c) and c[index].strip()]
+    passing = {line for line, value in values if is_bsn(value)}
+    own = sum(1 for line, value in values if line not in passing and bsn_digits(value))
+    return set() if own * 2 >= len(values) else passing
+
+
+def bsn_problem() -> str:
+    return _(
+        "the patient number looks like a BSN (its digits pass the 11-proof): Kernteam never "
+        "stores a BSN. Give the practice's own patient number."
+    )
 
 
 # --- a cell -------------------------------------------------------------------------------------

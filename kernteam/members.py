@@ -1,13 +1,21 @@
 """A team's members: who is on it, added and ended in the application (issue 21 §2).
 
 The functional administrator (a superuser) and the team's coordinator, for her own team, add
-and end members. One person is one account, with a membership per team and role: a new person
-gets an account without a password and an invitation with the one-time enrolment link
+and end members; a coordinator never adds, changes or ends her own memberships (else she could
+make herself the team's GP). One person is one account (one e-mail address, whatever its
+capitals, is on one account at most: kernteam 0013), with a membership per team and role: a new
+person gets an account without a password and an invitation with the one-time enrolment link
 (`kernteam.second_factor`), with which she sets her password and her authenticator app; an
-existing account (found by its e-mail address, whatever its capitals) gets one more membership.
-Nobody is deleted: ending a membership sets its end date, and the member's boards, API tokens
-and pages for that team stop at once (`Membership.save`). Integration accounts (a system's
-account: `kernteam.roles.INTEGRATIONS`) are managed in the administration, not here.
+existing account gets one more membership, once the manager confirmed it is the person she
+meant when its name is not the one she typed. Nobody is deleted: ending a membership sets its
+end date, and the member's boards, API tokens and pages for that team stop at once
+(`Membership.save`). Integration accounts (a system's account: `kernteam.roles.INTEGRATIONS`)
+are managed in the administration, not here.
+
+Mail goes out after the change is committed, never while the team is locked: a mail that fails
+leaves the member added, marked "invitation not sent" (`MembershipChange.Kind.NOT_SENT`), to be
+sent again from the members page. A coordinator who gives a clinical role (GP, POH,
+elderly-care physician) has the team's GPs told by e-mail.
 
 Every change is kept twice: in the team's history (`MembershipChange`, on the members page) and
 in the access log (`member-added: <username> as <role>`, `member-invited: …`, `member-ended: …`,
@@ -29,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +61,9 @@ logger = logging.getLogger("kernteam.accounts")
 
 LinkFor = Callable[[str], str]  # an enrolment token → the absolute link to mail
 
+# Roles with a say in medical decisions: a coordinator who gives one has the team's GPs told.
+CLINICAL = (Role.GP, Role.POH, Role.ELDERLY_CARE_PHYSICIAN)
+
 
 def may_manage_members(*, team, user) -> bool:
     """The functional administrator (a superuser) and the team's coordinator, for her own team,
@@ -63,20 +75,58 @@ def may_manage_members(*, team, user) -> bool:
 
 def require_manager(*, team: Team, user) -> None:
     if not may_manage_members(team=team, user=user):
-        raise Refused(
-            _(
-                "Only the team coordinator and the functional administrator add or end the "
-                "members of a team."
-            ),
-            forbidden=True,
-        )
+        raise Refused(_not_manager(), forbidden=True)
+
+
+def _still_manager(team: Team, user) -> None:
+    """As `require_manager`, read again (under the team's lock: she may have been ended)."""
+    if not user.is_superuser and Role.COORDINATOR not in team.roles_of(user):
+        raise Refused(_not_manager(), forbidden=True)
+
+
+def _not_manager() -> str:
+    return _(
+        "Only the team coordinator and the functional administrator add or end the members of a "
+        "team."
+    )
+
+
+def is_own(membership_user_id: int | None, by) -> bool:
+    """A manager's own account, which only the functional administrator changes."""
+    return membership_user_id == by.pk and not by.is_superuser
+
+
+def _refuse_own(user_id: int | None, by) -> None:
+    if is_own(user_id, by):
+        raise Refused(own_refusal(), forbidden=True)
+
+
+def own_refusal() -> str:
+    return _(
+        "You cannot add, change or end your own memberships: ask another coordinator of the "
+        "team or the functional administrator."
+    )
 
 
 @dataclass(frozen=True)
 class Added:
     membership: Membership
     new_account: bool  # a new person: an account was made for her
-    invited: bool  # an enrolment link was sent (no second factor yet)
+    invited: bool  # she has no authenticator app yet: the invitation carries the link
+    mail_error: str = ""  # why her mail could not be sent (the error's name); "" when it went
+    told: tuple[str, ...] = ()  # the team's GPs told by e-mail of a clinical role
+
+
+class ConfirmAccount(Refused):
+    """The address is an existing account's whose name is not the one typed: a typo could put
+    someone else on the team. Add her only once the manager confirms (`confirmed=True`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            _("This address belongs to %(name)s. Do you mean her?") % {"name": name},
+            field="email",
+        )
+        self.name = name
 
 
 def add_member(
@@ -91,13 +141,15 @@ def add_member(
     uzi_number: str = "",
     organisation: str = "",
     phone: str = "",
+    confirmed: bool = False,
     path: str = "",
     ip: str | None = None,
     link_for: LinkFor | None = None,
 ) -> Added:
     """Put a person on the team in `role`. Bad input: `ValidationError` by field (nothing
-    written); not allowed: `Refused` (forbidden); the mail could not be sent: `Refused`, and
-    nothing was written either."""
+    written); not allowed: `Refused` (forbidden); an existing account with another name than
+    typed: `ConfirmAccount` (`confirmed=True` adds her). The mail is sent after the change is
+    committed: if it fails she is added all the same (`Added.mail_error`)."""
     require_manager(team=team, user=by)
     typed = {
         "first_name": " ".join((first_name or "").split()),
@@ -110,48 +162,54 @@ def add_member(
         "phone": (phone or "").strip(),
     }
     errors = _typed_problems(typed)
-    account = None
     if "email" not in errors:
-        try:
-            account = _account_with(typed["email"])
+        try:  # (a first look, to name every mistake at once; again under the lock below)
+            _account_for(typed, by=by, confirmed=confirmed or bool(errors))
         except ValidationError as exc:
             errors |= {k: v[0] for k, v in exc.message_dict.items()}
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            Team.objects.select_for_update().filter(pk=team.pk).first()  # one at a time
-            added = _add(team=team, by=by, typed=typed, account=account, link_for=link_for)
-            what = f"member-added: {added.membership.user.username} as {typed['role']}"
-            _log(team=team, by=by, what=what, path=path, ip=ip)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise Refused(
-            _(
-                "The e-mail to %(email)s could not be sent (%(error)s), so %(name)s was not "
-                "added. Try again later."
-            )
-            % {
-                "email": typed["email"],
-                "error": exc.__class__.__name__,
-                "name": f"{typed['first_name']} {typed['last_name']}",
-            }
-        ) from exc
-    except IntegrityError as exc:  # (someone added her at the same moment)
-        raise Refused(
-            _("Someone else added this person at the same moment. Look at the list first.")
-        ) from exc
-    logger.info("%s added %s to %s as %s.", by.username, added.membership.user, team, role)
-    return added
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                Team.objects.select_for_update().filter(pk=team.pk).first()  # one at a time
+                _still_manager(team, by)
+                # Looked up again: someone may have made her account meanwhile (on another
+                # team, which this lock does not hold; the database keeps it to one account).
+                account = _account_for(typed, by=by, confirmed=confirmed)
+                membership, new_account, token = _add(
+                    team=team, by=by, typed=typed, account=account
+                )
+                what = f"member-added: {membership.user.username} as {typed['role']}"
+                _log(team=team, by=by, what=what, path=path, ip=ip)
+            break
+        except IntegrityError as exc:  # her account, made at the same moment: find it now
+            if attempt == 2:
+                raise Refused(
+                    _("Someone else added this person at the same moment. Look at the list first.")
+                ) from exc
+    logger.info("%s added %s to %s as %s.", by.username, membership.user, team, role)
+    if token:
+        error = _mailed(
+            lambda: _send_link(membership=membership, by=by, token=token, link_for=link_for)
+        )
+        if error:
+            _not_sent(membership=membership, by=by)
+    else:
+        error = _mailed(lambda: _send_added(membership=membership, by=by))
+    told = _tell_gps(membership=membership, by=by) if typed["role"] in CLINICAL else ()
+    return Added(membership, new_account, bool(token), mail_error=error, told=told)
 
 
-def _add(*, team: Team, by, typed: dict, account, link_for: LinkFor | None) -> Added:
+def _add(*, team: Team, by, typed: dict, account) -> tuple[Membership, bool, str]:
+    """The membership (and her account, if new); the enrolment token if she has no app yet."""
     new_account = account is None
     if new_account:
         account = get_user_model().objects.create_user(
             username=_free_username(typed["email"]),
             email=typed["email"],
-            first_name=typed["first_name"][:150],
-            last_name=typed["last_name"][:150],
+            first_name=typed["first_name"],
+            last_name=typed["last_name"],
         )  # (no password: she sets it with the link, `frontend.two_factor_views`)
     elif team.memberships.active().filter(user=account, role=typed["role"]).exists():
         raise ValidationError({"role": _already(typed["role"])})
@@ -169,28 +227,25 @@ def _add(*, team: Team, by, typed: dict, account, link_for: LinkFor | None) -> A
     MembershipChange.objects.create(
         team=team, membership=membership, kind=MembershipChange.Kind.ADDED, by=by
     )
-    invited = not has_second_factor(account)
-    if invited:
-        _send_link(membership=membership, by=by, link_for=link_for)
-    else:
-        _send_added(membership=membership, by=by)
-    return Added(membership=membership, new_account=new_account, invited=invited)
+    token = "" if has_second_factor(account) else issue_enrolment_link(user=account)
+    return membership, new_account, token
 
 
 def _typed_problems(typed: dict) -> dict[str, str]:
+    """What is wrong with the input itself; every length limit is the model field's."""
     errors: dict[str, str] = {}
     user_model = get_user_model()
-    for field in ("first_name", "last_name"):
+    for field in ("first_name", "last_name", "email"):
         limit = user_model._meta.get_field(field).max_length
         if not typed[field]:
-            errors[field] = (
-                _("Enter the first name.") if field == "first_name" else _("Enter the last name.")
-            )
+            errors[field] = {
+                "first_name": _("Enter the first name."),
+                "last_name": _("Enter the last name."),
+                "email": _("Enter the e-mail address: the invitation goes there."),
+            }[field]
         elif len(typed[field]) > limit:
             errors[field] = _("At most %(limit)d characters.") % {"limit": limit}
-    if not typed["email"]:
-        errors["email"] = _("Enter the e-mail address: the invitation goes there.")
-    else:
+    if "email" not in errors:
         try:
             validate_email(typed["email"])
         except ValidationError:
@@ -208,53 +263,58 @@ def _typed_problems(typed: dict) -> dict[str, str]:
     return errors
 
 
-def _account_with(email: str):
+def _account_for(typed: dict, *, by, confirmed: bool):
     """The account of the person with this address (any capitals), or None for a new person.
-    Not a carer's portal account, an integration account, or one that is switched off."""
-    found = list(
-        get_user_model()
-        .objects.filter(email__iexact=email)
-        .order_by("pk")
-        .prefetch_related("groups")[:2]
-    )
-    carers = get_user_model().objects.filter(carer__isnull=False)
-    if (
-        carers.filter(email__iexact=email).exists()
-        or carers.filter(username__iexact=email).exists()
-    ):
-        raise ValidationError(
-            {
-                "email": _(
-                    "This e-mail address belongs to a carer's account (the carers' portal). A "
-                    "professional needs an account of her own: use her work address."
-                )
-            }
+    Refused: an address that cannot be a member's (a carer's portal account, an integration
+    account, a switched-off account: the functional administrator is told which; anyone else
+    gets one neutral reason, which tells nothing about whose address it is); the manager's own
+    account; an account whose name is not the one typed, until the manager confirms it."""
+    email = typed["email"]
+    users = get_user_model().objects
+    carers = users.filter(carer__isnull=False)
+    if carers.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+        raise _unusable(
+            by,
+            _(
+                "This e-mail address belongs to a carer's account (the carers' portal). A "
+                "professional needs an account of her own: use her work address."
+            ),
         )
-    if len(found) > 1:
-        raise ValidationError(
-            {
-                "email": _(
-                    "Several accounts have this e-mail address, so it is not clear who is meant. "
-                    "The functional administrator has to sort this out first."
-                )
-            }
-        )
-    if not found:
+    account = users.filter(email__iexact=email).order_by("pk").first()
+    if account is None:
         return None
-    account = found[0]
-    if any(group.name == INTEGRATIONS for group in account.groups.all()):
-        raise ValidationError({"email": _integration_account()})
+    if account.groups.filter(name=INTEGRATIONS).exists():
+        raise _unusable(by, _integration_account())
     if not account.is_active:
-        raise ValidationError(
-            {
-                "email": _(
-                    "The account with this e-mail address (%(username)s) is switched off. The "
-                    "functional administrator switches it on in the administration first."
-                )
-                % {"username": account.username}
-            }
+        raise _unusable(
+            by,
+            _(
+                "The account with this e-mail address (%(username)s) is switched off. The "
+                "functional administrator switches it on in the administration first."
+            )
+            % {"username": account.username},
         )
+    _refuse_own(account.pk, by)
+    if not confirmed and not _same_name(account, typed):
+        raise ConfirmAccount(person_name(account))
     return account
+
+
+def _unusable(by, reason: str) -> ValidationError:
+    if not by.is_superuser:
+        reason = _(
+            "This e-mail address cannot be used for a member; ask the administrator of Kernteam."
+        )
+    return ValidationError({"email": reason})
+
+
+def _same_name(account, typed: dict) -> bool:
+    def key(first: str, last: str) -> str:
+        return " ".join(f"{first} {last}".split()).casefold()
+
+    return key(account.first_name, account.last_name) == key(
+        typed["first_name"], typed["last_name"]
+    )
 
 
 def _integration_account() -> str:
@@ -289,16 +349,37 @@ def _free_username(email: str) -> str:
     return f"{base}{number}"
 
 
-# --- mail -------------------------------------------------------------------------------------
+# --- mail, after the change is committed ---------------------------------------------------
+
+
+def _mailed(send: Callable[[], None]) -> str:
+    """Send; "" when it went, else the error's name (logged)."""
+    try:
+        send()
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("Members: a mail could not be sent (%s: %s).", exc.__class__.__name__, exc)
+        return exc.__class__.__name__
+    return ""
+
+
+def _not_sent(*, membership: Membership, by) -> None:
+    """Her invitation did not go out: the link nobody received stops working, and the members
+    page marks her "invitation not sent" (the history's latest word on her invitation)."""
+    with transaction.atomic():
+        _void_unused_links(membership.user)
+        MembershipChange.objects.create(
+            team=membership.team,
+            membership=membership,
+            kind=MembershipChange.Kind.NOT_SENT,
+            by=by,
+        )
 
 
 def _default_link(token: str) -> str:
     return f"{settings.KERNTEAM_BASE_URL}{reverse('enrolment_link', args=[token])}"
 
 
-def _send_link(*, membership: Membership, by, link_for: LinkFor | None) -> None:
-    """A new enrolment link (an earlier one stops working), mailed with the invitation."""
-    token = issue_enrolment_link(user=membership.user)
+def _send_link(*, membership: Membership, by, token: str, link_for: LinkFor | None) -> None:
     send_invitation(
         user=membership.user,
         link=(link_for or _default_link)(token),
@@ -330,6 +411,50 @@ def _send_added(*, membership: Membership, by) -> None:
     )
 
 
+def _tell_gps(*, membership: Membership, by) -> tuple[str, ...]:
+    """A coordinator gave a clinical role: the team's GPs hear of it (the functional
+    administrator's changes are hers to answer for). Returns whom it told."""
+    if by.is_superuser:
+        return ()
+    team = membership.team
+    gps = (
+        team.people()
+        .filter(role=Role.GP, user__is_active=True)
+        .exclude(user_id__in=[membership.user_id, by.pk])
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user__last_name", "user_id")
+    )
+    told: list[str] = []
+    for gp in {m.user_id: m.user for m in gps}.values():
+        values = {
+            "gp": person_name(gp),
+            "by": person_name(by),
+            "name": person_name(membership.user),
+            "email": membership.user.email,
+            "team": team.name,
+            "role": membership.get_role_display(),
+        }
+        sent = _mailed(
+            lambda values=values, gp=gp: send_mail(
+                subject=_("Kernteam: %(name)s is on the kernteam %(team)s as %(role)s") % values,
+                message=_(
+                    "Dear %(gp)s,\n\n%(by)s, coordinator of the kernteam %(team)s, added "
+                    "%(name)s (%(email)s) to the team as %(role)s. In that role she takes part "
+                    "in the team's medical decisions in Kernteam.\n\nYou receive this as the "
+                    "team's GP. Did you not expect it? Then tell the functional administrator "
+                    "of Kernteam.\n"
+                )
+                % values,
+                from_email=None,
+                recipient_list=[gp.email],
+            )
+        )
+        if not sent:
+            told.append(person_name(gp))
+    return tuple(told)
+
+
 # --- an invitation sent again ----------------------------------------------------------------
 
 
@@ -341,10 +466,13 @@ def resend_invitation(
     ip: str | None = None,
     link_for: LinkFor | None = None,
 ) -> None:
-    """An invited member lost the mail, or the link expired: a new link (the earlier one stops
-    working). Only while she has not set up her authenticator app."""
+    """An invited member lost the mail, or the link expired, or it was not sent: a new link
+    (the earlier one stops working). Only while she has not set up her authenticator app. The
+    mail goes after the link is committed; if it fails, the new link stops working too and she
+    stays marked "invitation not sent"."""
     require_manager(team=membership.team, user=by)
     _check_not_integration(membership)
+    _refuse_own(membership.user_id, by)
     if membership.ended_on is not None:
         raise Refused(_("This membership has ended: add the person again instead."))
     user = membership.user
@@ -358,57 +486,74 @@ def resend_invitation(
         )
     if not user.email:
         raise Refused(_("%(name)s has no e-mail address.") % {"name": person_name(user)})
-    try:
-        with transaction.atomic():
-            _send_link(membership=membership, by=by, link_for=link_for)
-            MembershipChange.objects.create(
-                team=membership.team,
-                membership=membership,
-                kind=MembershipChange.Kind.INVITED,
-                by=by,
-            )
-            what = f"member-invited: {user.username}"
-            _log(team=membership.team, by=by, what=what, path=path, ip=ip)
-    except (smtplib.SMTPException, OSError) as exc:
+    token = issue_enrolment_link(user=user)  # (committed: the link works once it is read)
+    error = _mailed(
+        lambda: _send_link(membership=membership, by=by, token=token, link_for=link_for)
+    )
+    if error:
+        _not_sent(membership=membership, by=by)
         raise Refused(
             _(
-                "The e-mail to %(email)s could not be sent (%(error)s), so no new link was sent. "
-                "Try again later."
+                "The e-mail to %(email)s could not be sent (%(error)s): no link went out, and "
+                "an earlier link no longer works. Try again later."
             )
-            % {"email": user.email, "error": exc.__class__.__name__}
-        ) from exc
+            % {"email": user.email, "error": error}
+        )
+    with transaction.atomic():
+        MembershipChange.objects.create(
+            team=membership.team,
+            membership=membership,
+            kind=MembershipChange.Kind.INVITED,
+            by=by,
+        )
+        _log(team=membership.team, by=by, what=f"member-invited: {user.username}", path=path, ip=ip)
 
 
 # --- leaving ----------------------------------------------------------------------------------
 
 
+def other_coordinators(*, team: Team, besides: int):
+    """The team's coordinators who would remain (people, with an account switched on) if the
+    membership `besides` ended."""
+    people = team.people().filter(role=Role.COORDINATOR, user__is_active=True)
+    return people.exclude(pk=besides)
+
+
 def end_membership(*, membership: Membership, by, path: str = "", ip: str | None = None):
     """The member leaves the team (in this role): the membership ends today and is kept. Her
     open boards close and her API tokens lose the team at once (`Membership.save`); residents
-    she coordinated come up on the next agenda (`steps.meetings.agenda_candidates`). The team's
-    last coordinator is ended by the functional administrator only (else nobody could manage
-    the team); an invitation she has not used stops working when she is on no team any more."""
+    she coordinated come up on the next agenda (`steps.meetings.coordinator_left_q`). The
+    team's last coordinator is ended by the functional administrator only (else nobody could
+    manage the team); so is a coordinator's own membership. An invitation she has not used
+    stops working when she is on no team any more. One change of the team's members at a time
+    (the team's row is locked, as `add_member` does): two coordinators ending each other at the
+    same moment cannot leave the team without one."""
     team = membership.team
     require_manager(team=team, user=by)
     _check_not_integration(membership)
+    _refuse_own(membership.user_id, by)
     with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        _still_manager(team, by)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.ended_on is not None:
             raise Refused(
                 _("This membership ended already, on %(day)s.")
                 % {"day": shown_date(locked.ended_on)}
             )
-        if locked.role == Role.COORDINATOR and not by.is_superuser:
-            others = team.people().filter(role=Role.COORDINATOR).exclude(pk=locked.pk)
-            if not others.exists():
-                raise Refused(
-                    _(
-                        "%(name)s is the team's only coordinator. Add the new coordinator first, "
-                        "or ask the functional administrator."
-                    )
-                    % {"name": person_name(locked.user)},
-                    forbidden=True,
+        if (
+            locked.role == Role.COORDINATOR
+            and not by.is_superuser
+            and not other_coordinators(team=team, besides=locked.pk).exists()
+        ):
+            raise Refused(
+                _(
+                    "%(name)s is the team's only coordinator. Add the new coordinator first, "
+                    "or ask the functional administrator."
                 )
+                % {"name": person_name(locked.user)},
+                forbidden=True,
+            )
         locked.ended_on = max(timezone.localdate(), locked.started_on)
         locked.save(update_fields=["ended_on"])
         MembershipChange.objects.create(

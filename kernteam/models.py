@@ -252,6 +252,18 @@ class Membership(Undeletable, models.Model):
         return problems
 
 
+def on_the_team(*, team, user, besides: int | None = None) -> models.Exists:
+    """Whether `user` is a person on `team` (`Team.people`) whose account is switched on: one
+    whom the team can name, e.g. as care coordinator. `team` and `user` may be `OuterRef`s;
+    `besides`: leave out this membership (what if it ended?). The one rule behind "care
+    coordinator left" (`steps.meetings.coordinator_left_q`)."""
+    rows = Membership.objects.active().of_people().filter(team=team, user=user)
+    rows = rows.filter(user__is_active=True)
+    if besides is not None:
+        rows = rows.exclude(pk=besides)
+    return models.Exists(rows)
+
+
 def person_name(user) -> str:
     """How the application names a person: their full name, else their username ("" for
     nobody)."""
@@ -264,12 +276,15 @@ def primary_role(roles: set[str]) -> str:
 
 class MembershipChange(AppendOnly, models.Model):
     """The team's own history of who joined and left (`kernteam.members`): a member added, an
-    invitation sent again, a membership ended. Written once; shown on the team's members page.
-    (The access log keeps the same changes for the log officer.)"""
+    invitation sent again (or not sent: its mail failed), a membership ended. Written once;
+    shown on the team's members page. (The access log keeps the same changes for the log
+    officer.)"""
 
     class Kind(models.TextChoices):
         ADDED = "added", _("added")
         INVITED = "invited", _("invitation sent again")
+        # the invitation's e-mail could not be sent (the member was added; send it again)
+        NOT_SENT = "not_sent", _("invitation not sent")
         ENDED = "ended", _("ended")
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="membership_changes")

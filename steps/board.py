@@ -8,18 +8,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.care_planning import READERS as PZP_READERS
 from clients.models import CarePlanning, Concern, Consent
 from clients.visibility import DIRECTLY_INVOLVED, consent_names, visible_residents
-from kernteam.models import Membership, Team, person_name
+from kernteam.models import Team, person_name
 from kernteam.policy import roles_on
 from steps.medication import due as medication_review_due
 from steps.medication import due_filter as medication_review_due_filter
 from steps.medication import with_last_review
+from steps.meetings import coordinator_left_q
 from steps.models import AgreedAction, Trajectory
 from steps.outcomes import since_last_meeting
 from steps.states import STEPS, State, review_owed
@@ -34,7 +35,7 @@ FLAGS = {
     "consent_missing": _("consent missing"),
     "event": _("event"),
     "medication": _("medication"),  # a medication review is needed (`steps.medication`)
-    # the care coordinator is no longer a person on the team (`steps.meetings.coordinator_left`)
+    # the care coordinator is no longer a person on the team (`steps.meetings.coordinator_left_q`)
     "coordinator_left": _("care coordinator left"),
 }
 
@@ -97,15 +98,7 @@ def flagged_trajectories(*, today: datetime.date) -> QuerySet[Trajectory]:
             )
         ),
         has_care_planning=Exists(CarePlanning.objects.filter(resident=OuterRef("resident"))),
-        coordinator_on_team=Exists(
-            Membership.objects.active()
-            .of_people()
-            .filter(
-                team=OuterRef("resident__team"),
-                user=OuterRef("resident__coordinator"),
-                user__is_active=True,
-            )
-        ),
+        coordinator_left=ExpressionWrapper(coordinator_left_q(), output_field=BooleanField()),
     )
 
 
@@ -119,11 +112,7 @@ def any_flag(*, today: datetime.date) -> Q:
         | Q(has_consent=False)
         | Q(has_new_event=True)
         | medication_review_due_filter(day=today)
-        | Q(
-            resident__coordinator__isnull=False,
-            coordinator_on_team=False,
-            state__in=(*STEPS, State.ADMITTED),
-        )
+        | Q(coordinator_left=True)
     )
 
 
@@ -190,13 +179,8 @@ def flags_of(row: Trajectory, today: datetime.date) -> tuple[str, ...]:
 
 
 def coordinator_gone(row: Trajectory) -> bool:
-    """The resident (in a step, or admitted) has a care coordinator who is no longer a person
-    on the team: the same rule as `steps.meetings.coordinator_left`, on an annotated row."""
-    return (
-        row.resident.coordinator_id is not None
-        and not row.coordinator_on_team
-        and row.state in (*STEPS, State.ADMITTED)
-    )
+    """The resident's care coordinator left (`steps.meetings.coordinator_left_q`, annotated)."""
+    return bool(row.coordinator_left)
 
 
 def review_overdue(trajectory: Trajectory, today: datetime.date) -> bool:

@@ -70,6 +70,9 @@ class CaseloadEntry(AppendOnly, models.Model):
     line = models.PositiveIntegerField(_("line"))
     practice_number = models.CharField(_("practice patient number"), max_length=20)
     number_key = models.CharField(max_length=20, editable=False)
+    # the last review the earlier record names: the KPI "reviewed on time" counts it as one
+    # (`steps.kpi.history.reviews_on_time_in`), the history row being no team decision
+    last_review_on = models.DateField(_("last review"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["caseload_import", "line"]

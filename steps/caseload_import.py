@@ -27,13 +27,18 @@ from clients.models import Assessment, Consent, CoordinatorChange, Resident
 from clients.subscription_delivery import note_resident_changed
 from clients.subscriptions import Status as SubscriptionStatus
 from clients.subscriptions import Subscription
-from kernteam.csv_read import decode, read_records, refuse_bsn_columns, thousands
+from kernteam.csv_read import (
+    decode,
+    lone_bsn_lines,
+    read_records,
+    refuse_bsn_columns,
+    thousands,
+)
 from kernteam.csv_read import read_upload as read_csv_upload
 from kernteam.events import send_team_event_on_commit
 from kernteam.models import Team, primary_role, shown_date
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
-from kernteam.roles import Role
 from steps.caseload import CaseloadEntry, CaseloadImport
 from steps.caseload_rows import (  # noqa: F401  (CaseloadRow, taken_over_reason: public here)
     CaseloadRow,
@@ -43,12 +48,12 @@ from steps.caseload_rows import (  # noqa: F401  (CaseloadRow, taken_over_reason
     taken_over_reason,
 )
 from steps.models import Trajectory
-from steps.rules import problems_for
+from steps.rules import importer, problems_for
 from steps.states import State
 
 MAX_BYTES = 5 * 1024 * 1024  # an upload of this size or more is refused before it is read
 MAX_ROWS = 5000
-IMPORTERS = frozenset({Role.GP, Role.POH})
+IMPORTERS = importer.roles  # (the take-over's own permission, `steps.rules.importer`)
 EVENT = "caseload.imported"  # the live event: open boards of the team refresh
 
 
@@ -94,10 +99,13 @@ class CaseloadPreview:
 
 
 class RowsRefused(Refused):
-    """Problems in rows: the file is refused whole (on "file"). `lines`: (line, problem)."""
+    """Problems in rows: the file is refused whole (on "file"). `lines`: (line, problem);
+    `named`: the team's residents the problems name (a duplicate, a number imported before),
+    which a view notes in the access log as read."""
 
     def __init__(self, preview: CaseloadPreview):
         self.lines = sorted(preview.found, key=lambda found: found[0])
+        self.named = set(preview.named)
         super().__init__(preview.messages(), field="file")
 
 
@@ -121,7 +129,8 @@ def already_imported(found) -> str:
 
 
 def may_import(roles: set[str]) -> bool:
-    """The GP and the POH import a caseload."""
+    """The GP and the POH import a caseload: the roles the take-over's permission grants
+    (`steps.rules.importer`, on `Trajectory.take_over`)."""
     return bool(set(roles) & IMPORTERS)
 
 
@@ -174,9 +183,10 @@ def preview_caseload(*, team, by, file_name: str, data: bytes) -> CaseloadPrevie
     if not records:
         raise Refused(_("The file has a header but no residents."), field="file")
     refuse_bsn_columns(header, records)
+    bsns = lone_bsn_lines(records, columns["practice_number"])
     people = people_of(team)
     for line, cells in records:
-        row = read_row(line, cells, columns, preview, people)
+        row = read_row(line, cells, columns, preview, people, bsn=line in bsns)
         if row is not None:
             preview.rows.append(row)
     _mark_duplicates(preview)
@@ -388,14 +398,14 @@ def _import(team, by, preview: CaseloadPreview) -> CaseloadImport:
     for row in new:
         resident = _resident(team, row)
         resident.coordinator = None  # (the take-over's rules check her, below)
-        _valid(row, lambda resident=resident: resident.full_clean(exclude=["team"]))
+        _valid(row, lambda resident=resident: resident.full_clean(exclude=["team"]), preview)
         resident.coordinator = row.coordinator
         resident.save()
         trajectory = Trajectory(resident=resident)
         try:
             trajectory.take_over(row.take_over(by=by, file_name=file_name))
         except Refused as exc:
-            raise _refused(row, exc) from exc
+            raise _refused(row, exc, preview) from exc
         trajectory.save()
         if row.coordinator is not None:
             changes.append(
@@ -415,7 +425,7 @@ def _import(team, by, preview: CaseloadPreview) -> CaseloadImport:
             check = functools.partial(
                 consent.full_clean, exclude=["resident", "recorded_by"], validate_constraints=False
             )
-            _valid(row, check)
+            _valid(row, check, preview)
             consents.append(consent)
         if row.instrument:
             assessment = Assessment(
@@ -425,7 +435,7 @@ def _import(team, by, preview: CaseloadPreview) -> CaseloadImport:
                 assessed_on=row.assessed_on,
                 assessed_by=by,
             )
-            _valid(row, assessment.save)  # (it validates and derives the outcome)
+            _valid(row, assessment.save, preview)  # (it validates and derives the outcome)
         entries.append(
             CaseloadEntry(
                 caseload_import=made,
@@ -434,6 +444,7 @@ def _import(team, by, preview: CaseloadPreview) -> CaseloadImport:
                 line=row.line,
                 practice_number=row.practice_number,
                 number_key=number_key(row.practice_number)[:20],
+                last_review_on=row.last_review_on,
             )
         )
         residents.append(resident)
@@ -444,18 +455,18 @@ def _import(team, by, preview: CaseloadPreview) -> CaseloadImport:
     return made
 
 
-def _valid(row: CaseloadRow, check) -> None:
+def _valid(row: CaseloadRow, check, preview: CaseloadPreview) -> None:
     try:
         check()
     except ValidationError as exc:
-        raise _refused(row, exc) from exc
+        raise _refused(row, exc, preview) from exc
 
 
-def _refused(row: CaseloadRow, exc: Exception) -> Refused:
+def _refused(row: CaseloadRow, exc: Exception, preview: CaseloadPreview) -> Refused:
     """A row the check let through but a model refuses (the calendar moved on): the file is
-    refused whole, by line, and nothing is saved."""
+    refused whole, by line, and nothing is saved (the residents the check named: still read)."""
     problems = exc.problems if isinstance(exc, Refused) else list(exc.messages)
-    found = CaseloadPreview(file_name="", sha256="")
+    found = CaseloadPreview(file_name="", sha256="", named=set(preview.named))
     for text in problems:
         found.problem(row.line, text)
     return RowsRefused(found)

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.instruments import FRAILTY_INSTRUMENTS, Instrument, spec
 from clients.models import Assessment, Resident
 from kernteam.csv_read import (
+    bsn_problem,
+    column_indexes,
     formula_problem,
     formula_start,
     header_key,
     parse_date,
-    refuse_bsn_header,
-    refuse_duplicate_column,
     yes_no,
 )
 from kernteam.models import Membership
@@ -32,19 +35,20 @@ from steps.states import STEPS, State
 
 # --- the columns ------------------------------------------------------------------------------
 
+# The names each column may have (as `header_key` gives them). Not the generic "nummer" and
+# "naam": a house number or a full name would be read as the patient number or last name.
 FIELDS = {
     "practice_number": {
         "patientnummer",
         "praktijknummer",
         "patientnr",
         "patnr",
-        "nummer",
         "hisnummer",
         "patientid",
     },
     "first_name": {"voornaam", "voornamen", "roepnaam"},
     "prefix": {"tussenvoegsel", "tussenvoegsels", "voorvoegsel"},
-    "last_name": {"achternaam", "geslachtsnaam", "naam"},
+    "last_name": {"achternaam", "geslachtsnaam"},
     "date_of_birth": {"geboortedatum", "gebdatum", "geboren"},
     "state": {"stap", "huidigestap", "status", "fase"},
     "coordinator": {"zorgcoordinator", "regiehouder", "coordinator", "zorgcoordinatrice"},
@@ -123,7 +127,8 @@ DISCIPLINE_WORDS = {
     "coordinatorkernteam": Role.COORDINATOR,
     "teamcoordinator": Role.COORDINATOR,
 }
-_DISCIPLINE_SEPARATORS = re.compile(r"[,/+;&]| en ")
+_DISCIPLINE_SEPARATORS = re.compile(r"[,/+;&]|\s+en\s+", re.IGNORECASE)
+_NUMBER = re.compile(r"[-+]?[0-9]{1,15}(?:[.,][0-9]{0,15})?")  # ASCII digits: no "1_0", no "1e1"
 
 
 @dataclass
@@ -176,22 +181,13 @@ def taken_over_reason(*, file_name: str, line: int) -> str:
 
 
 def columns_of(header: list[str], preview) -> dict[str, int]:
-    """Which column holds what (by index); the names not read go to `preview.ignored_columns`.
-    Refused (on "file"): a BSN column, a column named twice, a required column missing."""
-    columns: dict[str, int] = {}
-    seen: set[str] = set()
-    for index, title in enumerate(header):
-        key = header_key(title)
-        refuse_bsn_header(title)
-        name = next((n for n, words in FIELDS.items() if key in words), None)
-        if name is not None and key in seen:
-            raise refuse_duplicate_column(title)
-        seen.add(key)
-        if name is None or name in columns:  # (another word for a column read already)
-            if title.strip():
-                preview.ignored_columns.append(title.strip())
-            continue
-        columns[name] = index
+    """Which column holds what (by index; the template's name wins over another name for it,
+    `column_indexes`); the names not read go to `preview.ignored_columns`. Refused (on
+    "file"): a BSN column, a column named twice, two columns for one field, a required column
+    missing."""
+    columns = column_indexes(
+        header, fields=FIELDS, template=HEADER_WORDS, ignored=preview.ignored_columns
+    )
     missing = [HEADER_WORDS[n] for n in REQUIRED if n not in columns]
     if missing:
         raise Refused(
@@ -208,9 +204,10 @@ def columns_of(header: list[str], preview) -> dict[str, int]:
 # --- a row ----------------------------------------------------------------------------------------
 
 
-def read_row(line, cells, columns, preview, people) -> CaseloadRow | None:
+def read_row(line, cells, columns, preview, people, *, bsn: bool = False) -> CaseloadRow | None:
     """The row, or None with its problems noted on `preview` (`preview.problem(line, text)`).
-    `people`: `people_of` the team."""
+    `people`: `people_of` the team; `bsn`: its practice number is a BSN
+    (`kernteam.csv_read.lone_bsn_lines`)."""
     problems: list[str] = []
     problem = problems.append
 
@@ -227,6 +224,8 @@ def read_row(line, cells, columns, preview, people) -> CaseloadRow | None:
     first, last = " ".join(first.split()), " ".join(last.split())
     if not number:
         problem(_("the patient number is missing."))
+    elif bsn:
+        problem(bsn_problem())
     elif len(number) > 20:
         problem(_("the patient number is longer than 20 characters."))
     if not first or not last:
@@ -263,7 +262,7 @@ def read_row(line, cells, columns, preview, people) -> CaseloadRow | None:
             instrument=instrument, score=score, assessed_on=dates["assessed_on"]
         )
         if found := assessment.assessed_on_problem():
-            problem(found)
+            problem(_screening_date_problem(found, dates["assessed_on"]))
     for text in problems:
         preview.problem(line, text)
     if problems:
@@ -350,7 +349,7 @@ def people_of(team) -> dict[str, list]:
 
 
 def _name_key(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def _coordinator(text: str, people: dict[str, list], problem):
@@ -423,14 +422,44 @@ def _screening(instrument_text, score_text, date_text, problem) -> tuple[str, De
             )
             % {"value": instrument_text[:20]}
         )
-    try:
-        score = Decimal(score_text.replace(",", "."))
-        if not score.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
+    if not _NUMBER.fullmatch(score_text):
         problem(_("the screening score “%(value)s” is not a number.") % {"value": score_text[:20]})
         return "", None
-    score = abs(score) if score.is_zero() else score  # (no "-0")
+    score = plain_score(Decimal(score_text.replace(",", ".")))
     if instrument and (found := spec(instrument).range_error(score)):
         problem(found)
+    elif found := score_problems(score):
+        for text in found:
+            problem(
+                _("the screening score “%(value)s”: %(problem)s")
+                % {"value": score_text[:20], "problem": text}
+            )
     return instrument, score
+
+
+def plain_score(score: Decimal) -> Decimal:
+    """A score as the file means it: without trailing zeros after the decimal point ("6,00" is
+    6, "4,50" is 4.5) and without "-0"."""
+    plain = score.quantize(Decimal(1)) if score == score.to_integral_value() else score.normalize()
+    return abs(plain) if plain.is_zero() else plain
+
+
+def score_problems(score: Decimal) -> list[str]:
+    """What the model's own field (`Assessment.score`: its digits and decimal places) refuses
+    in `score`: the import saves it through that field, so the check asks the same."""
+    try:
+        Assessment._meta.get_field("score").clean(score, None)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+def _screening_date_problem(found: str, day: datetime.date) -> str:
+    """The model's reason a screening date is refused; for one too old to transcribe, what to
+    do in the file."""
+    if day > timezone.localdate():
+        return found
+    return _(
+        "%(problem)s Leave the screening columns empty (screening_instrument, screening_score, "
+        "screening_datum), or give a more recent screening."
+    ) % {"problem": found}

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from clients.visibility import (
     send_resident_event_on_commit,
 )
 from kernteam.events import send_team_event_on_commit
-from kernteam.models import AgendaItem, AgendaReason, Meeting, text_limit
+from kernteam.models import AgendaItem, AgendaReason, Meeting, on_the_team, text_limit
 from kernteam.policy import require_member
 from kernteam.refusals import Refused
 from steps.medication import due as medication_review_due
@@ -125,14 +125,28 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
 COORDINATED = (*STEPS, State.ADMITTED)
 
 
+def coordinator_left_q(
+    *, resident: str = "resident", state: str = "state", besides: int | None = None
+) -> Q:
+    """The one rule of "care coordinator left": the resident (in a step, or admitted) has a
+    care coordinator who is no longer a person on her team (`kernteam.models.on_the_team`): her
+    membership ended (`kernteam.members`) or her account was switched off. The team names a new
+    one (`AgendaReason.COORDINATOR_LEFT`, the board's flag). On trajectories by default; on
+    residents with `resident=""`, `state="trajectory__state"`. `besides`: as if this membership
+    had ended (what ending it would leave)."""
+
+    def at(name: str) -> str:
+        return f"{resident}__{name}" if resident else name
+
+    return Q(**{at("coordinator__isnull"): False, f"{state}__in": COORDINATED}) & ~on_the_team(
+        team=OuterRef(at("team")), user=OuterRef(at("coordinator")), besides=besides
+    )
+
+
 def coordinator_left(*, team):
-    """The trajectories of the team's residents (in a step, or admitted) whose care coordinator
-    is no longer a person on the team: her membership ended (`kernteam.members`) or her account
-    was switched off. The team names a new one (`AgendaReason.COORDINATOR_LEFT`)."""
-    people = team.people().filter(user__is_active=True).values("user_id")
-    return Trajectory.objects.filter(
-        resident__team=team, state__in=COORDINATED, resident__coordinator__isnull=False
-    ).exclude(resident__coordinator__in=people)
+    """The trajectories of the team's residents whose care coordinator left
+    (`coordinator_left_q`)."""
+    return Trajectory.objects.filter(resident__team=team).filter(coordinator_left_q())
 
 
 def _first(reasons: set[str], order: list[str]) -> int:

@@ -263,7 +263,7 @@ class Trajectory(ConcurrentTransitionMixin, Undeletable, models.Model):
         target=RETURN_VALUE(*rules.TAKE_OVER_STATES),
         custom={"kind": Kind.TAKE_OVER},
     )
-    @guarded(permission=rules.role_in(Role.GP, Role.POH), conditions=rules.TAKING_OVER)
+    @guarded(permission=rules.importer, conditions=rules.TAKING_OVER)
     def take_over(self, move: rules.TakeOver) -> str:
         """A new trajectory (not saved yet) enters `move.state` from no state: its history row
         from "" to that state, by the GP or POH who imports the file. The review date follows

@@ -290,7 +290,17 @@ def _may_coordinate(t: Trajectory, m: TakeOver) -> str | None:
 
 
 def _consent_date(t: Trajectory, m: TakeOver) -> str | None:
-    return Consent.given_on_problem(m.consent_given_on) if m.consent_given_on else None
+    """The consent's own rule (`Consent.given_on_problem`: not ahead, at most two years old);
+    for one too old, what to do in the team's file."""
+    if m.consent_given_on is None:
+        return None
+    found = Consent.given_on_problem(m.consent_given_on)
+    if found is None or m.consent_given_on > timezone.localdate():
+        return found
+    return gettext_now(
+        "%(problem)s In the file: put the date of her new consent under toestemming_datum, "
+        "or import her as “gesignaleerd”, without consent (leave the consent columns empty)."
+    ) % {"problem": found}
 
 
 def _next_review(t: Trajectory, m: TakeOver) -> str | None:
@@ -344,6 +354,10 @@ last_review_not_ahead = Rule(
     _("The date of the last review lies in the future."),
     field="last_review_on",
 )
+
+# Who takes a resident over (`Trajectory.take_over`), and so imports a team's caseload
+# (`steps.caseload_import.may_import` reads its roles): the GP and the POH.
+importer = role_in(Role.GP, Role.POH)
 
 # The take-over's conditions (`Trajectory.take_over`), in the order a user reads them.
 TAKING_OVER: tuple[Rule, ...] = (

@@ -11,11 +11,12 @@ import hashlib
 import pytest
 
 from clients.models import Assessment, Consent, CoordinatorChange, Resident
-from kernteam.models import AccessLogEntry, person_name
+from kernteam.models import AccessLogEntry, person_name, shown_date
 from steps.caseload import CaseloadEntry, CaseloadImport
 from steps.caseload_import import MAX_BYTES
 from steps.models import StepChange
 from tests.caseload_files import HEADER, born, caseload, every_step, resident, upload
+from tests.factories import ResidentFactory
 from tests.helpers import API, api_as
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +261,22 @@ def test_no_file_and_a_bad_dry_run_are_field_errors(daalhof):
     )
     assert maybe.status_code == 400 and maybe.json() == {"dry_run": ["Geef true of false."]}
     assert nothing_written()
+
+
+def test_a_refused_import_notes_the_residents_its_problems_name(daalhof):
+    """The problems name the team's residents (a duplicate): read, as the dry run notes them."""
+    anna = ResidentFactory(
+        team=daalhof.team, first_name="Anna", last_name="Brouwers", date_of_birth=born(82)
+    )
+    answer = post(daalhof.poh, daalhof.team, caseload([resident("P1", "Anna", "Brouwers")]))
+    assert answer.status_code == 400
+    assert answer.json()["file"] == [
+        f"Regel 2: het team heeft Anna Brouwers, geboren {shown_date(born(82))}, al (cliënt "
+        f"{anna.pk}): een dubbele; verwijder de regel."
+    ]
+    entries = AccessLogEntry.objects.filter(what="caseload-import")
+    assert {(e.user, e.action, e.resident_id) for e in entries} == {
+        (daalhof.poh, "read", None),
+        (daalhof.poh, "read", anna.pk),
+    }
+    assert not CaseloadImport.objects.exists()

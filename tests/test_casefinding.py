@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -121,6 +122,40 @@ def test_a_column_of_numbers_that_pass_the_eleven_proof_is_refused(daalhof):
     # practice numbers of nine digits are fine when they are not BSNs
     rows = [person(str(n), "Anna", f"Brouwers{n}") for n in (123456789, 123456780, 100000001)]
     assert check(daalhof.team, daalhof.poh, practice_list(rows)).ok
+
+
+def test_bsns_however_grouped_or_alone_and_two_names_for_one_column(daalhof, resident_in):
+    """What the list shares with the caseload's reading (`kernteam.csv_read`)."""
+    grouped = [person(n, "Anna", f"Brouwers{i}") for i, n in enumerate(["123 456 782", "P7"])]
+    grouped.append(person("111.222.333", "Jan", "Wouters"))
+    assert refusal(daalhof.team, daalhof.poh, practice_list(grouped)) == [
+        "De kolom “patientnummer” lijkt burgerservicenummers (BSN) te bevatten: negen cijfers "
+        "die de elfproef doorstaan. Kernteam slaat nooit een BSN op: gebruik het eigen "
+        "patiëntnummer van de praktijk."
+    ]
+    alone = [person("P1"), person("123-456-782", "Jan", "Wouters"), person("P3", "Els", "Zorg")]
+    bsn = (
+        "Regel 3: het patiëntnummer lijkt een BSN (de cijfers doorstaan de elfproef): Kernteam "
+        "slaat nooit een BSN op. Geef het eigen patiëntnummer van de praktijk."
+    )
+    assert check(daalhof.team, daalhof.poh, practice_list(alone)).messages() == [bsn]
+    assert check(daalhof.team, daalhof.coordinator, practice_list(alone)).messages() == [bsn]
+    # the list's own name for a column wins; two other names for it are a guess: refused
+    header = ("nummer", *HEADER)
+    rows = [("12", *person("P1"))]
+    preview = check(daalhof.team, daalhof.poh, practice_list(rows, header=header))
+    assert preview.rows[0].practice_number == "P1" and preview.ignored_columns == ["nummer"]
+    header = ("gebdatum", "geboren", *HEADER[:4], *HEADER[5:])
+    rows = [(p[4], p[4], *p[:4], *p[5:]) for p in [person("P1")]]
+    assert refusal(daalhof.team, daalhof.poh, practice_list(rows, header=header)) == [
+        "De kolommen “gebdatum” en “geboren” staan allebei voor geboortedatum: welke geldt? "
+        "Noem de juiste “geboortedatum” of verwijder de andere, en upload het bestand opnieuw."
+    ]
+    # a name from a Mac's export (é as e and an accent) is the resident's
+    helene = resident_in("step1", first_name="Hélène", last_name="Smeets", date_of_birth=born(78))
+    nfd = unicodedata.normalize("NFD", "Hélène")
+    preview = check(daalhof.team, daalhof.poh, practice_list([person("P9", nfd, "Smeets", age=78)]))
+    assert [(r.first_name, r.known_resident) for r in preview.rows] == [("Hélène", helene.pk)]
 
 
 def test_a_formula_in_a_cell_is_refused_by_line(daalhof):
@@ -634,9 +669,11 @@ def test_a_cell_over_the_limit_and_a_column_twice_are_refused_by_name(daalhof):
     open_quote = practice_list([person("P1"), person("P2")]).replace(
         b"P2;", b'P2;"'
     ) + practice_list([person("P3", "Kees")] * 100)
-    assert refusal(daalhof.team, daalhof.poh, open_quote)[0].startswith(
-        "Een cel is langer dan 1.000 tekens (regel 3)"
-    )
+    # a quote left open: the line it starts on (its cell runs on over the lines after it)
+    assert refusal(daalhof.team, daalhof.poh, open_quote) == [
+        "Regel 3: een aanhalingsteken staat open (de cel loopt door tot regel 104 en neemt de "
+        "regels daartussen mee); controleer de aanhalingstekens."
+    ]
     twice = (*HEADER, "geboortedatum")
     rows = [(*person("P1"), "01-01-1930")]
     assert refusal(daalhof.team, daalhof.poh, practice_list(rows, header=twice)) == [

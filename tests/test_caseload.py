@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -327,7 +328,9 @@ def test_what_the_file_says_about_consent_reviews_and_screening(daalhof):
     five_years = shown_date(years_later(today(), -5))
     assert check(daalhof.team, daalhof.poh, caseload(rows)).messages() == [
         f"Regel 2: Toestemming van vóór {two_years} is te oud om op te vertrouwen: vraag het de "
-        "bewoner opnieuw.",
+        "bewoner opnieuw. In het bestand: zet de datum van haar nieuwe toestemming bij "
+        "toestemming_datum, of lees haar in als “gesignaleerd”, zonder toestemming (laat de "
+        "toestemmingskolommen leeg).",
         "Regel 3: de disciplines waarvoor de toestemming geldt ontbreken: schrijf “alle leden” "
         "of de disciplines (huisarts, poh, wijkverpleegkundige, …).",
         "Regel 4: de datum waarop toestemming is gegeven ontbreekt (toestemming_datum).",
@@ -339,7 +342,8 @@ def test_what_the_file_says_about_consent_reviews_and_screening(daalhof):
         "of TRAZAG.",
         "Regel 7: GFI-scores lopen van 0 tot 15; 16 valt daarbuiten.",
         f"Regel 8: De datum van de meting ligt vóór {five_years}, vijf jaar voordat de bewoner "
-        "werd gesignaleerd.",
+        "werd gesignaleerd. Laat de screeningskolommen leeg (screening_instrument, "
+        "screening_score, screening_datum), of geef een recentere screening.",
         "Regel 9: de datum “31-02-2027” in volgende_evaluatie is niet te lezen (schrijf "
         "dd-mm-jjjj).",
         "Regel 10: “misschien” bij mantelzorgers_zien_afspraken: schrijf ja of nee.",
@@ -776,8 +780,9 @@ def test_the_kpis_and_the_fhir_export_read_a_history_that_starts_with_a_take_ove
     assert [
         counts[s][-1] for s in ("signalled", "screening", "step1", "step2", "step3", "step4")
     ] == [1] * 6
-    # not reviewed in Kernteam yet: a take-over is no review (REVIEWING)
-    assert figures.reviews.in_step[-1] == 4 and figures.reviews.on_time[-1] == 0
+    # the take-over is no review, but the last review the earlier record names counts: a
+    # month ago, within every step's interval
+    assert figures.reviews.in_step[-1] == 4 and figures.reviews.on_time[-1] == 4
     bundle = fhir_export(Resident.objects.filter(pk__in=made.resident_ids()))
     episodes = [
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "EpisodeOfCare"
@@ -794,6 +799,22 @@ def test_the_kpis_and_the_fhir_export_read_a_history_that_starts_with_a_take_ove
     assert {(k["code"], k["display"]) for k in kinds} == {
         ("take_over", "taken over from an earlier record")  # (FHIR displays: English)
     }
+
+
+def test_reviewed_on_time_counts_the_last_review_of_the_earlier_record(daalhof):
+    from steps.kpi import dashboard
+
+    rows = [
+        resident("P1", "Anna", "Smeets", state="stap 4", last_review=dutch(days_ago(20))),
+        # six weeks in step 4 passed since her last review: overdue, also in the KPI
+        resident(
+            "P2", "Bert", "Smeets", state="stap 4", last_review=dutch(days_ago(60)), next_review=""
+        ),
+        resident("P3", "Cor", "Smeets", state="stap 1", last_review="", next_review=""),
+    ]
+    imported(daalhof.team, daalhof.poh, caseload(rows))
+    reviews = dashboard(teams=[daalhof.team]).reviews
+    assert (reviews.in_step[-1], reviews.on_time[-1]) == (3, 1)
 
 
 def test_the_example_file_is_valid_for_a_team_with_its_coordinators(daalhof, time_machine):
@@ -819,3 +840,209 @@ def test_the_example_file_is_valid_for_a_team_with_its_coordinators(daalhof, tim
     assert created and made.rows == len(preview.rows)
     template = (EXAMPLE.parent / "caseload-template.csv").read_text(encoding="utf-8")
     assert template.strip() == ";".join(HEADER)
+
+
+# --- review: what the check lets through, the import takes ---------------------------------------
+
+BSN_COLUMN = (
+    "De kolom “patientnummer” lijkt burgerservicenummers (BSN) te bevatten: negen cijfers die "
+    "de elfproef doorstaan. Kernteam slaat nooit een BSN op: gebruik het eigen patiëntnummer "
+    "van de praktijk."
+)
+BSN_ROW = (
+    "het patiëntnummer lijkt een BSN (de cijfers doorstaan de elfproef): Kernteam slaat nooit "
+    "een BSN op. Geef het eigen patiëntnummer van de praktijk."
+)
+
+
+def eleven_proof(number: str) -> bool:
+    digits = [int(d) for d in number.zfill(9)]
+    weighted = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
+    return (weighted - digits[8]) % 11 == 0
+
+
+def numbered(numbers: list[str], **columns) -> bytes:
+    return caseload([resident(n, "Anna", f"Brouwers{i}", **columns) for i, n in enumerate(numbers)])
+
+
+def test_bsns_are_found_among_other_numbers_and_however_they_are_grouped(daalhof):
+    # two BSNs and a practice number; BSNs written in groups: the column is refused whole
+    for numbers in (
+        ["111222333", "123456782", "P77"],
+        ["123 456 782", "111.222.333", "999-999-990"],
+    ):
+        assert refusal(daalhof.team, daalhof.poh, numbered(numbers)) == [BSN_COLUMN]
+    # one BSN among the practice's own numbers: refused by its line, the number not repeated
+    data = numbered(["P1", "P2", "123 456 782", "P4"])
+    assert check(daalhof.team, daalhof.poh, data).messages() == [f"Regel 4: {BSN_ROW}"]
+    with pytest.raises(RowsRefused) as caught:
+        imported(daalhof.team, daalhof.poh, data)
+    assert caught.value.lines == [(4, BSN_ROW)]
+    assert nothing_written()
+
+
+def test_nine_digit_practice_numbers_and_dates_are_not_taken_for_bsns(daalhof):
+    """A practice whose own numbers have nine digits: one in eleven passes the 11-proof by
+    chance (two of twenty here), and a date of birth whose digits pass is a date."""
+    own = [str(n) for n in range(200_000_000, 200_000_100) if not eleven_proof(str(n))][:18]
+    numbers = [*own, "123456782", "123456794"]
+    assert sum(map(eleven_proof, numbers)) == 2
+    passing_day = next(
+        day
+        for day in (born(82) - datetime.timedelta(days=i) for i in range(366))
+        if eleven_proof(dutch(day).replace("-", ""))
+    )
+    preview = check(daalhof.team, daalhof.poh, numbered(numbers, born=dutch(passing_day)))
+    assert preview.ok, preview.messages()
+    assert len(preview.new) == 20
+
+
+def test_a_score_with_trailing_zeros_is_the_number_it_says(daalhof):
+    rows = [
+        resident("P1", "Anna", "Brouwers", score="6,00"),
+        resident("P2", "Jan", "Wouters", instrument="ISAR-PC", score="4,50"),
+        resident("P3", "Thea", "Peters", score="-0,0"),
+    ]
+    preview = check(daalhof.team, daalhof.poh, caseload(rows))
+    assert preview.ok, preview.messages()
+    assert [str(r.score) for r in preview.rows] == ["6", "4.5", "0"]
+    made, created = imported(daalhof.team, daalhof.poh, caseload(rows))
+    assert created and made.rows == 3
+    scores = Assessment.objects.order_by("resident__last_name").values_list("score", flat=True)
+    assert list(scores) == [Decimal(6), Decimal(0), Decimal("4.5")]
+
+
+def tricky_rows() -> dict[str, tuple[dict[str, str], bool]]:
+    """Rows at the edges of what the check and the models accept: (columns, whether valid)."""
+    day = datetime.timedelta(days=1)
+    oldest = Resident.born_between()[0]
+    two_years, five_years = years_later(today(), -2), years_later(today(), -5)
+    limit = add_months(days_ago(30), 6)  # (step 2, last reviewed a month ago)
+    return {
+        "score 6,00": ({"score": "6,00"}, True),
+        "score 6.0": ({"score": "6.0"}, True),
+        "score +6": ({"score": "+6"}, True),
+        "score 006": ({"score": "006"}, True),
+        "score 4,55": ({"score": "4,55"}, False),
+        "score 1e1": ({"score": "1e1"}, False),
+        "score 1_0": ({"score": "1_0"}, False),
+        "score in Arabic digits": ({"score": "٦"}, False),
+        "score 6,": ({"score": "6,"}, True),
+        "score NaN": ({"score": "NaN"}, False),
+        "ISAR-PC 2,50": ({"instrument": "ISAR-PC", "score": "2,50"}, True),
+        "ISAR-PC 2,25": ({"instrument": "ISAR-PC", "score": "2,25"}, False),
+        "first name of 80": ({"first": "A" * 80}, True),
+        "first name of 81": ({"first": "A" * 81}, False),
+        "last name of 120 with its prefix": ({"prefix": "van", "last": "B" * 116}, True),
+        "last name of 121 with its prefix": ({"prefix": "van", "last": "B" * 117}, False),
+        "a name with a tab": ({"first": "Anna\tMaria"}, True),
+        "a name in NFD": ({"first": unicodedata.normalize("NFD", "Hélène")}, True),
+        "patient number of 20": ({"number": "P" * 20}, True),
+        "patient number of 21": ({"number": "P" * 21}, False),
+        "aged 50": ({"born": dutch(years_later(today(), -50))}, True),
+        "aged 49": ({"born": dutch(years_later(today(), -50) + day)}, False),
+        "aged 120": ({"born": dutch(oldest)}, True),
+        "aged 121": ({"born": dutch(oldest - day)}, False),
+        "consent two years old": ({"consent_on": dutch(two_years)}, True),
+        "consent a day older": ({"consent_on": dutch(two_years - day)}, False),
+        "consent tomorrow": ({"consent_on": dutch(today() + day)}, False),
+        "screening five years old": ({"screened_on": dutch(five_years)}, True),
+        "screening a day older": ({"screened_on": dutch(five_years - day)}, False),
+        "screening tomorrow": ({"screened_on": dutch(today() + day)}, False),
+        "next review at the step's limit": ({"next_review": dutch(limit)}, True),
+        "next review a day beyond": ({"next_review": dutch(limit + day)}, False),
+        "disciplines “Huisarts En POH”": ({"disciplines": "Huisarts En POH"}, True),
+    }
+
+
+@pytest.mark.parametrize("case", list(tricky_rows()))
+def test_the_import_never_refuses_what_the_check_passed(daalhof, case):
+    """For every problem the import can raise (the models' own checks, the transition's
+    guard), the check reports it first: what passes the check is imported, what does not is
+    refused by the import in the same words."""
+    columns, valid = tricky_rows()[case]
+    data = caseload([{**resident("P1", "Anna", "Brouwers"), **columns}])
+    preview = check(daalhof.team, daalhof.poh, data)
+    assert preview.ok == valid, preview.messages()
+    if preview.ok:
+        made, created = imported(daalhof.team, daalhof.poh, data)
+        assert created and made.rows == 1
+    else:
+        with pytest.raises(RowsRefused) as caught:
+            imported(daalhof.team, daalhof.poh, data)
+        assert caught.value.problems == preview.messages()
+        assert nothing_written()
+
+
+def test_the_templates_column_name_wins_and_two_other_names_for_one_are_refused(daalhof):
+    header = ("straat", "nummer", "naam", "praktijknummer", *HEADER)
+    row = ("Markt", "12", "Maria Janssen", "X9", *resident("P1").values())
+    preview = check(daalhof.team, daalhof.poh, caseload([row], header=header))
+    assert preview.ok, preview.messages()
+    assert (preview.rows[0].practice_number, preview.rows[0].last_name) == ("P1", "Janssen")
+    assert preview.ignored_columns == ["straat", "nummer", "naam", "praktijknummer"]
+    # two other names for one column, neither the template's: which one holds it is a guess
+    header = ("patnr", "praktijknummer", *HEADER[1:])
+    row = ("P1", "P2", *list(resident("P1").values())[1:])
+    assert refusal(daalhof.team, daalhof.poh, caseload([row], header=header)) == [
+        "De kolommen “patnr” en “praktijknummer” staan allebei voor patientnummer: welke "
+        "geldt? Noem de juiste “patientnummer” of verwijder de andere, en upload het bestand "
+        "opnieuw."
+    ]
+
+
+def test_an_accented_name_is_the_same_however_it_is_encoded(daalhof):
+    """A Mac writes "é" as "e" and an accent (NFD): the same name as "é" (NFC)."""
+    imported(daalhof.team, daalhof.poh, every_step())  # (Hélène Smeets, in NFC)
+    helene = Resident.objects.get(last_name="Smeets")
+    nfd = unicodedata.normalize("NFD", "Hélène")
+    assert nfd != "Hélène"
+    data = caseload([resident("P22", nfd, "Smeets", state="screening")])
+    assert check(daalhof.team, daalhof.poh, data).messages() == [
+        f"Regel 2: het team heeft Hélène Smeets, geboren {shown_date(born(82))}, al (cliënt "
+        f"{helene.pk}): een dubbele; verwijder de regel."
+    ]
+    rows = [resident("P30", *(unicodedata.normalize("NFD", n) for n in ("Françoise", "Coënen")))]
+    made, _ = imported(daalhof.team, daalhof.poh, caseload(rows))
+    (francoise,) = Resident.objects.filter(pk__in=made.resident_ids())
+    assert (francoise.first_name, francoise.last_name) == ("Françoise", "Coënen")
+
+
+def test_disciplines_joined_by_en_whatever_its_capitals(daalhof):
+    rows = [
+        resident("P1", disciplines="Huisarts En POH"),
+        resident(
+            "P2",
+            "Jan",
+            "Wouters",
+            coordinator="gp.daalhof",
+            disciplines="huisarts EN wijkverpleegkundige",
+        ),
+    ]
+    preview = check(daalhof.team, daalhof.gp, caseload(rows, delimiter=","))
+    assert preview.ok, preview.messages()
+    assert [r.disciplines for r in preview.rows] == [["gp", "poh"], ["district_nurse", "gp"]]
+
+
+def test_a_quote_left_open_is_named_by_the_line_it_starts_on(daalhof):
+    rows = [
+        resident("P1"),
+        resident("P2", "Jan", "Wouters"),
+        resident("P3", "Thea", "Peters"),
+        resident("P4", "Els", "Hendriks"),
+    ]
+    data = caseload(rows).replace(b";Jan;", b';"Jan;')  # (the residents after it: swallowed)
+    assert refusal(daalhof.team, daalhof.poh, data) == [
+        "Regel 3: een aanhalingsteken staat open (de cel loopt door tot regel 5 en neemt de "
+        "regels daartussen mee); controleer de aanhalingstekens."
+    ]
+    assert nothing_written()
+
+
+def test_who_imports_is_written_once_as_the_take_overs_permission():
+    from steps import caseload_import, rules
+
+    assert Trajectory.take_over.permission is rules.importer
+    assert caseload_import.IMPORTERS == rules.importer.roles == {"gp", "poh"}
+    assert caseload_import.may_import({"poh"})
+    assert not caseload_import.may_import({"district_nurse", "coordinator"})

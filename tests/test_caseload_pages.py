@@ -12,10 +12,11 @@ import pytest
 from django.urls import reverse
 
 from clients.models import Resident
-from kernteam.models import AccessLogEntry
+from kernteam.models import AccessLogEntry, shown_date
 from steps.caseload import CaseloadImport
 from steps.caseload_import import MAX_BYTES
-from tests.caseload_files import caseload, every_step, resident, upload
+from tests.caseload_files import born, caseload, every_step, resident, upload
+from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +205,23 @@ def test_a_long_file_shows_its_first_500_lines_and_counts_every_line(client, daa
         "De eerste 500 regels staan hier; nog 2 regels zijn op dezelfde manier gecontroleerd en "
         "worden zo ingelezen."
     ) in html
+
+
+def test_a_refused_import_notes_the_residents_its_problems_name(client, daalhof):
+    """The problems name the team's residents (a duplicate): read, as the check notes them."""
+    anna = ResidentFactory(
+        team=daalhof.team, first_name="Anna", last_name="Brouwers", date_of_birth=born(82)
+    )
+    client.force_login(daalhof.poh)
+    rows = [resident("P1", "Anna", "Brouwers"), resident("P2", "Jan", "Wouters")]
+    html = do_import(client, daalhof.team, caseload(rows)).content.decode()
+    assert (
+        f"Regel 2: het team heeft Anna Brouwers, geboren {shown_date(born(82))}, al (cliënt "
+        f"{anna.pk}): een dubbele; verwijder de regel."
+    ) in html
+    assert not CaseloadImport.objects.exists()
+    entries = AccessLogEntry.objects.filter(what="caseload-import")
+    assert {(e.user, e.action, e.resident_id) for e in entries} == {
+        (daalhof.poh, "read", None),
+        (daalhof.poh, "read", anna.pk),
+    }

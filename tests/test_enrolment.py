@@ -279,3 +279,24 @@ def _superuser(client):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return admin
+
+
+def test_the_admin_says_an_address_is_another_accounts(client, daalhof):
+    """One address, one account (kernteam migration 0013): the admin's account form says so at
+    the field rather than failing on the database's index."""
+    daalhof.poh.email = "k.david@praktijk.example.nl"
+    daalhof.poh.save()
+    nurse = daalhof.district_nurse
+    _superuser(client)
+    page = reverse("admin:auth_user_change", args=[nurse.pk])
+    form = client.get(page).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {"email": "K.David@Praktijk.example.nl", "date_joined_0": "2026-01-01"}
+    data |= {"date_joined_1": "09:00", "groups": [], "user_permissions": []}
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    answer = client.post(page, data)
+    assert answer.status_code == 200
+    assert "Een ander account heeft dit e-mailadres." in answer.text
+    nurse.refresh_from_db()
+    assert nurse.email != "K.David@Praktijk.example.nl"

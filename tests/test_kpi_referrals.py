@@ -249,7 +249,7 @@ def test_the_other_teams_referrals_are_not_in_the_feedback(referrals):
 
 def test_the_dashboard_holds_the_same_referral_figures(referrals, django_assert_num_queries):
     a, b = referrals
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         board = kpi.dashboard(teams=[a, b], today=TODAY)
     assert board.referrals == kpi.referrals_per_kind(teams=[a, b], today=TODAY)
     assert board.step_down_referrals == kpi.step_down_referrals(teams=[a, b], today=TODAY)

@@ -7,6 +7,7 @@ team's history."""
 from __future__ import annotations
 
 import datetime
+import html
 import re
 import smtplib
 
@@ -15,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,7 +30,7 @@ from kernteam.second_factor import device_for_link
 from steps.board import board_columns
 from steps.meetings import agenda_candidates
 from tests.factories import ResidentFactory, UserFactory, carer_for, give_consent
-from tests.helpers import API, api_as, exactly
+from tests.helpers import API, api_as, exactly, race
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,10 @@ User = get_user_model()
 NOT_MANAGER = (
     "Alleen de coördinator van het kernteam en de functioneel beheerder voegen leden van een "
     "team toe of beëindigen hun lidmaatschap."
+)
+OWN = (
+    "U kunt uw eigen lidmaatschappen niet toevoegen, wijzigen of beëindigen: vraag het een andere "
+    "coördinator van het team of de functioneel beheerder."
 )
 ANNA = {
     "first_name": "Anna",
@@ -92,7 +98,7 @@ def test_the_coordinator_adds_a_new_person_who_is_invited_without_a_password(daa
     assert link and device_for_link(link[1]).user == anna
     # never a password: she has none yet, and no line hands one over
     assert not any(line.lower().startswith("wachtwoord") for line in sent.body.splitlines())
-    assert "Janssen" not in sent.body and "bewoner" not in sent.body  # nothing about residents
+    assert "Janssen" not in sent.body and "cliënt" not in sent.body  # nothing about residents
 
 
 def test_the_addition_is_in_the_access_log_and_the_history(daalhof):
@@ -189,19 +195,30 @@ def test_another_persons_agb_code_is_refused_and_no_account_is_left(daalhof):
     assert written() == before  # (the account made for her went with it)
 
 
+def names_of(user) -> dict[str, str]:
+    return {"first_name": user.first_name, "last_name": user.last_name}
+
+
 def test_the_same_person_in_the_same_role_twice_is_refused(daalhof):
     daalhof.gp.email = "huisarts@daalhof.nl"
     daalhof.gp.save()
     before = written()
     with pytest.raises(ValidationError) as refused:
-        add(daalhof.team, daalhof.coordinator, email="Huisarts@Daalhof.nl", role=Role.GP)
+        add(
+            daalhof.team,
+            daalhof.coordinator,
+            email="Huisarts@Daalhof.nl",
+            role=Role.GP,
+            **names_of(daalhof.gp),
+        )
     assert refused.value.message_dict == {"role": ["Deze persoon zit al in het team als huisarts."]}
     assert written() == before
 
 
 def test_an_existing_account_gets_a_second_membership_not_a_second_account(daalhof, malberg):
-    """The district nurse of Daalhof joins Malberg: found by her address, whatever its capitals;
-    she keeps her account, her AGB code comes along, and she signs in with her app as before."""
+    """The district nurse of Daalhof joins Malberg: found by her address, whatever its capitals
+    (her name typed in other capitals and spaces is hers too); she keeps her account, her AGB
+    code comes along, and she signs in with her app as before."""
     nurse = daalhof.district_nurse
     nurse.email = "m.smeets@groenekruis.nl"
     nurse.save()
@@ -209,7 +226,13 @@ def test_an_existing_account_gets_a_second_membership_not_a_second_account(daalh
     TOTPDevice.objects.create(user=nurse, name="app", confirmed=True)
     accounts = User.objects.count()
 
-    added = add(malberg.team, malberg.coordinator, email="M.Smeets@GroeneKruis.nl", first_name="M")
+    added = add(
+        malberg.team,
+        malberg.coordinator,
+        email="M.Smeets@GroeneKruis.nl",
+        first_name=nurse.first_name.upper(),
+        last_name=f"  {nurse.last_name} ",
+    )
 
     assert User.objects.count() == accounts
     assert added.membership.user == nurse and (added.new_account, added.invited) == (False, False)
@@ -225,20 +248,29 @@ def test_an_existing_account_without_the_app_gets_the_link_to_set_it_up(daalhof,
     gp.email = "huisarts@daalhof.nl"
     gp.set_password("een-goed-wachtwoord")
     gp.save()
-    added = add(malberg.team, malberg.coordinator, email=gp.email, role=Role.GP)
+    added = add(malberg.team, malberg.coordinator, email=gp.email, role=Role.GP, **names_of(gp))
     assert added.invited and not added.new_account
-    (sent,) = mail.outbox
+    (sent,) = mail.outbox  # (Malberg's GP has no address: nobody else is told)
     assert f"log in met uw gebruikersnaam {gp.username} en uw wachtwoord" in sent.body
     assert "/accounts/enrol/" in sent.body
 
 
-def test_a_carers_portal_account_is_refused(daalhof):
+# An address that cannot be a member's: a coordinator reads one neutral reason (whether it is a
+# carer's, implying a relative in care, is none of her business); the functional administrator,
+# who can act on it, reads which.
+UNUSABLE = "Dit e-mailadres kan niet voor een lid worden gebruikt; vraag de beheerder van Kernteam."
+
+
+def test_a_carers_portal_account_is_refused_without_saying_so(daalhof, admin):
     carer = carer_for(ResidentFactory(team=daalhof.team, state="step1"), username="thea")
     carer.user.email = "thea@example.nl"
     carer.user.save()
     before = written()
     with pytest.raises(ValidationError) as refused:
         add(daalhof.team, daalhof.coordinator, email="Thea@Example.nl")
+    assert refused.value.message_dict == {"email": [UNUSABLE]}
+    with pytest.raises(ValidationError) as refused:
+        add(daalhof.team, admin, email="Thea@Example.nl")
     assert refused.value.message_dict["email"] == [
         "Dit e-mailadres hoort bij het account van een mantelzorger (het mantelzorgportaal). Een "
         "professional heeft een eigen account nodig: gebruik haar werkadres."
@@ -246,11 +278,31 @@ def test_a_carers_portal_account_is_refused(daalhof):
     assert written() == before
 
 
-def test_an_integration_account_is_not_managed_here(daalhof):
+def test_a_switched_off_account_is_refused_without_its_username(client, daalhof, admin):
+    daalhof.welfare.email = "welzijn@daalhof.nl"
+    daalhof.welfare.is_active = False
+    daalhof.welfare.save()
+    values = {**ANNA, "email": "Welzijn@Daalhof.nl", **names_of(daalhof.welfare)}
+    client.force_login(daalhof.coordinator)
+    page = client.post(members_url("daalhof", "member_add"), values)
+    assert page.status_code == 400 and UNUSABLE in page.text
+    assert daalhof.welfare.username not in page.text
+    with pytest.raises(ValidationError) as refused:
+        add(daalhof.team, admin, **values)
+    assert refused.value.message_dict["email"] == [
+        f"Het account met dit e-mailadres ({daalhof.welfare.username}) staat uit. De "
+        "functioneel beheerder zet het eerst aan in de beheeromgeving."
+    ]
+
+
+def test_an_integration_account_is_not_managed_here(daalhof, admin):
     system = UserFactory(username="his-koppeling", email="his@praktijk.nl")
     system.groups.add(Group.objects.get_or_create(name=INTEGRATIONS)[0])
     with pytest.raises(ValidationError) as refused:
         add(daalhof.team, daalhof.coordinator, email="his@praktijk.nl")
+    assert refused.value.message_dict == {"email": [UNUSABLE]}
+    with pytest.raises(ValidationError) as refused:
+        add(daalhof.team, admin, email="his@praktijk.nl")
     assert refused.value.message_dict["email"][0].startswith("Dit is een koppelingsaccount")
     membership = Membership.objects.create(team=daalhof.team, user=system, role=Role.GP)
     with pytest.raises(Refused, match=r"^Dit is een koppelingsaccount"):
@@ -264,20 +316,95 @@ def test_a_username_is_never_taken_twice(daalhof):
     assert "@" not in added.membership.user.username  # (carers sign in with an address)
 
 
-def test_a_mail_that_fails_adds_nobody(daalhof, monkeypatch):
+def refuse_mail(monkeypatch) -> None:
     def refused(self, messages):
         raise smtplib.SMTPRecipientsRefused({"a.vermeulen@groenekruis.nl": (550, b"no")})
 
     monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refused)
-    before = written()
+
+
+def kinds() -> list[str]:
+    return list(MembershipChange.objects.order_by("pk").values_list("kind", flat=True))
+
+
+def test_a_mail_that_fails_leaves_her_added_and_marked_not_sent(client, daalhof, monkeypatch):
+    """The mail goes out after the change is committed: when it fails she is on the team all
+    the same, the link nobody received is void, and the list says so, with the button to send
+    the invitation again."""
+    refuse_mail(monkeypatch)
+    client.force_login(daalhof.coordinator)
+    done = client.post(members_url("daalhof", "member_add"), ANNA)
+    assert done.status_code == 302
+    anna = User.objects.get(email=ANNA["email"])
+    membership = Membership.objects.get(user=anna)
+    assert daalhof.team.has_person(anna) and not TOTPDevice.objects.filter(user=anna).exists()
+    assert kinds() == ["added", "not_sent"]
+    assert AccessLogEntry.objects.filter(what="member-added: a.vermeulen as district_nurse")
+    page = html.unescape(client.get(done.url).content.decode())
+    assert (
+        "Anna Vermeulen zit in het team als wijkverpleegkundige, maar de uitnodiging aan "
+        "a.vermeulen@groenekruis.nl kon niet worden verstuurd (SMTPRecipientsRefused). In de "
+        'lijst staat bij haar "uitnodiging niet verstuurd": verstuur hem later opnieuw vanaf '
+        "daar." in page
+    )
+    row = page.split(f'id="membership-{membership.pk}"')[1].split("</li>")[0]
+    assert "Uitnodiging niet verstuurd: de e-mail kon niet worden bezorgd" in row
+    assert "Uitnodiging opnieuw versturen" in row
+    assert "Anna Vermeulen</strong> · wijkverpleegkundige: uitnodiging niet verstuurd" in page
+
+    monkeypatch.undo()  # the mail server is back
+    client.post(members_url("daalhof", "member_invite", membership.pk))
+    token = re.search(r"/accounts/enrol/([^/\s]+)/", mail.outbox[0].body)[1]
+    assert device_for_link(token).user == anna
+    row = client.get(done.url).content.decode().split(f'id="membership-{membership.pk}"')[1]
+    assert "Uitgenodigd: heeft de authenticator-app nog niet ingesteld" in row.split("</li>")[0]
+
+
+def test_a_note_that_fails_leaves_her_added(daalhof, malberg, monkeypatch):
+    nurse = daalhof.district_nurse
+    nurse.email = "a.vermeulen@groenekruis.nl"
+    nurse.save()
+    TOTPDevice.objects.create(user=nurse, name="app", confirmed=True)
+    refuse_mail(monkeypatch)
+    added = add(malberg.team, malberg.coordinator, **names_of(nurse))
+    assert (added.invited, added.mail_error) == (False, "SMTPRecipientsRefused")
+    assert malberg.team.has_person(nurse) and kinds() == ["added"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_invitation_is_mailed_after_the_change_is_committed(daalhof, monkeypatch):
+    """No mail server holds the team's lock (nor a later failure a sent link to a device
+    that was rolled back)."""
+    from django.core.mail.backends.locmem import EmailBackend
+    from django.db import connection
+
+    seen, send = [], EmailBackend.send_messages
+
+    def sending(self, messages):
+        committed = Membership.objects.filter(user__email=ANNA["email"]).exists()
+        seen.append((connection.in_atomic_block, committed))
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", sending)
+    add(daalhof.team, daalhof.coordinator)
+    assert seen == [(False, True)]
+
+
+def test_an_invitation_sent_again_that_fails_says_so(daalhof, monkeypatch):
+    added = add(daalhof.team, daalhof.coordinator)
+    first = re.search(r"/accounts/enrol/([^/\s]+)/", mail.outbox[0].body)[1]
+    refuse_mail(monkeypatch)
     with pytest.raises(Refused) as failed:
-        add(daalhof.team, daalhof.coordinator)
+        resend_invitation(membership=added.membership, by=daalhof.coordinator)
     assert str(failed.value) == (
         "De e-mail aan a.vermeulen@groenekruis.nl kon niet worden verstuurd "
-        "(SMTPRecipientsRefused), dus Anna Vermeulen is niet toegevoegd. Probeer het later opnieuw."
+        "(SMTPRecipientsRefused): er is geen link verstuurd, en een eerdere link werkt niet meer. "
+        "Probeer het later opnieuw."
     )
-    assert written() == before
-    assert not TOTPDevice.objects.exists()
+    assert device_for_link(first) is None
+    assert not TOTPDevice.objects.filter(user=added.membership.user).exists()
+    assert kinds() == ["added", "not_sent"]
+    assert not AccessLogEntry.objects.filter(what__startswith="member-invited").exists()
 
 
 def test_an_invitation_sent_again_replaces_the_first_link(daalhof):
@@ -328,20 +455,17 @@ def test_ending_twice_is_refused(daalhof):
 
 def test_the_last_coordinator_is_ended_by_the_administrator_only(daalhof, admin):
     mine = Membership.objects.get(user=daalhof.coordinator, team=daalhof.team)
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refused, match=exactly(OWN)) as refused:
         end_membership(membership=mine, by=daalhof.coordinator)
-    assert str(refused.value).endswith(
-        "is de enige coördinator van het team. Voeg eerst de nieuwe coördinator toe, of vraag "
-        "het de functioneel beheerder."
-    )
+    assert refused.value.forbidden
     end_membership(membership=mine, by=admin)
     assert not daalhof.team.has_active_role(Role.COORDINATOR)
 
 
-def test_a_coordinator_may_leave_once_there_is_another(daalhof):
+def test_a_coordinator_leaves_when_another_ends_her_membership(daalhof):
     Membership.objects.create(team=daalhof.team, user=daalhof.poh, role=Role.COORDINATOR)
     mine = Membership.objects.get(user=daalhof.coordinator, team=daalhof.team)
-    end_membership(membership=mine, by=daalhof.coordinator)
+    end_membership(membership=mine, by=daalhof.poh)
     assert daalhof.team.roles_of(daalhof.coordinator) == set()
 
 
@@ -561,9 +685,9 @@ def test_the_end_page_names_what_follows(client, daalhof):
     url = members_url("daalhof", "member_end", nurse_membership(daalhof).pk)
     html = client.get(url).content.decode()
     assert f"Lidmaatschap van {nurse.get_full_name()} als wijkverpleegkundige beëindigen?" in html
-    assert "2 bewoners krijgen een nieuwe zorgcoördinator: zij komen op de agenda" in html
+    assert "2 cliënten krijgen een nieuwe zorgcoördinator: zij komen op de agenda" in html
     assert (
-        "Gulpers" in html and "Hameleers" not in html and "En 1 bewoner die u niet mag zien" in html
+        "Gulpers" in html and "Hameleers" not in html and "En 1 cliënt die u niet mag zien" in html
     )
     logged = AccessLogEntry.objects.get(what="member-end-residents")
     assert logged.resident == seen  # (her name was shown: a read of her data)
@@ -572,17 +696,30 @@ def test_the_end_page_names_what_follows(client, daalhof):
     done = client.post(url)
     assert done.status_code == 302
     said = client.get(done.url).content.decode()
-    assert "2 bewoners krijgen een nieuwe zorgcoördinator" in said
+    assert "2 cliënten krijgen een nieuwe zorgcoördinator" in said
     assert nurse_membership(daalhof).ended_on == timezone.localdate()
 
 
-def test_the_end_page_refuses_the_last_coordinator_plainly(client, daalhof):
+def test_the_end_page_refuses_her_own_membership_plainly(client, daalhof):
     client.force_login(daalhof.coordinator)
     mine = Membership.objects.get(user=daalhof.coordinator, team=daalhof.team)
-    done = client.post(members_url("daalhof", "member_end", mine.pk))
-    assert done.status_code == 403
-    assert "is de enige coördinator van het team" in done.content.decode()
+    for asked in (client.get, client.post):
+        page = asked(members_url("daalhof", "member_end", mine.pk))
+        assert page.status_code == 403 and OWN in page.content.decode()
     assert Membership.objects.get(pk=mine.pk).ended_on is None
+
+
+def test_the_end_page_warns_the_administrator_of_the_last_coordinator(client, daalhof, admin):
+    """A coordinator whose account is switched off coordinates nothing: she does not count as
+    another coordinator."""
+    Membership.objects.create(team=daalhof.team, user=daalhof.poh, role=Role.COORDINATOR)
+    mine = Membership.objects.get(user=daalhof.coordinator, team=daalhof.team)
+    client.force_login(admin)
+    warning = "Zij is de enige coördinator van het team: tot u een andere toevoegt"
+    assert warning not in client.get(members_url("daalhof", "member_end", mine.pk)).text
+    daalhof.poh.is_active = False
+    daalhof.poh.save()
+    assert warning in client.get(members_url("daalhof", "member_end", mine.pk)).text
 
 
 def test_sending_the_invitation_again_from_the_page(client, daalhof):
@@ -593,3 +730,192 @@ def test_sending_the_invitation_again_from_the_page(client, daalhof):
     page = client.get(done.url).content.decode()
     assert "Er is een nieuwe link verstuurd naar a.vermeulen@groenekruis.nl" in page
     assert client.get(members_url("daalhof", "member_invite", 1)).status_code == 405
+
+
+# --- a coordinator's own memberships, and the clinical roles she gives -------------------------
+
+
+def test_a_coordinator_cannot_make_herself_gp(client, daalhof):
+    """Her own account, by her address in other capitals: she would gain the GP's rights (step
+    down, close, import, PZP)."""
+    coordinator = daalhof.coordinator
+    coordinator.email = "coordinator@daalhof.nl"
+    coordinator.save()
+    values = {"email": coordinator.email.upper(), "role": Role.GP, **names_of(coordinator)}
+    before = written()
+    with pytest.raises(Refused, match=exactly(OWN)) as refused:
+        add(daalhof.team, coordinator, **values)
+    assert refused.value.forbidden
+    client.force_login(coordinator)
+    page = client.post(members_url("daalhof", "member_add"), {**ANNA, **values, "confirm": "x"})
+    assert page.status_code == 403 and OWN in page.content.decode()
+    assert written() == before
+    assert daalhof.team.roles_of(coordinator) == {Role.COORDINATOR}
+
+
+def test_she_does_not_change_or_end_her_own_memberships(client, daalhof):
+    coordinator = daalhof.coordinator
+    coordinator.email = "coordinator@daalhof.nl"
+    coordinator.save()
+    welfare = Membership.objects.create(team=daalhof.team, user=coordinator, role=Role.WELFARE)
+    for attempt in (end_membership, resend_invitation):
+        with pytest.raises(Refused, match=exactly(OWN)):
+            attempt(membership=welfare, by=coordinator)
+    client.force_login(coordinator)
+    html_page = client.get(members_url()).content.decode()
+    row = html_page.split(f'id="membership-{welfare.pk}"')[1].split("</li>")[0]
+    assert "Uw eigen lidmaatschap: een andere coördinator of de functioneel beheerder" in row
+    assert "Lidmaatschap beëindigen" not in row and "Uitnodiging" not in row
+    for url in (
+        members_url("daalhof", "member_end", welfare.pk),
+        members_url("daalhof", "member_invite", welfare.pk),
+    ):
+        page = client.post(url)
+        assert page.status_code == 403 and OWN in page.content.decode()
+    assert not MembershipChange.objects.exists() and not mail.outbox
+    assert daalhof.team.roles_of(coordinator) == {Role.COORDINATOR, Role.WELFARE}
+
+
+def test_a_clinical_role_a_coordinator_gives_is_told_to_the_teams_gp(client, daalhof):
+    """A coordinator may add a POH, a GP or an elderly-care physician (she builds the team),
+    but not unseen: the team's GP hears of it, and the coordinator is told she did."""
+    daalhof.gp.email = "huisarts@daalhof.nl"
+    daalhof.gp.save()
+    client.force_login(daalhof.coordinator)
+    done = client.post(members_url("daalhof", "member_add"), {**ANNA, "role": Role.POH})
+    assert done.status_code == 302
+    invitation, told = mail.outbox
+    assert invitation.to == [ANNA["email"]] and told.to == ["huisarts@daalhof.nl"]
+    assert told.subject == "Kernteam: Anna Vermeulen zit in Kernteam Daalhof als POH-ouderen"
+    assert (
+        f"{daalhof.coordinator.get_full_name()}, coördinator van Kernteam Daalhof, heeft Anna "
+        "Vermeulen (a.vermeulen@groenekruis.nl) aan het team toegevoegd als POH-ouderen."
+    ) in told.body
+    page = client.get(done.url).content.decode()
+    said = f"Per e-mail op de hoogte gebracht, als huisarts van het team: {person(daalhof.gp)}."
+    assert said in page
+
+
+def test_the_gp_is_not_told_of_other_roles_nor_of_the_administrators(daalhof, admin):
+    daalhof.gp.email = "huisarts@daalhof.nl"
+    daalhof.gp.save()
+    assert add(daalhof.team, daalhof.coordinator).told == ()  # a district nurse
+    added = add(daalhof.team, admin, email="j.huisarts@daalhof.nl", first_name="Jo", role=Role.GP)
+    assert added.told == ()
+    assert [sent.to for sent in mail.outbox] == [[ANNA["email"]], ["j.huisarts@daalhof.nl"]]
+
+
+def person(user) -> str:
+    return user.get_full_name()
+
+
+# --- at the same moment ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_ending_each_other_at_once_leave_one(daalhof):
+    """Each ends the other at the same moment: the team's row is locked, so one goes first;
+    the other is no longer a coordinator by then, and is told so. The team keeps one."""
+    Membership.objects.create(team=daalhof.team, user=daalhof.poh, role=Role.COORDINATOR)
+    theirs = [
+        Membership.objects.get(user=daalhof.poh, role=Role.COORDINATOR),
+        Membership.objects.get(user=daalhof.coordinator, role=Role.COORDINATOR),
+    ]
+    by = [daalhof.coordinator, daalhof.poh]
+    results = race(2, lambda i: end_membership(membership=theirs[i], by=by[i]))
+    ended = [r for r in results if isinstance(r, Membership)]
+    refused = [r for r in results if isinstance(r, Refused)]
+    assert len(ended) == 1 and len(refused) == 1, results
+    assert str(refused[0]) == NOT_MANAGER and refused[0].forbidden
+    assert daalhof.team.people().filter(role=Role.COORDINATOR).count() == 1
+    assert MembershipChange.objects.filter(kind="ended").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_teams_adding_the_same_new_person_at_once_make_one_account(daalhof, malberg):
+    """Two coordinators add Anna at the same moment, each to her own team: the first makes her
+    account, the second finds it (the database keeps an address to one account), so Anna is
+    on both teams with one account, and later additions still find her."""
+    teams, by = [daalhof.team, malberg.team], [daalhof.coordinator, malberg.coordinator]
+    results = race(2, lambda i: add(teams[i], by[i]))
+    assert all(not isinstance(r, Exception) for r in results), results
+    (anna,) = User.objects.filter(email__iexact=ANNA["email"])
+    assert {r.membership.user for r in results} == {anna}
+    assert sorted(r.new_account for r in results) == [False, True]
+    assert anna.username == "a.vermeulen" and daalhof.team.has_person(anna)
+    assert malberg.team.has_person(anna)
+    assert not User.objects.filter(username="a.vermeulen2").exists()
+    again = add(daalhof.team, daalhof.coordinator, role=Role.WELFARE)
+    assert again.membership.user == anna
+
+
+def test_the_database_keeps_an_address_to_one_account(daalhof):
+    daalhof.gp.email = "huisarts@daalhof.nl"
+    daalhof.gp.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="tweede", email="Huisarts@Daalhof.NL")
+    UserFactory(username="zonder-adres-1")
+    UserFactory(username="zonder-adres-2")  # (accounts without an address: as many as needed)
+
+
+# --- what is typed -----------------------------------------------------------------------------
+
+
+def test_an_address_too_long_for_an_account_is_refused_by_field(client, daalhof):
+    """The field holds 254 characters (an address may have 320: PostgreSQL refused it, a 500)."""
+    long = f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 59}.nl"
+    assert len(long) == 255
+    with pytest.raises(ValidationError) as refused:
+        add(daalhof.team, daalhof.coordinator, email=long)
+    assert refused.value.message_dict == {"email": ["Hoogstens 254 tekens."]}
+    client.force_login(daalhof.coordinator)
+    page = client.post(members_url("daalhof", "member_add"), {**ANNA, "email": long})
+    assert page.status_code == 400 and "Hoogstens 254 tekens." in page.content.decode()
+    assert not User.objects.filter(email=long).exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"first_name": "A" * 151}, {"first_name": ["Hoogstens 150 tekens."]}),
+        ({"last_name": "V" * 151}, {"last_name": ["Hoogstens 150 tekens."]}),
+        ({"agb_code": "012345678"}, {"agb_code": ["Een AGB-code bestaat uit 8 cijfers."]}),
+        ({"uzi_number": "0123456789"}, {"uzi_number": ["Een UZI-nummer bestaat uit 9 cijfers."]}),
+    ],
+)
+def test_names_and_identifiers_too_long_are_refused_by_field(daalhof, values, message):
+    before = written()
+    with pytest.raises(ValidationError) as refused:
+        add(daalhof.team, daalhof.coordinator, **values)
+    assert refused.value.message_dict == message
+    assert written() == before
+
+
+def test_an_address_of_someone_by_another_name_asks_first(client, daalhof):
+    """A typo that is another professional's address: not added until the coordinator confirms
+    she means her."""
+    nurse = daalhof.district_nurse
+    nurse.email = "a.vermeulen@groenekruis.nl"
+    nurse.save()
+    question = f"Dit adres hoort bij {nurse.get_full_name()}. Bedoelt u haar?"
+    before = written()
+    with pytest.raises(Refused, match=exactly(question)):
+        add(daalhof.team, daalhof.coordinator, role=Role.WELFARE)
+    assert written() == before
+
+    client.force_login(daalhof.coordinator)
+    url = members_url("daalhof", "member_add")
+    values = {**ANNA, "role": Role.WELFARE}
+    page = client.post(url, values)
+    asked = page.content.decode()
+    assert page.status_code == 200 and question in asked
+    assert f">Ja, {nurse.get_full_name()} toevoegen</button>" in asked
+    assert 'name="confirm" value="a.vermeulen@groenekruis.nl"' in asked
+    # a confirmation for another address confirms nothing
+    other = client.post(url, {**values, "confirm": "iemand@groenekruis.nl"})
+    assert question in other.content.decode() and written() == before
+
+    done = client.post(url, {**values, "confirm": "a.vermeulen@groenekruis.nl"})
+    assert done.status_code == 302
+    assert daalhof.team.roles_of(nurse) == {Role.DISTRICT_NURSE, Role.WELFARE}
+    assert nurse.get_full_name() != "Anna Vermeulen"  # (her name, not the one typed)

@@ -5,7 +5,8 @@ The GP and the POH only (403 with the reason otherwise; another team's: 404). `d
 answers the preview and saves nothing; without it the file is imported whole or not at all,
 and the same file again changes nothing (200 with `already_imported_at`). Every preview and
 import is in the access log: the preview without a resident, the import with the residents it
-took over (the same file again: a read)."""
+took over (the same file again: a read); the residents of the team a check or a refused import
+names (a duplicate, a number imported before) as read."""
 
 from __future__ import annotations
 
@@ -115,7 +116,9 @@ def caseload(request, slug: str):
         return Response(_preview_body(preview))
     try:
         made, created = import_caseload(team=team, by=request.user, file_name=name, data=content)
-    except RowsRefused as exc:
+    except RowsRefused as exc:  # (its problems name residents of the team: read)
+        named = sorted(exc.named)
+        note(request, team=team, residents=[None, *named], action=READ, what="caseload-import")
         return Response(_refusal_body(exc.lines, exc.problems), status=400)
     body = _import_body(made)
     if not created:  # (the same file again changed nothing: a read)

@@ -65,6 +65,7 @@ class Migration(migrations.Migration):
                         choices=[
                             ("added", "added"),
                             ("invited", "invitation sent again"),
+                            ("not_sent", "invitation not sent"),
                             ("ended", "ended"),
                         ],
                         max_length=10,

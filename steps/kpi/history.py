@@ -18,8 +18,9 @@ from steps.kpi.scope import Month, Scope, Table, share
 from steps.models import Kind, StepChange
 from steps.states import REVIEWING, STEPS, State, review_due
 
-# Rows that give a resident a step: the step after screening, a step up, a step down.
-ASSIGNING = frozenset({Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN})
+# Rows that give a resident a step: the step after screening, a step up, a step down, and the
+# step a resident was taken over in from an earlier record (the caseload import).
+ASSIGNING = frozenset({Kind.ENTER, Kind.STEP_UP, Kind.STEP_DOWN, Kind.TAKE_OVER})
 IN_A_STEP = frozenset(STEPS)
 
 
@@ -83,6 +84,8 @@ class ReviewsOnTime:
     (the step-up was one). A return home from an admission is not a review either, and unlike
     the board's flag (which asks for a review at once after a return) it does not make one
     due: the interval of the step decides.
+    A resident taken over from an earlier record (`steps.caseload`) brings the last review
+    that record names; the take-over itself is no review (nobody on the team reviewed her).
 
     A resident is *on time* at a month's end when their latest review on or before that day is
     recent enough for the step they hold: `review_due(step, last review) >= that day` (step 1:
@@ -157,8 +160,11 @@ def reviews_on_time_in(scope: Scope) -> ReviewsOnTime:
     n = len(months)
     earliest = {step: [earliest_review(step, last) for last in lasts] for step in STEPS}
     in_step, on_time = [0] * n, [0] * n
-    for rows in scope.histories.values():
+    imported = scope.imported_reviews
+    for resident_id, rows in scope.histories.items():
         reviews = [day for day, kind, *_rest in rows if kind in REVIEWING]
+        if resident_id in imported:  # (before any row of hers: taken over with it)
+            reviews.insert(0, imported[resident_id])
         i = j = 0
         state, last_review = "", None
         for m in range(scope.month_index(rows[0][0]) or 0, n):
@@ -260,7 +266,8 @@ def time_in_step_in(scope: Scope) -> TimeInStep:
                 continue
             if held and day >= scope.first_day:
                 lengths[held].append((day - since).days)
-            held, since = (to, day) if kind in ASSIGNING else ("", None)
+            # (a take-over can be to signalled or screening: no step yet)
+            held, since = (to, day) if kind in ASSIGNING and to in IN_A_STEP else ("", None)
         if held:
             running[held] += 1
     return TimeInStep(

@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kernteam.models import Team
+from steps.caseload import CaseloadEntry
 from steps.kpi.course import Course, Window
 from steps.models import Kind, StepChange
 from steps.outcomes import EventKind, OutcomeEvent
@@ -130,6 +131,17 @@ class Scope:
         for resident_id, day, kind, from_state, to_state, meeting in rows:
             found[resident_id].append((day, kind, from_state, to_state, meeting is not None))
         return found
+
+    @cached_property
+    def imported_reviews(self) -> dict[int, datetime.date]:
+        """Per resident taken over from an earlier record (`steps.caseload`), the last review
+        that record names, if any. One query."""
+        rows = (
+            CaseloadEntry.objects.filter(**self.of_teams("team_id"), last_review_on__isnull=False)
+            .order_by()
+            .values_list("resident_id", "last_review_on")
+        )
+        return dict(rows)
 
     @cached_property
     def window(self) -> Window:

@@ -95,6 +95,12 @@ class Migration(migrations.Migration):
                 ),
                 ("number_key", models.CharField(editable=False, max_length=20)),
                 (
+                    "last_review_on",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="last review"
+                    ),
+                ),
+                (
                     "resident",
                     models.OneToOneField(
                         on_delete=django.db.models.deletion.PROTECT,

@@ -180,7 +180,7 @@ def test_a_member_who_is_ended_loses_her_open_board_at_once(browser, server, daa
     members = sign_in_with_app(browser, f"{server.url}/teams/daalhof/members/", daalhof.coordinator)
     row = members.locator(".member", has_text=nurse.get_full_name())
     row.get_by_role("link", name="Lidmaatschap beëindigen").click()
-    members.get_by_text("2 bewoners krijgen een nieuwe zorgcoördinator").wait_for()
+    members.get_by_text("2 cliënten krijgen een nieuwe zorgcoördinator").wait_for()
     assert "Mevrouw Maria Gulpers" in members.locator(".coordinated").inner_text()
     both_sizes(members, screenshot, "member-end")
     members.get_by_role("button", name="Lidmaatschap beëindigen").click()
