@@ -265,7 +265,7 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
             "shorter. Export only the patients of the list."
         )
         % {"rows": thousands(MAX_ROWS)},
-        on_header=lambda header: columns.update(_columns(header, preview)),
+        on_header=lambda header: _read(columns, _columns(header, preview)),
     )
     if not records:
         raise Refused(_("The file has a header but no patients."), field="file")
@@ -280,6 +280,12 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
     _match_known(team, preview)
     preview.imported = CasefindingRound.objects.filter(team=team, file_sha256=digest).first()
     return preview
+
+
+def _read(columns: dict[str, int], found: dict[str, int]) -> list[int]:
+    """Keeps the columns found; the indexes of the columns read (`read_records`)."""
+    columns.update(found)
+    return list(found.values())
 
 
 def _columns(header: list[str], preview: Preview) -> dict[str, int]:

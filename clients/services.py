@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -456,9 +457,13 @@ class AddressInUse(ValidationError):
 
 def check_carer_address(carer: Carer, *, other_carers: bool = True) -> None:
     """A carer signs in with their email address, whatever its capitals, so it must be theirs
-    alone: no other account has it as its name, and (when inviting) no other carer has it."""
+    alone: no other account has it as its name or its address (one address, one account: the
+    database's index, kernteam migration 0013, e.g. a professional's), and (when inviting) no
+    other carer has it."""
     address = carer.email.strip()
-    accounts = get_user_model().objects.filter(username__iexact=address)
+    accounts = get_user_model().objects.filter(
+        Q(username__iexact=address) | Q(email__iexact=address)
+    )
     if carer.user_id is not None:
         accounts = accounts.exclude(pk=carer.user_id)
     others = Carer.objects.filter(email__iexact=address).exclude(pk=carer.pk)

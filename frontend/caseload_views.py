@@ -46,6 +46,8 @@ SHOWN_ROWS = 500
 
 def _refused_page(request, team, refused: Refused) -> HttpResponse:
     nothing_changed(request)
+    if request.htmx:  # (htmx swaps no 403: the page again, which shows the refusal)
+        return HttpResponse(headers={"HX-Redirect": request.path})
     context = {"team": team, "problems": refused.problems}
     return render(request, "frontend/caseload/refused.html", context, status=403)
 
@@ -109,8 +111,9 @@ def _upload(request, team) -> dict:
             what="caseload-import",
         )
         return {"problems": exc.problems}
-    except Refused as exc:
-        nothing_changed(request)
+    except Refused as exc:  # (the file as a whole: read, naming no resident)
+        what = "caseload-import" if action == "import" else "caseload-preview"
+        note(request, team=team, residents=[None], action=READ, what=what)
         return {"problems": exc.problems}
     # (the team's residents the check names: imported before, or a likely duplicate)
     named = sorted(preview.named)

@@ -194,7 +194,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            said = messages.warning if added.mail_error else messages.success
+            said = messages.warning if added.mail_error or added.not_told else messages.success
             said(request, _added_message(added))
             return redirect("members", slug=team.slug)
     for name in form.errors:  # (marked for screen readers and the eye)
@@ -211,6 +211,10 @@ def _added_message(added) -> str:
         said += " " + _("Told by e-mail, as the team's GP: %(names)s.") % {
             "names": ", ".join(added.told)
         }
+    if added.not_told:
+        said += " " + _(
+            "The e-mail to the team's GP could not be sent to: %(names)s. Tell them yourself."
+        ) % {"names": ", ".join(added.not_told)}
     return said
 
 

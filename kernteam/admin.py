@@ -1,8 +1,10 @@
 from django.contrib import admin
 
 from kernteam import admin_accounts  # noqa: F401  (the user list: second-factor actions)
+from kernteam.access_log import client_ip
 from kernteam.admin_base import NoDeleteAdmin, ReadOnlyAdmin
-from kernteam.models import Membership, Team
+from kernteam.members import record_change
+from kernteam.models import Membership, MembershipChange, Team
 from kernteam.notices import Notice
 
 MEMBERSHIP_FIELDS = [
@@ -16,6 +18,22 @@ MEMBERSHIP_FIELDS = [
     "started_on",
     "ended_on",
 ]
+
+
+def _record(request, membership: Membership, *, added: bool, changed: list[str]) -> None:
+    """A membership saved in the administration, kept as the members page keeps its changes
+    (`kernteam.members.record_change`): the team's history and the access log."""
+    if added:
+        kind = MembershipChange.Kind.ADDED
+    elif "ended_on" in changed and membership.ended_on is not None:
+        kind = MembershipChange.Kind.ENDED
+    elif changed:
+        kind = MembershipChange.Kind.CHANGED
+    else:
+        return
+    record_change(
+        membership=membership, by=request.user, kind=kind, path=request.path, ip=client_ip(request)
+    )
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,6 +51,15 @@ class TeamAdmin(NoDeleteAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Membership:
+            return
+        for membership in formset.new_objects:
+            _record(request, membership, added=True, changed=[])
+        for membership, changed in formset.changed_objects:
+            _record(request, membership, added=False, changed=changed)
+
 
 @admin.register(Membership)
 class MembershipAdmin(NoDeleteAdmin):
@@ -49,6 +76,10 @@ class MembershipAdmin(NoDeleteAdmin):
     autocomplete_fields = ["user", "team"]
     # the AGB code and UZI number: the person's identifiers on the FHIR Practitioner
     fields = MEMBERSHIP_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _record(request, obj, added=not change, changed=form.changed_data)
 
 
 @admin.register(Notice)

@@ -3,16 +3,17 @@ implementation behind both imports (the casefinding list, `clients.casefinding_i
 team's caseload, `steps.caseload_import`).
 
 What is read: UTF-8 (with or without Excel's byte-order mark) or Windows-1252, never the two
-mixed; `;` or `,` between cells (the first line decides); every cell in Unicode's composed form
-(NFC: "Hélène" from a Mac's export, é written as e + accent, is the same name as "Hélène"); a
-first line of column names matched whatever their capitals, spacing, underscores and accents
-(`header_key`), the template's own name winning over another word for it (`column_indexes`).
-What refuses the file as a whole (`Refused` on the field "file", in Dutch): NUL bytes (a
-workbook, UTF-16), a mix of encodings, unreadable quoting, a quote left open (a cell running
-over lines: no column either import reads holds a line break), a cell over `MAX_CELL`
-characters, too many rows, two columns for one thing, and a BSN: a column named like one or
-whose numbers pass the 11-proof (`refuse_bsn_columns`); a single practice number that is a BSN
-is a problem of its row (`lone_bsn_lines`). What a row's check asks here: a date
+mixed; `;` or `,` between cells (the first line decides, or Excel's `sep=;` line before it);
+every cell in Unicode's composed form (NFC: "Hélène" from a Mac's export, é written as e +
+accent, is the same name as "Hélène"); a first line of column names matched whatever their
+capitals, spacing, underscores and accents (`header_key`), the template's own name winning
+over another word for it (`column_indexes`). What refuses the file as a whole (`Refused` on
+the field "file", in Dutch): NUL bytes (a workbook, UTF-16), a mix of encodings, unreadable
+quoting, a quote left open (a cell running over lines: no column either import reads holds a
+line break; a column not read may, unless the cell holds whole records), a cell over
+`MAX_CELL` characters, too many rows, two columns for one thing, and a BSN: a column named
+like one or whose numbers pass the 11-proof (`refuse_bsn_columns`); a single practice number
+that is a BSN is a problem of its row (`lone_bsn_lines`). What a row's check asks here: a date
 (`parse_date`), ja/nee (`yes_no`), whether a cell starts like a formula (`formula_start`).
 """
 
@@ -23,7 +24,7 @@ import datetime
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.utils.translation import gettext as _
 
@@ -133,24 +134,35 @@ def _first_line_not_utf8(data: bytes) -> int:
 
 
 def read_records(
-    text: str, *, max_rows: int, too_many: str, on_header: Callable[[list[str]], object]
+    text: str,
+    *,
+    max_rows: int,
+    too_many: str,
+    on_header: Callable[[list[str]], Iterable[int] | None],
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the non-empty records, each with the line it starts on (the header is
-    line 1). `;` or `,` between cells, whichever the first line has more of. `on_header` checks
-    the column names as soon as they are read (its refusal comes before any of the rows').
+    line 1). `;` or `,` between cells, whichever the first line has more of; Excel's first line
+    `sep=;` (`sep=` and one character) names the delimiter and is skipped (Excel does not show
+    it: the header is line 1 still). `on_header` checks the column names as soon as they are
+    read (its refusal comes before any of the rows') and gives the indexes of the columns read.
     Every cell comes in Unicode's composed form (NFC). Refused (on "file"): the file empty,
-    unreadable quoting, a quote left open (a cell holding a line break: the line it starts on),
-    a cell over `MAX_CELL` characters, more than `max_rows` records (`too_many`: the caller's
-    words)."""
+    unreadable quoting, a quote left open (`_Reader`: the line it starts on), a cell over
+    `MAX_CELL` characters, more than `max_rows` records (`too_many`: the caller's words)."""
     if not text.strip():
         raise Refused(_("The file is empty."), field="file")
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = _Reader(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    text = text.lstrip("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    if sep := _SEP_LINE.fullmatch(first_line):
+        delimiter = sep[1]
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        first_line = text.split("\n", 1)[0]
+    else:
+        delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    reader = _Reader(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), delimiter)
     records: list[tuple[int, list[str]]] = []
     try:
         header = next(reader)
-        on_header(header)
+        reader.columns(len(header), on_header(header))
         line = reader.line_num + 1
         for cells in reader:
             if any(c.strip() for c in cells):
@@ -158,6 +170,8 @@ def read_records(
                 if len(records) > max_rows:
                     raise Refused(too_many, field="file")
             line = reader.line_num + 1
+    except StopIteration as exc:  # (nothing after Excel's `sep=` line)
+        raise Refused(_("The file is empty."), field="file") from exc
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):  # (a quote left open, often)
             raise Refused(
@@ -176,16 +190,32 @@ def read_records(
     return header, records
 
 
-class _Reader:
-    """A csv reader that gives every cell in NFC, refuses a cell holding a line break (a quote
-    left open swallows the lines after it: the residents on them would silently be lost; no
-    column either import reads needs a line break), and refuses a cell over `MAX_CELL`
-    characters as csv's own field limit does (csv.field_size_limit is process-wide: not changed
-    here)."""
+# Excel's first line naming the delimiter ("sep=;"); a quote cannot be one
+_SEP_LINE = re.compile(r'sep=([^"\r\n])\r?')
 
-    def __init__(self, reader):
+
+class _Reader:
+    """A csv reader that gives every cell in NFC, refuses a quote left open, and refuses a cell
+    over `MAX_CELL` characters as csv's own field limit does (csv.field_size_limit is
+    process-wide: not changed here).
+
+    A quote left open swallows the lines after it: the residents on them would silently be
+    lost. A line break is refused in the header and in the columns read (`columns`: none of
+    them needs one); in a column not read (a remark, "belt zelf" Alt+Enter "na 10 uur" in
+    Excel) it is kept, unless what follows the break holds the delimiter as often as a whole
+    record does (the header's width less one): swallowed records, not a remark."""
+
+    def __init__(self, reader, delimiter: str):
         self.reader = reader
+        self.delimiter = delimiter
         self.started = 1
+        self.width = 0
+        self.read: set[int] | None = None  # None: every column (the header itself)
+
+    def columns(self, width: int, read: Iterable[int] | None) -> None:
+        """The header's width and the indexes of the columns read (None: all of them)."""
+        self.width = width
+        self.read = None if read is None else set(read)
 
     @property
     def line_num(self) -> int:
@@ -197,7 +227,7 @@ class _Reader:
     def __next__(self) -> list[str]:
         self.started = self.reader.line_num + 1  # (a record with a quote left open: many lines)
         cells = next(self.reader)
-        if any("\n" in c or "\r" in c for c in cells):
+        if any(self._open_quote(i, c) for i, c in enumerate(cells)):
             raise Refused(
                 _(
                     "Line %(line)d: a quote is left open (the cell runs on to line %(end)d and "
@@ -209,6 +239,17 @@ class _Reader:
         if any(len(c) > MAX_CELL for c in cells):
             raise csv.Error("field larger than field limit")
         return [unicodedata.normalize("NFC", c) for c in cells]
+
+    def _open_quote(self, index: int, cell: str) -> bool:
+        match = _LINE_BREAK.search(cell)
+        if match is None:
+            return False
+        if self.read is None or index in self.read:
+            return True
+        return cell[match.end() :].count(self.delimiter) >= max(self.width - 1, 1)
+
+
+_LINE_BREAK = re.compile(r"[\r\n]")
 
 
 # --- the columns --------------------------------------------------------------------------------
@@ -319,10 +360,16 @@ def refuse_bsn_columns(header: list[str], records: list[tuple[int, list[str]]]) 
     by chance one time in eleven, so a column of them is refused by chance about once in 120
     with two numbers, once in 40 with three, once in 150 with four or five, and less than once
     in 500 from six on (a caseload has 50 to 300). A single BSN among practice numbers is its
-    row's problem (`lone_bsn_lines`)."""
+    row's problem (`lone_bsn_lines`).
+
+    Judged over distinct numbers: a column repeating one number (the practice's AGB code, the
+    GP's UZI number) says nothing of the patients, and is not judged at all when it holds one
+    number only (one person's BSN is not every patient's)."""
     for index, title in enumerate(header):
         values = [c[index] for _, c in records if index < len(c)]
-        shaped = [v for v in values if bsn_digits(v)]
+        shaped = {digits for v in values if (digits := bsn_digits(v))}
+        if len(shaped) < 2:
+            continue
         passing = sum(1 for v in shaped if is_bsn(v))
         if (passing >= 2 and passing * 2 > len(shaped)) or (
             passing >= BSN_SHARE_MIN and passing * 3 >= len(shaped)

@@ -54,7 +54,7 @@ from kernteam.models import (
 )
 from kernteam.policy import roles_on
 from kernteam.refusals import Refused
-from kernteam.roles import INTEGRATIONS, Role, role_label
+from kernteam.roles import INTEGRATIONS, LOG_OFFICERS, PROGRAMME_OFFICE, Role, role_label
 from kernteam.second_factor import has_second_factor, issue_enrolment_link, send_invitation
 
 logger = logging.getLogger("kernteam.accounts")
@@ -115,6 +115,7 @@ class Added:
     invited: bool  # she has no authenticator app yet: the invitation carries the link
     mail_error: str = ""  # why her mail could not be sent (the error's name); "" when it went
     told: tuple[str, ...] = ()  # the team's GPs told by e-mail of a clinical role
+    not_told: tuple[str, ...] = ()  # the team's GPs whose e-mail could not be sent
 
 
 class ConfirmAccount(Refused):
@@ -197,8 +198,12 @@ def add_member(
             _not_sent(membership=membership, by=by)
     else:
         error = _mailed(lambda: _send_added(membership=membership, by=by))
-    told = _tell_gps(membership=membership, by=by) if typed["role"] in CLINICAL else ()
-    return Added(membership, new_account, bool(token), mail_error=error, told=told)
+    told, not_told = (), ()
+    if typed["role"] in CLINICAL:
+        told, not_told = _tell_gps(membership=membership, by=by, path=path, ip=ip)
+    return Added(
+        membership, new_account, bool(token), mail_error=error, told=told, not_told=not_told
+    )
 
 
 def _add(*, team: Team, by, typed: dict, account) -> tuple[Membership, bool, str]:
@@ -295,9 +300,26 @@ def _account_for(typed: dict, *, by, confirmed: bool):
             % {"username": account.username},
         )
     _refuse_own(account.pk, by)
-    if not confirmed and not _same_name(account, typed):
-        raise ConfirmAccount(person_name(account))
+    if not by.is_superuser and (
+        account.is_superuser
+        or account.groups.filter(name__in=[PROGRAMME_OFFICE, LOG_OFFICERS]).exists()
+    ):  # (an office's account on a team would read the team's residents)
+        raise _unusable(by, "")
+    if not _same_name(account, typed):
+        if not _may_name(account, by):  # (no name for an address she could not know)
+            raise _unusable(by, "")
+        if not confirmed:
+            raise ConfirmAccount(person_name(account))
     return account
+
+
+def _may_name(account, by) -> bool:
+    """Whether the manager may read the name behind an address: the functional administrator,
+    or a coordinator who is on a team with her now."""
+    if by.is_superuser:
+        return True
+    teams = Membership.objects.active().filter(user=by).values("team_id")
+    return Membership.objects.active().filter(user=account, team_id__in=teams).exists()
 
 
 def _unusable(by, reason: str) -> ValidationError:
@@ -411,11 +433,14 @@ def _send_added(*, membership: Membership, by) -> None:
     )
 
 
-def _tell_gps(*, membership: Membership, by) -> tuple[str, ...]:
+def _tell_gps(
+    *, membership: Membership, by, path: str = "", ip: str | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A coordinator gave a clinical role: the team's GPs hear of it (the functional
-    administrator's changes are hers to answer for). Returns whom it told."""
+    administrator's changes are hers to answer for). Returns whom it told and whom its mail
+    did not reach (each of those is in the access log: `gp-not-told: <username>`)."""
     if by.is_superuser:
-        return ()
+        return (), ()
     team = membership.team
     gps = (
         team.people()
@@ -426,6 +451,7 @@ def _tell_gps(*, membership: Membership, by) -> tuple[str, ...]:
         .order_by("user__last_name", "user_id")
     )
     told: list[str] = []
+    not_told: list[str] = []
     for gp in {m.user_id: m.user for m in gps}.values():
         values = {
             "gp": person_name(gp),
@@ -452,7 +478,11 @@ def _tell_gps(*, membership: Membership, by) -> tuple[str, ...]:
         )
         if not sent:
             told.append(person_name(gp))
-    return tuple(told)
+        else:
+            not_told.append(person_name(gp))
+            with transaction.atomic():
+                _log(team=team, by=by, what=f"gp-not-told: {gp.username}", path=path, ip=ip)
+    return tuple(told), tuple(not_told)
 
 
 # --- an invitation sent again ----------------------------------------------------------------
@@ -566,6 +596,17 @@ def end_membership(*, membership: Membership, by, path: str = "", ip: str | None
     membership.ended_on = locked.ended_on
     logger.info("%s ended %s on %s.", by.username, locked, team)
     return locked
+
+
+def record_change(
+    *, membership: Membership, by, kind: str, path: str = "", ip: str | None = None
+) -> None:
+    """A change made elsewhere (the Django admin), kept as `add_member` and `end_membership`
+    keep theirs: in the team's history and in the access log (`member-<kind>: <username> as
+    <role>`). Call it inside the change's transaction."""
+    MembershipChange.objects.create(team=membership.team, membership=membership, kind=kind, by=by)
+    what = f"member-{kind}: {membership.user.username} as {membership.role}"
+    _log(team=membership.team, by=by, what=what, path=path, ip=ip)
 
 
 def _void_unused_links(user) -> None:

@@ -286,6 +286,7 @@ class MembershipChange(AppendOnly, models.Model):
         # the invitation's e-mail could not be sent (the member was added; send it again)
         NOT_SENT = "not_sent", _("invitation not sent")
         ENDED = "ended", _("ended")
+        CHANGED = "changed", _("changed")  # in the administration (role, person, dates)
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="membership_changes")
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="changes")

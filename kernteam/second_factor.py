@@ -205,23 +205,51 @@ def send_enrolment_link(*, user, link: str) -> None:
     from django.core.mail import send_mail
     from django.utils.translation import gettext as _
 
-    send_mail(
-        subject=_("Kernteam: set up your authenticator app"),
-        message=_(
+    values = {
+        "name": person_name(user),
+        "hours": ENROLMENT_HOURS,
+        "username": user.username,
+        "link": link,
+    }
+    if user.has_usable_password():
+        message = _(
             "Dear %(name)s,\n\nTo sign in to Kernteam you confirm each sign-in with a code from "
             "an authenticator app on your phone. Open this link to set up the app (it works "
             "once, for %(hours)d hours), sign in with your username %(username)s and your "
             "password, and scan the QR code:\n\n%(link)s\n\nDid you not expect this e-mail? "
             "Then tell the administrator of Kernteam.\n"
         )
-        % {
-            "name": person_name(user),
-            "hours": ENROLMENT_HOURS,
-            "username": user.username,
-            "link": link,
-        },
+    else:  # (no password yet: she chooses it with the link, as an invitation says)
+        message = (
+            _("Dear %(name)s,")
+            + "\n\n"
+            + _how_to_enrol(user)
+            + "\n\n%(link)s\n\n"
+            + _("Did you not expect this e-mail? Then tell the administrator of Kernteam.")
+            + "\n"
+        )
+    send_mail(
+        subject=_("Kernteam: set up your authenticator app"),
+        message=message % values,
         from_email=None,
         recipient_list=[user.email],
+    )
+
+
+def _how_to_enrol(user) -> str:
+    """What to do with the link (untranslated placeholders `username`, `hours`): sign in
+    with her password, or, without one, choose it. One wording for invitations and links."""
+    from django.utils.translation import gettext as _
+
+    if user.has_usable_password():
+        return _(
+            "Open this link, sign in with your username %(username)s and your password, and set "
+            "up the authenticator app on your phone (the link works once, for %(hours)d hours):"
+        )
+    return _(
+        "Your username is %(username)s. Kernteam never sends you a password: you choose it "
+        "yourself. Open this link to choose your password and set up the authenticator app "
+        "on your phone (the link works once, for %(hours)d hours):"
     )
 
 
@@ -241,17 +269,7 @@ def send_invitation(*, user, link: str, team: str, role: str, by: str) -> None:
         "username": user.username,
         "link": link,
     }
-    if user.has_usable_password():
-        how = _(
-            "Open this link, sign in with your username %(username)s and your password, and set "
-            "up the authenticator app on your phone (the link works once, for %(hours)d hours):"
-        )
-    else:
-        how = _(
-            "Your username is %(username)s. Kernteam never sends you a password: you choose it "
-            "yourself. Open this link to choose your password and set up the authenticator app "
-            "on your phone (the link works once, for %(hours)d hours):"
-        )
+    how = _how_to_enrol(user)
     send_mail(
         subject=_("Kernteam: you are on the kernteam %(team)s") % values,
         message=(

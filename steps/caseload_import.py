@@ -26,7 +26,7 @@ from clients.casefinding_import import number_key, person_key
 from clients.models import Assessment, Consent, CoordinatorChange, Resident
 from clients.subscription_delivery import note_resident_changed
 from clients.subscriptions import Status as SubscriptionStatus
-from clients.subscriptions import Subscription
+from clients.subscriptions import Subscription, is_integration_account
 from kernteam.csv_read import (
     decode,
     lone_bsn_lines,
@@ -135,12 +135,22 @@ def may_import(roles: set[str]) -> bool:
 
 
 def require_importer(*, team, user) -> set[str]:
-    """The user's roles on `team`; Refused (forbidden, Dutch reason) unless GP or POH."""
+    """The user's roles on `team`; Refused (forbidden, Dutch reason) unless GP or POH, and a
+    person: an integration account (`is_integration_account`) with either role is refused too
+    (the import's history, its consents and `CaseloadImport.imported_by` name the importer)."""
     roles = require_member(
         team=team, user=user, message=_("Only members of this kernteam can do this.")
     )
     if not may_import(roles):
         raise Refused(_("Only the GP or the POH imports the team's caseload."), forbidden=True)
+    if is_integration_account(user):  # (the history would name a system as the importer)
+        raise Refused(
+            _(
+                "A system's account does not import a caseload: the team's GP or POH imports "
+                "it in person."
+            ),
+            forbidden=True,
+        )
     return roles
 
 
@@ -178,7 +188,7 @@ def preview_caseload(*, team, by, file_name: str, data: bytes) -> CaseloadPrevie
             "the residents the team follows."
         )
         % {"rows": thousands(MAX_ROWS)},
-        on_header=lambda header: columns.update(columns_of(header, preview)),
+        on_header=lambda header: _read(columns, columns_of(header, preview)),
     )
     if not records:
         raise Refused(_("The file has a header but no residents."), field="file")
@@ -194,6 +204,12 @@ def preview_caseload(*, team, by, file_name: str, data: bytes) -> CaseloadPrevie
     _check_rules(team, by, preview)
     preview.imported = CaseloadImport.objects.filter(team=team, file_sha256=preview.sha256).first()
     return preview
+
+
+def _read(columns: dict[str, int], found: dict[str, int]) -> list[int]:
+    """Keeps the columns found; the indexes of the columns read (`read_records`)."""
+    columns.update(found)
+    return list(found.values())
 
 
 # --- the rows together, and what the team knows --------------------------------------------------

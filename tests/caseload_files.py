@@ -129,7 +129,7 @@ def caseload(
 
 
 def _quoted(cell: str, delimiter: str) -> str:
-    if delimiter in cell or '"' in cell:
+    if delimiter in cell or '"' in cell or "\n" in cell:
         return '"' + cell.replace('"', '""') + '"'
     return cell
 

@@ -18,6 +18,7 @@ from steps.models import StepChange
 from tests.caseload_files import HEADER, born, caseload, every_step, resident, upload
 from tests.factories import ResidentFactory
 from tests.helpers import API, api_as
+from tests.subscription_helpers import integration_account
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +167,22 @@ def test_other_roles_get_403_with_the_reason(daalhof, role):
             "detail": "Alleen de huisarts of de POH leest de caseload van het team in."
         }
     assert nothing_written()
+    assert not AccessLogEntry.objects.filter(what__startswith="caseload").exists()
+
+
+@pytest.mark.parametrize("role", ["gp", "poh"])
+def test_an_integration_account_with_the_gps_or_pohs_role_gets_403(daalhof, role):
+    """The history, the consents and the import would name a system as the GP or the POH."""
+    his = integration_account(daalhof.team, role=role)
+    for dry_run in (True, False):
+        answer = post(his, daalhof.team, every_step(), dry_run=dry_run)
+        assert answer.status_code == 403
+        assert answer.json() == {
+            "detail": "Een systeemaccount leest geen caseload in: de huisarts of de POH van het "
+            "team leest die zelf in."
+        }
+    assert nothing_written()
+    assert not AccessLogEntry.objects.filter(what__startswith="caseload").exists()
 
 
 def test_another_team_gets_404(daalhof, malberg):
@@ -236,6 +253,14 @@ def test_a_file_that_cannot_be_a_caseload_is_refused_in_dutch(daalhof, case, dry
     assert answer.status_code == 400
     assert answer.json()["file"][0].startswith(start), answer.json()
     assert nothing_written()
+    # the refused upload is in the access log, naming no resident
+    entry = AccessLogEntry.objects.get(what__startswith="caseload")
+    assert (entry.user, entry.action, entry.resident, entry.what) == (
+        daalhof.poh,
+        "read",
+        None,
+        "caseload-preview" if dry_run else "caseload-import",
+    )
 
 
 def test_a_formula_is_refused_by_line(daalhof):

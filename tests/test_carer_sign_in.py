@@ -280,3 +280,18 @@ def test_mail_comes_from_a_configured_sender():
         "shell", "-c", shown, env={**PRODUCTION, "DEFAULT_FROM_EMAIL": "zorg@daalhof.nl"}
     )
     assert chosen.stdout.strip().splitlines()[-1] == "zorg@daalhof.nl", chosen.stderr
+
+
+def test_a_professionals_address_is_refused_when_the_carer_is_invited(daalhof, ramakers):
+    """One address, one account (kernteam migration 0013): a carer recorded with the address of
+    a member's account is refused when she is invited, with the reason, rather than sent an
+    invitation she could never accept."""
+    daalhof.district_nurse.email = "w.janssen@wijkzorg.example.nl"
+    daalhof.district_nurse.save()
+    carer = carer_for(ramakers)
+    carer.email = "W.Janssen@Wijkzorg.example.nl"
+    carer.save()
+    with pytest.raises(AddressInUse) as refused:
+        invite_carer(resident=ramakers, carer=carer, by=daalhof.poh)
+    assert "gebruikt het e-mailadres W.Janssen@Wijkzorg.example.nl al" in str(refused.value)
+    assert not carer.invitations.exists()

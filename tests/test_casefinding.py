@@ -1010,3 +1010,35 @@ def test_the_web_preview_hides_her_data_from_the_coordinator_and_says_nothing_is
     ).content.decode()
     assert "Niets nieuws op deze lijst" in imported_now
     assert CasefindingRound.objects.count() == 1
+
+
+def test_a_line_break_in_a_column_not_read_is_kept_unless_it_holds_records(daalhof):
+    """Alt+Enter in Excel: a remark over two lines, in a column the list is not read by."""
+    header = (*HEADER, "opmerking")
+    rows = [(*person("P1"), '"belt zelf\nna 10 uur"'), (*person("P2", "Jan", "Wouters"), "geen")]
+    preview = check(daalhof.team, daalhof.poh, practice_list(rows, header=header))
+    assert preview.ok, preview.messages()
+    assert [(r.line, r.last_name) for r in preview.rows] == [(2, "Janssen"), (4, "Wouters")]
+    assert preview.ignored_columns == ["opmerking"]
+    in_name = practice_list([person("P1", '"Anna\nMaria"')])
+    assert refusal(daalhof.team, daalhof.poh, in_name) == [
+        "Regel 2: een aanhalingsteken staat open (de cel loopt door tot regel 3 en neemt de "
+        "regels daartussen mee); controleer de aanhalingstekens."
+    ]
+    swallowed = [(*person(f"P{i}", "Anna", f"Brouwers{i}"), "") for i in range(1, 5)]
+    lines = practice_list(swallowed, header=header).split(b"\r\n")
+    lines[2] += b'"belt zelf'
+    assert refusal(daalhof.team, daalhof.poh, b"\r\n".join(lines)) == [
+        "Regel 3: een aanhalingsteken staat open (de cel loopt door tot regel 5 en neemt de "
+        "regels daartussen mee); controleer de aanhalingstekens."
+    ]
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_excels_sep_line_names_the_delimiter_and_is_skipped(daalhof, bom):
+    rows = [person("P1", "Anna", "Brouwers"), person("P2", "Jan", "Wouters")]
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"sep=,\r\n" + practice_list(rows, delimiter=",")
+    preview = check(daalhof.team, daalhof.poh, data)
+    assert preview.ok, preview.messages()
+    # the lines as Excel shows them (it hides the sep line): the header is line 1
+    assert [(r.line, r.last_name) for r in preview.rows] == [(2, "Brouwers"), (3, "Wouters")]

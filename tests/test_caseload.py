@@ -1046,3 +1046,68 @@ def test_who_imports_is_written_once_as_the_take_overs_permission():
     assert caseload_import.IMPORTERS == rules.importer.roles == {"gp", "poh"}
     assert caseload_import.may_import({"poh"})
     assert not caseload_import.may_import({"district_nurse", "coordinator"})
+
+
+def test_a_line_break_in_a_column_not_read_is_kept_unless_it_holds_records(daalhof):
+    """Alt+Enter in Excel: a remark over two lines, in a column the import does not read."""
+    header = (*HEADER, "opmerking")
+    rows = [
+        (*resident("P1").values(), "belt zelf\nna 10 uur"),
+        (*resident("P2", "Jan", "Wouters").values(), "geen"),
+    ]
+    preview = check(daalhof.team, daalhof.poh, caseload(rows, header=header))
+    assert preview.ok, preview.messages()
+    assert [(r.line, r.last_name) for r in preview.new] == [(2, "Janssen"), (4, "Wouters")]
+    assert preview.ignored_columns == ["opmerking"]
+    # in a column read, a line break is a quote left open
+    in_name = caseload([resident("P1", "Anna\nMaria")])
+    assert refusal(daalhof.team, daalhof.poh, in_name) == [
+        "Regel 2: een aanhalingsteken staat open (de cel loopt door tot regel 3 en neemt de "
+        "regels daartussen mee); controleer de aanhalingstekens."
+    ]
+    # in a column not read, a quote left open that takes in whole records: refused still
+    rows = [(*resident(f"P{i}", "Anna", f"Brouwers{i}").values(), "") for i in range(1, 5)]
+    lines = caseload(rows, header=header).split(b"\r\n")
+    lines[2] += b'"belt zelf'
+    assert refusal(daalhof.team, daalhof.poh, b"\r\n".join(lines)) == [
+        "Regel 3: een aanhalingsteken staat open (de cel loopt door tot regel 5 en neemt de "
+        "regels daartussen mee); controleer de aanhalingstekens."
+    ]
+    assert nothing_written()
+
+
+def test_a_column_repeating_one_number_is_no_bsn_column(daalhof):
+    """The practice's AGB code on every line, a number that passes the 11-proof: one number
+    is no patient's BSN. Two such numbers in a column are judged as before."""
+    header = (*HEADER, "agb_code")
+    agb = ["123456782", "123 456 782", "123456782"]  # (one number, however written)
+    rows = [
+        (*resident(f"P{i}", "Anna", f"Brouwers{i}").values(), code) for i, code in enumerate(agb)
+    ]
+    preview = check(daalhof.team, daalhof.poh, caseload(rows, header=header))
+    assert preview.ok, preview.messages()
+    assert len(preview.new) == 3
+    rows[1] = (*rows[1][:-1], "111222333")
+    assert refusal(daalhof.team, daalhof.poh, caseload(rows, header=header)) == [
+        "De kolom “agb_code” lijkt burgerservicenummers (BSN) te bevatten: negen cijfers die de "
+        "elfproef doorstaan. Kernteam slaat nooit een BSN op: gebruik het eigen patiëntnummer "
+        "van de praktijk."
+    ]
+    # the practice number still judged by its row: a BSN among the practice's numbers
+    data = numbered(["P1", "123456782", "P3"])
+    assert check(daalhof.team, daalhof.poh, data).messages() == [f"Regel 3: {BSN_ROW}"]
+
+
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("delimiter", [";", ",", "|"])
+def test_excels_sep_line_names_the_delimiter_and_is_skipped(daalhof, bom, delimiter):
+    rows = [resident("P1"), resident("P2", "=1+1", "Wouters")]
+    data = (b"\xef\xbb\xbf" if bom else b"") + f"sep={delimiter}\r\n".encode()
+    data += caseload(rows, delimiter=delimiter)
+    # the lines as Excel shows them (it hides the sep line): the header is line 1
+    assert check(daalhof.team, daalhof.poh, data).messages() == [
+        "Regel 3: een cel begint met “=” (een formule); formules worden niet ingelezen."
+    ]
+    assert refusal(daalhof.team, daalhof.poh, f"sep={delimiter}\r\n".encode()) == [
+        "Het bestand is leeg."
+    ]

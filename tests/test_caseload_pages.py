@@ -15,7 +15,7 @@ from clients.models import Resident
 from kernteam.models import AccessLogEntry, shown_date
 from steps.caseload import CaseloadImport
 from steps.caseload_import import MAX_BYTES
-from tests.caseload_files import born, caseload, every_step, resident, upload
+from tests.caseload_files import HEADER, born, caseload, every_step, resident, upload
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +192,36 @@ def test_bad_uploads_get_a_dutch_message_never_a_500(client, daalhof):
     html = check(client, daalhof.team, formula).content.decode()
     assert "Regel 2: een cel begint met “=” (een formule)" in html
     assert not Resident.objects.exists()
+
+
+def test_a_file_refused_whole_is_in_the_access_log(client, daalhof):
+    """Checked or imported, a file refused as a whole is noted as read, naming no resident."""
+    client.force_login(daalhof.poh)
+    bsn = caseload([(*resident("P1").values(), "123456782")], header=(*HEADER, "BSN"))
+    assert "Kernteam slaat nooit een BSN op" in check(client, daalhof.team, bsn).content.decode()
+    html = do_import(client, daalhof.team, "x".encode("utf-16")).content.decode()
+    assert "Het bestand is geen platte tekst" in html
+    entries = AccessLogEntry.objects.filter(what__startswith="caseload").order_by("pk")
+    assert [(e.user, e.action, e.resident, e.what) for e in entries] == [
+        (daalhof.poh, "read", None, "caseload-preview"),
+        (daalhof.poh, "read", None, "caseload-import"),
+    ]
+    assert not Resident.objects.exists()
+
+
+def test_a_refusal_under_htmx_reloads_the_page_which_shows_it(client, daalhof):
+    """Her role ended after the page loaded: htmx swaps no 403, so the page is loaded again."""
+    nurse = daalhof.member("district_nurse")
+    client.force_login(nurse)
+    clicked = check(client, daalhof.team, every_step(), HTTP_HX_REQUEST="true")
+    assert clicked.status_code == 200 and clicked["HX-Redirect"] == page(daalhof.team)
+    reloaded = client.get(clicked["HX-Redirect"])
+    assert reloaded.status_code == 403
+    assert "Alleen de huisarts of de POH leest de caseload van het team in." in (
+        reloaded.content.decode()
+    )
+    assert not Resident.objects.exists()
+    assert not AccessLogEntry.objects.filter(what__startswith="caseload").exists()
 
 
 def test_a_long_file_shows_its_first_500_lines_and_counts_every_line(client, daalhof):

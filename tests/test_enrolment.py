@@ -300,3 +300,28 @@ def test_the_admin_says_an_address_is_another_accounts(client, daalhof):
     assert "Een ander account heeft dit e-mailadres." in answer.text
     nurse.refresh_from_db()
     assert nurse.email != "K.David@Praktijk.example.nl"
+
+
+def test_an_account_without_a_password_is_told_to_choose_one(client, daalhof):
+    """Review of issue 21: the admin's link for an account with no password (an invited member
+    who lost her mail) says what the invitation says, not "sign in with your password"."""
+    nurse = daalhof.district_nurse
+    nurse.email = "j.smeets@wijkzorg.example.nl"
+    nurse.set_unusable_password()
+    nurse.save()
+    _superuser(client)
+    changelist = reverse("admin:auth_user_changelist")
+    client.post(changelist, {"action": "send_enrolment_links", "_selected_action": [nurse.pk]})
+    [sent] = mail.outbox
+    body = " ".join(sent.body.split())
+    assert body.startswith(f"Beste {nurse.get_full_name()}, Uw gebruikersnaam is {nurse.username}.")
+    assert (
+        "Kernteam stuurt u nooit een wachtwoord: u kiest het zelf. Open deze link om uw "
+        "wachtwoord te kiezen en de authenticator-app op uw telefoon in te stellen (de link "
+        "werkt één keer, 72 uur lang):"
+    ) in body
+    assert "en uw wachtwoord" not in body
+    assert body.endswith(
+        "Had u deze e-mail niet verwacht? Meld het dan aan de beheerder van Kernteam."
+    )
+    assert "/accounts/enrol/" in body

@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kernteam.members import add_member, end_membership, resend_invitation
 from kernteam.models import AccessLogEntry, Meeting, Membership, MembershipChange, shown_date
 from kernteam.refusals import Refused
-from kernteam.roles import INTEGRATIONS, Role
+from kernteam.roles import INTEGRATIONS, LOG_OFFICERS, PROGRAMME_OFFICE, Role
 from kernteam.second_factor import device_for_link
 from steps.board import board_columns
 from steps.meetings import agenda_candidates
@@ -919,3 +919,76 @@ def test_an_address_of_someone_by_another_name_asks_first(client, daalhof):
     assert done.status_code == 302
     assert daalhof.team.roles_of(nurse) == {Role.DISTRICT_NURSE, Role.WELFARE}
     assert nurse.get_full_name() != "Anna Vermeulen"  # (her name, not the one typed)
+
+
+# --- review 2 of issue 21: whom a coordinator may reach by address ------------------------------
+
+
+@pytest.mark.parametrize("group", [PROGRAMME_OFFICE, LOG_OFFICERS, "superuser"])
+def test_an_offices_account_is_not_put_on_a_team_by_a_coordinator(daalhof, admin, group):
+    """The programme office's, the log officer's or a superuser's account on a team would read
+    its residents: a coordinator is refused with the neutral reason, even after confirming; the
+    functional administrator may (and is asked, as for anyone by another name)."""
+    office = UserFactory(username="bureau", email="bureau@kernteam.nl", first_name="Bo")
+    if group == "superuser":
+        office.is_superuser = True
+        office.save()
+    else:
+        office.groups.add(Group.objects.get_or_create(name=group)[0])
+    before = written()
+    for confirmed in (False, True):
+        with pytest.raises(ValidationError) as refused:
+            add(daalhof.team, daalhof.coordinator, email="Bureau@kernteam.nl", confirmed=confirmed)
+        assert refused.value.message_dict == {"email": [UNUSABLE]}
+    assert written()[:4] == before[:4]
+    added = add(daalhof.team, admin, email="bureau@kernteam.nl", confirmed=True)
+    assert added.membership.user == office
+
+
+def test_the_name_behind_an_address_is_told_only_to_a_teammate(daalhof, malberg, admin):
+    """ "Dit adres hoort bij ..." names the person only to the functional administrator and to a
+    coordinator on a team with her; another coordinator reads the neutral reason."""
+    nurse = daalhof.district_nurse
+    nurse.email = "a.vermeulen@groenekruis.nl"
+    nurse.save()
+    question = f"Dit adres hoort bij {nurse.get_full_name()}. Bedoelt u haar?"
+    for confirmed in (False, True):
+        with pytest.raises(ValidationError) as refused:
+            add(malberg.team, malberg.coordinator, confirmed=confirmed)
+        assert refused.value.message_dict == {"email": [UNUSABLE]}
+        assert nurse.get_full_name() not in str(refused.value)
+    with pytest.raises(Refused, match=exactly(question)):
+        add(malberg.team, admin)
+    with pytest.raises(Refused, match=exactly(question)):  # (Daalhof's coordinator knows her)
+        add(daalhof.team, daalhof.coordinator, role=Role.WELFARE)
+    Membership.objects.filter(user=nurse).update(ended_on=timezone.localdate())
+    with pytest.raises(ValidationError):  # (no longer a teammate)
+        add(daalhof.team, daalhof.coordinator, role=Role.WELFARE)
+
+
+def test_a_gp_who_could_not_be_told_is_named_and_logged(client, daalhof, monkeypatch):
+    """The notice to the team's GP of a clinical role fails: the coordinator reads whom it did
+    not reach, and the access log keeps it."""
+    daalhof.gp.email = "huisarts@daalhof.nl"
+    daalhof.gp.save()
+    sent = []
+
+    def only_to_anna(self, messages):
+        if messages[0].to == ["huisarts@daalhof.nl"]:
+            raise smtplib.SMTPRecipientsRefused({"huisarts@daalhof.nl": (550, b"no")})
+        sent.extend(messages)
+        return len(messages)
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", only_to_anna)
+    client.force_login(daalhof.coordinator)
+    done = client.post(members_url("daalhof", "member_add"), {**ANNA, "role": Role.POH})
+    assert done.status_code == 302 and [m.to for m in sent] == [[ANNA["email"]]]
+    page = client.get(done.url).content.decode()
+    said = (
+        "De e-mail aan de huisarts van het team kon niet worden verstuurd aan: "
+        f"{person(daalhof.gp)}. Laat het hen zelf weten."
+    )
+    assert html.escape(said) in page or said in page
+    assert "Per e-mail op de hoogte gebracht" not in page
+    entry = AccessLogEntry.objects.get(what=f"gp-not-told: {daalhof.gp.username}")
+    assert (entry.user, entry.team, entry.resident) == (daalhof.coordinator, daalhof.team, None)

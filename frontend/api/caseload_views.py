@@ -6,7 +6,8 @@ answers the preview and saves nothing; without it the file is imported whole or 
 and the same file again changes nothing (200 with `already_imported_at`). Every preview and
 import is in the access log: the preview without a resident, the import with the residents it
 took over (the same file again: a read); the residents of the team a check or a refused import
-names (a duplicate, a number imported before) as read."""
+names (a duplicate, a number imported before) as read; a file refused as a whole (encoding,
+columns, a BSN, …) as a read without a resident (not a 403 or 404)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from frontend.api import caseload_serializers as cs
 from frontend.api.access import member_team, parsed, responses
 from kernteam.access_log import note
 from kernteam.models import AccessLogEntry
+from kernteam.refusals import Refused
 from steps.caseload_import import (
     RowsRefused,
     already_imported,
@@ -105,6 +107,16 @@ def caseload(request, slug: str):
     team = member_team(request, slug)
     require_importer(team=team, user=request.user)
     data = parsed(cs.CaseloadUploadSerializer, request.data)
+    what = "caseload-preview" if data["dry_run"] else "caseload-import"
+    try:
+        return _upload(request, team, data)
+    except Refused as exc:  # (the file as a whole: read, naming no resident)
+        if not exc.forbidden:
+            note(request, team=team, residents=[None], action=READ, what=what)
+        raise
+
+
+def _upload(request, team, data) -> Response:
     name, content = read_upload(data["file"])
     if data["dry_run"]:
         preview = preview_caseload(team=team, by=request.user, file_name=name, data=content)

@@ -67,6 +67,7 @@ class Migration(migrations.Migration):
                             ("invited", "invitation sent again"),
                             ("not_sent", "invitation not sent"),
                             ("ended", "ended"),
+                            ("changed", "changed"),
                         ],
                         max_length=10,
                         verbose_name="what",
