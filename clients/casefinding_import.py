@@ -29,6 +29,7 @@ from clients.casefinding import (
 )
 from kernteam.csv_read import (
     bsn_problem,
+    check_same_file,
     column_indexes,
     decode,
     formula_problem,
@@ -525,14 +526,7 @@ def import_casefinding(
         raise RowsRefused(preview)
     if not preview.new:
         raise NothingNew(nothing_new(), field="file")
-    if previewed is not None and previewed != preview.sha256:
-        raise Refused(
-            _(
-                "This is not the file you checked: it changed, or another was chosen. Check it "
-                "again before importing."
-            ),
-            field="file",
-        )
+    check_same_file(previewed=previewed, sha256=preview.sha256)
     try:
         with transaction.atomic():
             # one import per team at a time: two lists naming the same patient make one candidate

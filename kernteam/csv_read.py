@@ -447,3 +447,16 @@ def formula_start(text: str, *, number: bool = False) -> str:
 
 def formula_problem(char: str) -> str:
     return _("a cell starts with “%(char)s” (a formula); formulas are not read.") % {"char": char}
+
+
+def check_same_file(*, previewed: str | None, sha256: str) -> None:
+    """The file imported is the one the user saw checked (`previewed`: its SHA-256, from the
+    web's confirmation; None from the API, which checks and imports in one request)."""
+    if previewed is not None and previewed != sha256:
+        raise Refused(
+            _(
+                "This is not the file you checked: it changed, or another was chosen. Check it "
+                "again before importing."
+            ),
+            field="file",
+        )

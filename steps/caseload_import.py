@@ -28,6 +28,7 @@ from clients.subscription_delivery import note_resident_changed
 from clients.subscriptions import Status as SubscriptionStatus
 from clients.subscriptions import Subscription, is_integration_account
 from kernteam.csv_read import (
+    check_same_file,
     decode,
     lone_bsn_lines,
     read_records,
@@ -366,14 +367,7 @@ def import_caseload(
         raise RowsRefused(preview)
     if not preview.new:
         raise NothingNew(nothing_new(), field="file")
-    if previewed is not None and previewed != preview.sha256:
-        raise Refused(
-            _(
-                "This is not the file you checked: it changed, or another was chosen. Check it "
-                "again before importing."
-            ),
-            field="file",
-        )
+    check_same_file(previewed=previewed, sha256=preview.sha256)
     try:
         with transaction.atomic():
             locked = Team.objects.select_for_update().get(pk=team.pk)

@@ -15,7 +15,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes
@@ -42,6 +41,7 @@ from clients.casefinding_import import (
 )
 from frontend.api import casefinding_serializers as cs
 from frontend.api.access import STANDARD_ERRORS, member_team, parsed, responses
+from frontend.api.uploads import problems_response, refusal_body
 from kernteam.access_log import note
 from kernteam.models import AccessLogEntry
 from kernteam.policy import roles_on
@@ -49,38 +49,13 @@ from steps.casefinding_services import record_questionnaire
 
 READ, WRITE = AccessLogEntry.Action.READ, AccessLogEntry.Action.WRITE
 
-_problems = inline_serializer(
-    "CasefindingProblems",
-    {
-        "file": serializers.ListField(child=serializers.CharField(), required=False),
-        "dry_run": serializers.ListField(child=serializers.CharField(), required=False),
-        "lines": serializers.ListField(
-            child=inline_serializer(
-                "CasefindingLine",
-                {
-                    "line": serializers.IntegerField(),
-                    "problems": serializers.ListField(child=serializers.CharField()),
-                },
-            ),
-            required=False,
-        ),
-    },
-)
-PROBLEMS = OpenApiResponse(
-    _problems,
-    description="The file is refused, nothing imported: `file` says why in Dutch (a row's "
+PROBLEMS = problems_response(
+    "Casefinding",
+    "The file is refused, nothing imported: `file` says why in Dutch (a row's "
     "problem starts with its line number: missing or unreadable date of birth, under 65, a "
     "duplicate line, a formula in a cell; or the file as a whole: encoding, missing columns, a "
     "BSN column, too large, too many rows); `lines` gives the rows' problems by line number.",
 )
-
-
-def _refusal_body(problems: list[tuple[int, str]], messages: list[str]) -> dict:
-    lines: dict[int, list[str]] = {}
-    for line, problem in problems:
-        if line:
-            lines.setdefault(line, []).append(problem)
-    return {"file": messages, "lines": [{"line": n, "problems": p} for n, p in lines.items()]}
 
 
 @extend_schema(
@@ -131,13 +106,13 @@ def rounds(request, slug: str):
         preview = preview_casefinding(team=team, by=request.user, file_name=name, data=content)
         note(request, team=team, residents=[None], action=READ, what="casefinding-preview")
         if not preview.ok:
-            body = _refusal_body(preview.problems, preview.messages())
+            body = refusal_body(preview.problems, preview.messages())
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(_preview_body(request, team, preview))
     try:
         made, created = import_casefinding(team=team, by=request.user, file_name=name, data=content)
     except RowsRefused as exc:
-        return Response(_refusal_body(exc.lines, exc.problems), status=400)
+        return Response(refusal_body(exc.lines, exc.problems), status=400)
     done = WRITE if created else READ  # (the same file again changed nothing)
     note(request, team=team, residents=[None], action=done, what="casefinding-import")
     body = cs.RoundSerializer(rounds_of(team=team).get(pk=made.pk)).data

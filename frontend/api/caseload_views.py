@@ -15,15 +15,15 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
-    inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from frontend.api import caseload_serializers as cs
 from frontend.api.access import member_team, parsed, responses
+from frontend.api.uploads import problems_response, refusal_body
 from kernteam.access_log import note
 from kernteam.models import AccessLogEntry
 from kernteam.refusals import Refused
@@ -38,39 +38,14 @@ from steps.caseload_import import (
 
 READ, WRITE = AccessLogEntry.Action.READ, AccessLogEntry.Action.WRITE
 
-_problems = inline_serializer(
-    "CaseloadProblems",
-    {
-        "file": serializers.ListField(child=serializers.CharField(), required=False),
-        "dry_run": serializers.ListField(child=serializers.CharField(), required=False),
-        "lines": serializers.ListField(
-            child=inline_serializer(
-                "CaseloadLine",
-                {
-                    "line": serializers.IntegerField(),
-                    "problems": serializers.ListField(child=serializers.CharField()),
-                },
-            ),
-            required=False,
-        ),
-    },
-)
-PROBLEMS = OpenApiResponse(
-    _problems,
-    description="The file is refused, nothing imported: `file` says why in Dutch (a row's "
+PROBLEMS = problems_response(
+    "Caseload",
+    "The file is refused, nothing imported: `file` says why in Dutch (a row's "
     "problem starts with its line number: a step its guards do not allow, a step-2 resident "
     "without a care coordinator, an unknown member, a date that cannot be read, a duplicate "
     "line, a formula in a cell; or the file as a whole: encoding, missing columns, a BSN "
     "column, too large, too many rows, nothing new); `lines` gives the rows' problems by line.",
 )
-
-
-def _refusal_body(lines: list[tuple[int, str]], messages: list[str]) -> dict:
-    per_line: dict[int, list[str]] = {}
-    for line, problem in sorted(lines, key=lambda found: found[0]):
-        if line:
-            per_line.setdefault(line, []).append(problem)
-    return {"file": messages, "lines": [{"line": n, "problems": p} for n, p in per_line.items()]}
 
 
 @extend_schema(
@@ -123,7 +98,7 @@ def _upload(request, team, data) -> Response:
         named = sorted(preview.named)  # (residents of the team the check names)
         note(request, team=team, residents=[None, *named], action=READ, what="caseload-preview")
         if not preview.ok:
-            body = _refusal_body(preview.found, preview.messages())
+            body = refusal_body(preview.found, preview.messages())
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(_preview_body(preview))
     try:
@@ -131,7 +106,7 @@ def _upload(request, team, data) -> Response:
     except RowsRefused as exc:  # (its problems name residents of the team: read)
         named = sorted(exc.named)
         note(request, team=team, residents=[None, *named], action=READ, what="caseload-import")
-        return Response(_refusal_body(exc.lines, exc.problems), status=400)
+        return Response(refusal_body(exc.lines, exc.problems), status=400)
     body = _import_body(made)
     if not created:  # (the same file again changed nothing: a read)
         note(request, team=team, residents=[None], action=READ, what="caseload-import")
