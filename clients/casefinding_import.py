@@ -126,6 +126,26 @@ def number_key(number: str) -> str:
     return plain.lstrip("0") or plain
 
 
+def duplicate_lines(rows) -> dict[int, tuple[str, int]]:
+    """The rows (with `line`, `practice_number`, `first_name`, `last_name`, `date_of_birth`) that
+    repeat an earlier one, by line: ("number", the earlier line) for the same patient number
+    (`number_key`), else ("person", the earlier line) for the same name and date of birth
+    (`person_key`). A repeated row is not counted as an earlier one. Both imports read it."""
+    by_number: dict[str, int] = {}
+    by_person: dict[tuple, int] = {}
+    found: dict[int, tuple[str, int]] = {}
+    for row in rows:
+        number = number_key(row.practice_number)
+        person = person_key(row.first_name, row.last_name, row.date_of_birth)
+        if (earlier := by_number.get(number)) is not None:
+            found[row.line] = ("number", earlier)
+        elif (earlier := by_person.get(person)) is not None:
+            found[row.line] = ("person", earlier)
+        else:
+            by_number[number], by_person[person] = row.line, row.line
+    return found
+
+
 @dataclass
 class Row:
     line: int
@@ -431,12 +451,10 @@ def _row(line, cells, columns, preview, today, *, bsn: bool = False) -> Row | No
 
 
 def _mark_duplicates(preview: Preview) -> None:
-    by_number: dict[str, int] = {}
-    by_person: dict[tuple, int] = {}
-    kept = []
+    repeated = duplicate_lines(preview.rows)
     for row in preview.rows:
-        person = person_key(row.first_name, row.last_name, row.date_of_birth)
-        if (earlier := by_number.get(number_key(row.practice_number))) is not None:
+        what, earlier = repeated.get(row.line, ("", 0))
+        if what == "number":
             preview.problem(
                 row.line,
                 _("patient number %(number)s is on line %(earlier)d too (a duplicate line).")
@@ -444,18 +462,13 @@ def _mark_duplicates(preview: Preview) -> None:
                 _("the same patient number as line %(earlier)d (a duplicate line).")
                 % {"earlier": earlier},
             )
-            continue
-        if (earlier := by_person.get(person)) is not None:
+        elif what == "person":
             preview.problem(
                 row.line,
                 _("the same name and date of birth as line %(earlier)d (a duplicate line).")
                 % {"earlier": earlier},
             )
-            continue
-        by_number[number_key(row.practice_number)] = row.line
-        by_person[person] = row.line
-        kept.append(row)
-    preview.rows = kept
+    preview.rows = [row for row in preview.rows if row.line not in repeated]
     preview.found.sort(key=lambda p: p[0])
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from clients.casefinding_import import number_key, person_key
+from clients.casefinding_import import duplicate_lines, number_key, person_key
 from clients.models import Assessment, Consent, CoordinatorChange, Resident
 from clients.subscription_delivery import note_resident_changed
 from clients.subscriptions import Status as SubscriptionStatus
@@ -217,29 +217,22 @@ def _read(columns: dict[str, int], found: dict[str, int]) -> list[int]:
 
 
 def _mark_duplicates(preview: CaseloadPreview) -> None:
-    by_number: dict[str, int] = {}
-    by_person: dict[tuple, int] = {}
-    kept = []
+    repeated = duplicate_lines(preview.rows)
     for row in preview.rows:
-        person = person_key(row.first_name, row.last_name, row.date_of_birth)
-        if (earlier := by_number.get(number_key(row.practice_number))) is not None:
+        what, earlier = repeated.get(row.line, ("", 0))
+        if what == "number":
             preview.problem(
                 row.line,
                 _("patient number %(number)s is on line %(earlier)d too (a duplicate line).")
                 % {"number": row.practice_number, "earlier": earlier},
             )
-            continue
-        if (earlier := by_person.get(person)) is not None:
+        elif what == "person":
             preview.problem(
                 row.line,
                 _("the same name and date of birth as line %(earlier)d (a duplicate line).")
                 % {"earlier": earlier},
             )
-            continue
-        by_number[number_key(row.practice_number)] = row.line
-        by_person[person] = row.line
-        kept.append(row)
-    preview.rows = kept
+    preview.rows = [row for row in preview.rows if row.line not in repeated]
 
 
 def _match_known(team, preview: CaseloadPreview) -> None:
