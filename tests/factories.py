@@ -37,13 +37,40 @@ RESIDENT_SURNAMES = (
     "Bewoner",
     "Vraag",
     "Nieuw",
+    # surnames tests give residents by hand (and a few staff)
+    "Bemelmans",
+    "Brouwers",
+    "Coenen",
+    "Dassen",
+    "Dekker",
+    "Dorssers",
+    "Gulpers",
+    "Habets",
+    "Hameleers",
+    "Heijden",
+    "Kessels",
+    "Lemmens",
+    "Lid",
+    "Logman",
+    "Maas",
+    "Smeets",
+    "Veel",
+    "Verborgen",
+    "Vermeulen",
+    "Vos",
+    "Vroemen",
+    "Weinig",
+    "Zwijsen",
 )
 _staff_names = Faker("nl_NL")
 
 
 # ... and these first names: a mail or page that greets a member named "Maria" could never pass
 # a check that it does not name Maria Janssen.
-RESIDENT_FIRST_NAMES = ("Maria", "Jan", "Thea", "Anna", "Mia", "Lotte", "Jo", "Els", "Mantel")
+RESIDENT_FIRST_NAMES = (
+    *("Maria", "Jan", "Thea", "Anna", "Mia", "Lotte", "Jo", "Els", "Mantel"),
+    *("Anneke", "Gerda", "Hubert", "Jacques", "Lies", "Sjef", "Wiel"),
+)
 
 
 def _unlike(names: tuple[str, ...], make) -> str:
