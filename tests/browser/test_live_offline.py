@@ -216,3 +216,26 @@ def test_offline_the_badge_stays_in_sight_above_the_full_screen_panel(
 on_top = """e => { const r = e.getBoundingClientRect();
   const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
   return at !== null && (at === e || e.contains(at)); }"""
+
+
+def test_signed_out_in_another_tab_the_board_says_so_and_stays_closed(browser, daalhof, janssen):
+    """She signs out in another tab: the open board's live channel closes (4401) and says she
+    is signed out, not that it is reconnecting; going offline and back does not change that."""
+    worker = server()
+    try:
+        page = open_board(browser, worker, daalhof.district_nurse, PHONE)
+        other = page.context.new_page()
+        other.goto(f"{worker.url}/")
+        other.get_by_role("button", name="Afmelden").click()
+        page.locator("#live-status[data-state=signedout]").wait_for(timeout=5000)
+        status = page.locator("#live-status")
+        assert status.inner_text() == "Afgemeld — log opnieuw in"
+        page.context.set_offline(True)
+        page.context.set_offline(False)
+        page.wait_for_timeout(2500)  # (longer than a retry or a missed status would take)
+        assert status.get_attribute("data-state") == "signedout"
+        assert status.inner_text() == "Afgemeld — log opnieuw in"
+        assert page.evaluate("window.stillTheSamePage") is True
+        page.context.close()
+    finally:
+        worker.stop()

@@ -190,7 +190,13 @@ def test_a_member_who_is_ended_loses_her_open_board_at_once(browser, server, daa
         in members.locator(".messages").inner_text()
     )
 
-    board.locator("#live-status[data-state=offline]").wait_for(timeout=5000)
+    # her board says why it stopped, and does not pretend to reconnect
+    board.locator("#live-status[data-state=ended]").wait_for(timeout=5000)
+    status = board.locator("#live-status")
+    assert status.inner_text() == "Geen lid meer van dit team — bord niet bijgewerkt"
+    both_sizes(board, screenshot, "member-ended-board")
+    board.wait_for_timeout(2500)  # (longer than a retry would take)
+    assert status.get_attribute("data-state") == "ended"
     assert board.reload().status == 404
     for page in (members, board):
         assert page.evaluate("window.cspViolations") == []

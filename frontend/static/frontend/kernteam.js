@@ -56,12 +56,17 @@ if (window.htmx) {
   };
 }
 
+// Closed for good by the server, never retried: she is no longer on the team (4403) or her
+// session signed out (4401). The board says so, not "reconnecting", and stays so.
+const CLOSED_FOR_GOOD = { 4403: "ended", 4401: "signedout" };
+
+// state: live, offline, ended or signedout; the text is the status's data-<state>.
 function setLiveStatus(state) {
   const status = document.getElementById("live-status");
-  if (!status) return;
+  if (!status || Object.values(CLOSED_FOR_GOOD).includes(status.dataset.state)) return;
   if (state !== "live") wasOffline = true;
   status.dataset.state = state;
-  status.textContent = state === "live" ? status.dataset.live : status.dataset.offline;
+  status.textContent = status.dataset[state];
 }
 
 function expectStatus(withinMs) {
@@ -84,7 +89,7 @@ document.addEventListener("htmx:wsOpen", (event) => {
 document.addEventListener("htmx:wsClose", (event) => {
   if (event.detail.event.target !== currentSocket) return;
   clearTimeout(overdue);
-  setLiveStatus("offline");
+  setLiveStatus(CLOSED_FOR_GOOD[event.detail.event.code] || "offline");
 });
 document.addEventListener("htmx:wsBeforeMessage", (event) => {
   const message = event.detail.message;
