@@ -114,9 +114,9 @@ def agenda_candidates(*, meeting: Meeting) -> dict[int, list[str]]:
     for resident_id in coordinator_left(team=meeting.team).values_list("resident_id", flat=True):
         found.setdefault(resident_id, set()).add(AgendaReason.COORDINATOR_LEFT)
     order = list(AgendaReason.values)
-    return {
+    return {  # by first reason, then in the order residents came to the team
         pk: sorted(reasons, key=order.index)
-        for pk, reasons in sorted(found.items(), key=lambda kv: _first(kv[1], order))
+        for pk, reasons in sorted(found.items(), key=lambda kv: (_first(kv[1], order), kv[0]))
         if reasons
     }
 

@@ -72,7 +72,9 @@ def meeting_minutes(*, meeting: Meeting, hidden: set[int] = frozenset()) -> Minu
     )
     for action in actions.order_by("due_on", "pk"):
         entry(action.resident).actions.append(action)
-    handled = meeting.handled_concerns.select_related("resident", "carer").order_by("raised_at")
+    handled = meeting.handled_concerns.select_related("resident", "carer").order_by(
+        "raised_at", "pk"
+    )
     for concern in handled:
         entry(concern.resident).concerns.append(concern)
     named = meeting.coordinator_changes.select_related(

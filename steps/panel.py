@@ -96,10 +96,12 @@ def resident_panel(*, resident: Resident, user) -> Panel:
     for a in resident.assessments.select_related("assessed_by").order_by("assessed_on", "pk"):
         lines.setdefault(a.instrument, []).append(a)
     goals_by_domain: dict[str, list[Goal]] = {}
-    for g in resident.goals.order_by("created_at"):
+    for g in resident.goals.order_by("created_at", "pk"):
         goals_by_domain.setdefault(g.domain, []).append(g)
     actions = list(
-        resident.actions.select_related("owner_member", "owner_carer").order_by("status", "due_on")
+        resident.actions.select_related("owner_member", "owner_carer").order_by(
+            "status", "due_on", "pk"
+        )
     )
     move = Move(by=user, meeting=meeting)
     names = available_moves(trajectory=trajectory, move=move)

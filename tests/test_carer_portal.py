@@ -82,7 +82,8 @@ def test_thea_sees_what_was_agreed_in_plain_dutch(portal, daalhof, ramakers, the
     year = next_first_of_march().year
     assert f"Het team bespreekt uw naaste weer vóór 1 maart {year}." in html
     # never scores, unshared actions or other carers
-    assert "Medicatie herzien" not in html and "GFI" not in html and "kwetsbaar" not in html
+    assert "Medicatie herzien" not in html and "kwetsbaar" not in html
+    assert not re.search(r"\bGFI\b", html)  # (as a word: a CSRF token may hold the letters)
 
 
 def test_thea_ticks_off_her_own_action_only(portal, daalhof, ramakers, thea_carer):

@@ -72,7 +72,7 @@ def test_thea_ticks_off_her_action_and_the_board_shows_her_concern_live(
     phone.get_by_text("Het team heeft uw bericht").wait_for()
     screenshot(phone, "carer-portal-phone")
 
-    card.get_by_text("zorg van mantelzorger").wait_for(timeout=3000)  # live, no reload
+    card.get_by_text("zorg van mantelzorger").wait_for(timeout=10_000)  # live, no reload
     assert AgreedAction.objects.get().status == "done"
     for page in (board, phone):
         page.context.close()

@@ -80,15 +80,15 @@ def test_the_gp_follows_the_chair_and_the_minutes_print_on_a4(
     chair.locator(".agenda-item", has_text="Janssen").locator(".name").click()
     chair.locator("#resident-panel h2", has_text="Janssen").wait_for()
     gp_panel = gp.locator("#resident-panel")
-    gp_panel.locator("h2", has_text="Janssen").wait_for(timeout=3000)
-    gp.locator(".agenda-item.current", has_text="Janssen").wait_for(timeout=3000)
+    gp_panel.locator("h2", has_text="Janssen").wait_for(timeout=10_000)
+    gp.locator(".agenda-item.current", has_text="Janssen").wait_for(timeout=10_000)
     gp_panel.get_by_role("button", name="Opschaling bevestigen").click()
     gp_panel.get_by_text("Urgente opschaling bevestigd").wait_for()
     screenshot(chair, "meeting-projector")
 
     # Next: Ramakers and her daughter's concern; the GP agrees an action for the daughter.
     chair.locator(".agenda-item", has_text="Ramakers").locator(".name").click()
-    gp_panel.locator("h2", has_text="Ramakers").wait_for(timeout=3000)
+    gp_panel.locator("h2", has_text="Ramakers").wait_for(timeout=10_000)
     gp_panel.get_by_role("button", name="Afgehandeld").click()
     gp_panel.get_by_role("button", name="Afgehandeld").wait_for(state="detached")
     gp_panel.get_by_role("link", name="Afspraak").click()
@@ -257,13 +257,13 @@ def test_a_member_who_may_see_presents_and_followers_follow_her(
 
     gp.locator(".agenda-item", has_text="Hendriks").locator(".name").click()
     gp.locator("#resident-panel h2", has_text="Hendriks").wait_for()
-    poh.locator("#resident-panel h2", has_text="Hendriks").wait_for(timeout=3000)
+    poh.locator("#resident-panel h2", has_text="Hendriks").wait_for(timeout=10_000)
     gp_name = daalhof.gp.get_full_name()
     chair.get_by_text(
         f"{gp_name} presenteert een cliënt wiens toestemming uw discipline niet dekt."
-    ).wait_for(timeout=3000)
+    ).wait_for(timeout=10_000)
     assert "Hendriks" not in chair.locator("#panel").inner_text()
-    welfare.get_by_text(f"{gp_name} presenteert een cliënt").wait_for(timeout=3000)
+    welfare.get_by_text(f"{gp_name} presenteert een cliënt").wait_for(timeout=10_000)
     chair.locator(
         ".agenda-item.current .presenter", has_text=f"Gepresenteerd door {gp_name}"
     ).wait_for()
@@ -359,9 +359,9 @@ def test_following_survives_a_reload(browser, asgi_server, daalhof, meeting_day)
     chair.locator("#live-status[data-state=live]").wait_for()
     assert follow.is_checked()
     chair.locator(".agenda-item", has_text="Janssen").locator(".name").click()
-    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=3000)
+    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=10_000)
     gp.reload()  # still following: shows who is presented now
-    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=3000)
+    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=10_000)
     follow.uncheck()
     gp.reload()
     gp.locator("#live-status[data-state=live]").wait_for()
@@ -442,7 +442,7 @@ def test_a_member_looking_something_up_does_not_move_the_room(
     for page in (chair, gp, nurse):
         page.locator("#live-status[data-state=live]").wait_for()
     chair.locator(".agenda-item", has_text="Janssen").locator("a.name").click()
-    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=3000)
+    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=10_000)
 
     nurse.locator(".agenda-item", has_text="Ramakers").locator("a.name").click()
     nurse.locator("#resident-panel h2", has_text="Ramakers").wait_for()

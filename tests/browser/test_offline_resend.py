@@ -174,14 +174,14 @@ def test_a_follower_with_a_form_open_is_told_why_her_panel_waits(
 
     chair.locator(".agenda-item", has_text="Janssen").locator(".name").click()
     panel = gp.locator("#resident-panel")
-    panel.locator("h2", has_text="Janssen").wait_for(timeout=3000)
+    panel.locator("h2", has_text="Janssen").wait_for(timeout=10_000)
     assert hint.count() == 0  # following, nothing to say
     panel.get_by_role("link", name="Afspraak").click()
     panel.get_by_label("Wat", exact=True).fill("Valrisico bespreken met de fysiotherapeut")
 
     chair.locator(".agenda-item", has_text="Ramakers").locator(".name").click()
     chair.locator("#resident-panel h2", has_text="Ramakers").wait_for()
-    hint.wait_for(timeout=3000)
+    hint.wait_for(timeout=10_000)
     assert hint.inner_text() == (
         "De voorzitter toont een andere cliënt. U volgt zodra u uw formulier verstuurt of sluit."
     )
@@ -199,7 +199,7 @@ def test_a_follower_with_a_form_open_is_told_why_her_panel_waits(
     panel.get_by_label("Wie").select_option(index=1)
     panel.get_by_label("Uiterlijk op").fill(in_two_weeks())
     panel.get_by_role("button", name="Afspraak maken").click()
-    panel.locator("h2", has_text="Ramakers").wait_for(timeout=3000)  # it follows now
+    panel.locator("h2", has_text="Ramakers").wait_for(timeout=10_000)  # it follows now
     hint.wait_for(state="detached")
     assert gp.locator("#follow-hint").is_hidden()
     action = AgreedAction.objects.get(description="Valrisico bespreken met de fysiotherapeut")

@@ -63,8 +63,8 @@ def test_the_chair_records_a_review_and_the_flag_goes_everywhere(
     item.locator(".name").click()
     panel = chair.locator("#resident-panel")
     panel.locator("h2", has_text="Janssen").wait_for()
-    chair.locator(".agenda-item.opened", has_text="Janssen").wait_for(timeout=3000)
-    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=3000)
+    chair.locator(".agenda-item.opened", has_text="Janssen").wait_for(timeout=10_000)
+    gp.locator("#resident-panel h2", has_text="Janssen").wait_for(timeout=10_000)
     assert card.locator(".flag-review_overdue").count() == 1
 
     # "Besproken — stap blijft", with a note.
@@ -75,12 +75,12 @@ def test_the_chair_records_a_review_and_the_flag_goes_everywhere(
 
     with translation.override("nl"):
         next_review = date_filter(review_due("step2", timezone.localdate()), "j M Y")
-    chair.locator(".agenda-item.discussed", has_text="Janssen").wait_for(timeout=3000)
+    chair.locator(".agenda-item.discussed", has_text="Janssen").wait_for(timeout=10_000)
     assert "besproken" in chair.locator(".agenda-item", has_text="Janssen").inner_text()
     gp_panel = gp.locator("#resident-panel")
-    gp_panel.locator(".timeline q", has_text=NOTE).wait_for(timeout=3000)
+    gp_panel.locator(".timeline q", has_text=NOTE).wait_for(timeout=10_000)
     assert next_review in gp_panel.locator(".panel-head").inner_text()
-    card.locator(".flag-review_overdue").wait_for(state="detached", timeout=3000)
+    card.locator(".flag-review_overdue").wait_for(state="detached", timeout=10_000)
     assert next_review in card.inner_text()
     assert board.evaluate("window.stillTheSamePage") and gp.evaluate("window.stillTheSamePage")
     screenshot(chair, "review-chair-projector")
