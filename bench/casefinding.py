@@ -15,7 +15,7 @@ import datetime
 import hashlib
 import time
 
-from bench.common import heading, machine, setup, summary
+from bench.common import against_target, heading, machine, setup
 
 TARGET_S = 5.0
 
@@ -87,9 +87,7 @@ def run(size: str, rows: int | None = None, runs: int | None = None) -> dict:
             pass
     figures = {}
     for label, seconds in (("preview", checks), ("import", imports)):
-        stats = summary([s * 1000 for s in seconds])
-        verdict = "meets" if max(seconds) < TARGET_S else "MISSES"
-        print(f"{label:8s} {stats.ms()}  (target < {TARGET_S:.0f} s: {verdict})")
+        stats = against_target(label, seconds, target_s=TARGET_S)
         figures[label] = {"summary": stats, "max_s": max(seconds)}
     return {"rows": rows, **figures}
 

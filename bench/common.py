@@ -159,6 +159,16 @@ def summary(values_ms: list[float]) -> Summary:
     return Summary(len(ordered), statistics.median(ordered), p95, ordered[-1])
 
 
+def against_target(
+    label: str, seconds: list[float], *, target_s: float, scope: str = ""
+) -> Summary:
+    """Prints one line of timings and whether the slowest run meets the target."""
+    stats = summary([s * 1000 for s in seconds])
+    verdict = "meets" if max(seconds) < target_s else "MISSES"
+    print(f"{label:8s} {stats.ms()}  (target < {target_s:.0f} s{scope}: {verdict})")
+    return stats
+
+
 def heading(title: str) -> None:
     print(f"\n== {title}", flush=True)
 

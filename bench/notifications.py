@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import heading, machine, setup, summary
+from bench.common import against_target, heading, machine, setup
 
 TARGET_S = 30.0
 
@@ -73,9 +73,7 @@ def run(size: str, runs: int | None = None) -> dict:
                 pass
     total = [c + d for c, d in zip(computed, delivered, strict=True)]
     for label, seconds in (("compute", computed), ("send", delivered), ("total", total)):
-        stats = summary([s * 1000 for s in seconds])
-        verdict = "meets" if max(seconds) < TARGET_S else "MISSES"
-        print(f"{label:8s} {stats.ms()}  (target < {TARGET_S:.0f} s in all: {verdict})")
+        against_target(label, seconds, target_s=TARGET_S, scope=" in all")
     print(
         f"digests {figures['digests']}, mails {figures['mails']}; queries {figures['queries']}: "
         f"{figures['per_team']:.0f} per team to find what is due, "

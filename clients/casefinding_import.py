@@ -277,8 +277,7 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
     roles = require_runner(team=team, user=by)
     digest = hashlib.sha256(data).hexdigest()
     preview = Preview(file_name=file_name, sha256=digest, full=may_read_candidates(roles))
-    columns: dict[str, int] = {}
-    header, records = read_records(
+    header, columns, records = read_records(
         decode(data),
         max_rows=MAX_ROWS,
         too_many=_(
@@ -286,7 +285,7 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
             "shorter. Export only the patients of the list."
         )
         % {"rows": thousands(MAX_ROWS)},
-        on_header=lambda header: _read(columns, _columns(header, preview)),
+        columns_of=lambda header: _columns(header, preview),
     )
     if not records:
         raise Refused(_("The file has a header but no patients."), field="file")
@@ -301,12 +300,6 @@ def preview_casefinding(*, team: Team, by, file_name: str, data: bytes) -> Previ
     _match_known(team, preview)
     preview.imported = CasefindingRound.objects.filter(team=team, file_sha256=digest).first()
     return preview
-
-
-def _read(columns: dict[str, int], found: dict[str, int]) -> list[int]:
-    """Keeps the columns found; the indexes of the columns read (`read_records`)."""
-    columns.update(found)
-    return list(found.values())
 
 
 def _columns(header: list[str], preview: Preview) -> dict[str, int]:

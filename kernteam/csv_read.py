@@ -138,13 +138,14 @@ def read_records(
     *,
     max_rows: int,
     too_many: str,
-    on_header: Callable[[list[str]], Iterable[int] | None],
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    columns_of: Callable[[list[str]], dict[str, int]],
+) -> tuple[list[str], dict[str, int], list[tuple[int, list[str]]]]:
     """The header and the non-empty records, each with the line it starts on (the header is
     line 1). `;` or `,` between cells, whichever the first line has more of; Excel's first line
     `sep=;` (`sep=` and one character) names the delimiter and is skipped (Excel does not show
-    it: the header is line 1 still). `on_header` checks the column names as soon as they are
-    read (its refusal comes before any of the rows') and gives the indexes of the columns read.
+    it: the header is line 1 still). `columns_of` checks the column names as soon as they are
+    read (its refusal comes before any of the rows') and gives the columns read, by name, with
+    their indexes; they are returned with the header.
     Every cell comes in Unicode's composed form (NFC). Refused (on "file"): the file empty,
     unreadable quoting, a quote left open (`_Reader`: the line it starts on), a cell over
     `MAX_CELL` characters, more than `max_rows` records (`too_many`: the caller's words)."""
@@ -162,7 +163,8 @@ def read_records(
     records: list[tuple[int, list[str]]] = []
     try:
         header = next(reader)
-        reader.columns(len(header), on_header(header))
+        columns = columns_of(header)
+        reader.columns(len(header), columns.values())
         line = reader.line_num + 1
         for cells in reader:
             if any(c.strip() for c in cells):
@@ -187,7 +189,7 @@ def read_records(
             % {"line": reader.line_num},
             field="file",
         ) from exc
-    return header, records
+    return header, columns, records
 
 
 # Excel's first line naming the delimiter ("sep=;"); a quote cannot be one
@@ -212,10 +214,10 @@ class _Reader:
         self.width = 0
         self.read: set[int] | None = None  # None: every column (the header itself)
 
-    def columns(self, width: int, read: Iterable[int] | None) -> None:
-        """The header's width and the indexes of the columns read (None: all of them)."""
+    def columns(self, width: int, read: Iterable[int]) -> None:
+        """The header's width and the indexes of the columns read."""
         self.width = width
-        self.read = None if read is None else set(read)
+        self.read = set(read)
 
     @property
     def line_num(self) -> int:

@@ -180,8 +180,7 @@ def preview_caseload(*, team, by, file_name: str, data: bytes) -> CaseloadPrevie
     team's residents."""
     require_importer(team=team, user=by)
     preview = CaseloadPreview(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
-    columns: dict[str, int] = {}
-    header, records = read_records(
+    header, columns, records = read_records(
         decode(data),
         max_rows=MAX_ROWS,
         too_many=_(
@@ -189,7 +188,7 @@ def preview_caseload(*, team, by, file_name: str, data: bytes) -> CaseloadPrevie
             "the residents the team follows."
         )
         % {"rows": thousands(MAX_ROWS)},
-        on_header=lambda header: _read(columns, columns_of(header, preview)),
+        columns_of=lambda header: columns_of(header, preview),
     )
     if not records:
         raise Refused(_("The file has a header but no residents."), field="file")
@@ -205,12 +204,6 @@ def preview_caseload(*, team, by, file_name: str, data: bytes) -> CaseloadPrevie
     _check_rules(team, by, preview)
     preview.imported = CaseloadImport.objects.filter(team=team, file_sha256=preview.sha256).first()
     return preview
-
-
-def _read(columns: dict[str, int], found: dict[str, int]) -> list[int]:
-    """Keeps the columns found; the indexes of the columns read (`read_records`)."""
-    columns.update(found)
-    return list(found.values())
 
 
 # --- the rows together, and what the team knows --------------------------------------------------
